@@ -1,0 +1,58 @@
+import type { Point, RgbImage } from '../image/types';
+
+/** Axis-aligned box in image pixels, corners (x1, y1) top-left and (x2, y2) bottom-right. */
+export interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+/**
+ * The 5 ArcFace points, always in this order whatever the detector's own order:
+ * image-left eye, image-right eye, nose tip, image-left mouth corner, image-right mouth corner.
+ */
+export type Landmarks5 = [Point, Point, Point, Point, Point];
+
+/** What a detector returns per face, in the coordinates of the image it was given. */
+export interface Detection {
+  box: Box;
+  score: number;
+  landmarks: Landmarks5;
+}
+
+export type LivenessVerdict = 'live' | 'spoof' | 'cannot_judge';
+
+export interface LivenessResult {
+  /** Probability-like score in [0, 1]; higher means more likely a live face. */
+  score: number;
+  verdict: LivenessVerdict;
+  /** Model ids that produced the score. */
+  models: string[];
+  /** Why the verdict is cannot_judge (face too small, too close to the frame edge, ...). */
+  reason?: string;
+}
+
+export interface AnalyzedFace extends Detection {
+  /** L2-normalised embedding of the aligned crop (absent when embedding was not asked for). */
+  embedding?: Float32Array;
+  /** The aligned 112x112 crop the embedding was computed from. */
+  aligned?: RgbImage;
+  liveness?: LivenessResult;
+}
+
+/** Milliseconds spent per stage for one analyze() call. */
+export interface StageTimings {
+  detect: number;
+  align: number;
+  embed: number;
+  liveness: number;
+  total: number;
+}
+
+export interface AnalyzeResult {
+  width: number;
+  height: number;
+  faces: AnalyzedFace[];
+  timings: StageTimings;
+}
