@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * The shape of resources/models/catalog.json. Every per-model constant the pipeline needs
+ * (input size, normalisation, channel order, output layout) lives in the catalog, never in
+ * code branches scattered through the pipeline (DESIGN.md).
+ */
+
+export const modelTasks = ['detection', 'recognition', 'landmarks', 'liveness'] as const;
+export type ModelTask = (typeof modelTasks)[number];
+
+/** Which decoder reads the model's outputs. */
+export const modelKinds = [
+  'scrfd', // InsightFace SCRFD detectors (6/9/10/15 outputs)
+  'yunet', // libfacedetection YuNet (cls/obj/bbox/kps per stride)
+  'ultraface', // Ultra-Light-Fast-Generic-Face-Detector (scores + boxes, no keypoints)
+  'landmark68', // 68-point landmark regressor on a face crop
+  'arcface', // any ArcFace-style embedder on an aligned 112x112 crop
+  'minifasnet', // Silent-Face MiniFASNet liveness (scaled crop around the box)
+  'faceplugin-liveness', // the npm starter pack's fr_liveness.onnx
+] as const;
+export type ModelKind = (typeof modelKinds)[number];
+
+const triple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const licenceSchema = z.object({
+  name: z.string(),
+  commercialUse: z.boolean(),
+  notes: z.string().optional(),
+});
+
+export const inputSpecSchema = z.object({
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** True when the graph accepts other sizes (e.g. SCRFD's dynamic H and W). */
+  dynamicSize: z.boolean().default(false),
+  /** Order of the three channels the model expects in its NCHW input. */
+  channelOrder: z.enum(['rgb', 'bgr']),
+  /** Input value = (pixel0to255 - mean[c]) / std[c], per channel in channelOrder. */
+  mean: triple,
+  std: triple,
+});
+
+export const modelSpecSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/),
+  title: z.string(),
+  task: z.enum(modelTasks),
+  kind: z.enum(modelKinds),
+  /** File name, and the sub-folder it conventionally lives in under a models root ('' for none). */
+  fileName: z.string(),
+  folder: z.string().default(''),
+  bytes: z.number().int().positive(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  licence: licenceSchema,
+  urls: z.array(z.string()).default([]),
+  input: inputSpecSchema,
+  /** Decoder-specific layout (strides, anchors, embedding size, crop scale, ...). */
+  output: z.record(z.string(), z.unknown()).default({}),
+  /** How the preprocessing (channel order above all) was decided: measurement, source. */
+  evidence: z.string().optional(),
+});
+export type ModelSpec = z.infer<typeof modelSpecSchema>;
+
+export const packSpecSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/),
+  title: z.string(),
+  description: z.string().default(''),
+  detector: z.string(),
+  recognizer: z.string(),
+  landmarks: z.string().optional(),
+  liveness: z.array(z.string()).default([]),
+  /** Default cosine threshold for 1:1 verification, and how it was measured. */
+  threshold: z.number(),
+  thresholdEvidence: z.string(),
+  /** Liveness threshold in [0, 1] for this pack's liveness models, and how it was measured. */
+  livenessThreshold: z.number().min(0).max(1).optional(),
+  livenessThresholdEvidence: z.string().optional(),
+});
+export type PackSpec = z.infer<typeof packSpecSchema>;
+
+export const catalogSchema = z.object({
+  version: z.literal(1),
+  /** Pack ids tried in order when none is configured: the first whose files are all present wins. */
+  defaultPacks: z.array(z.string()),
+  models: z.array(modelSpecSchema),
+  packs: z.array(packSpecSchema),
+});
+export type Catalog = z.infer<typeof catalogSchema>;
