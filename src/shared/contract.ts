@@ -1,0 +1,750 @@
+import { z } from 'zod';
+// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
+import {
+  attendanceModes,
+  kioskSettingsSchema,
+  relaySettingsSchema,
+  settingsPatchSchema,
+  settingsSchema,
+} from './settings';
+// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
+import type { EventName, EventPayload } from './events';
+
+/**
+ * THE contract between the UI and the app: every call (name, zod input schema, result schema,
+ * whether it needs an admin PIN session) and, in ./events, every pushed event. Electron IPC, the
+ * WebSocket host and direct calls in tests carry exactly this; the renderer sees it as
+ * `window.facegate.<group>.<method>(input)` (FaceGateApi below).
+ *
+ * Conventions: ids are positive integers; times are ISO 8601 UTC strings; binary data is a
+ * Uint8Array (structured clone over IPC, a binary frame over the WebSocket, never JSON). A call
+ * that fails rejects with an ErrorInfo-shaped object ({ code, message, details? }); an expected
+ * negative outcome (a refused enrolment, a wrong PIN) is a result, not an error.
+ */
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+const tagOf = (value: unknown) => Object.prototype.toString.call(value);
+
+/** Bytes: a Uint8Array (Buffer included) or a Uint8ClampedArray (canvas ImageData), as a Uint8Array. */
+export const bytesSchema = z
+  .custom<Uint8Array | Uint8ClampedArray>(
+    (v) => ArrayBuffer.isView(v) && ['[object Uint8Array]', '[object Uint8ClampedArray]'].includes(tagOf(v)),
+    { message: 'expected binary data (a Uint8Array)' },
+  )
+  .transform((v) => (v instanceof Uint8Array ? v : new Uint8Array(v.buffer, v.byteOffset, v.byteLength)));
+
+const isoTime = z.iso.datetime({ offset: true });
+/** A calendar day (YYYY-MM-DD, in the report time zone) or an exact time. */
+const dayOrTime = z.union([z.iso.date(), isoTime]);
+export const id = z.int().positive();
+const score = z.number();
+/** Calls without parameters; inputs reject unknown keys (strictObject), results do not. */
+const noInput = z.strictObject({}).prefault({});
+const empty = z.object({});
+
+export const pointSchema = z.object({ x: z.number(), y: z.number() });
+export const boxSchema = z.object({ x1: z.number(), y1: z.number(), x2: z.number(), y2: z.number() });
+
+export const maxFrameSide = 4096;
+export const maxPhotoBytes = 25 * 1024 * 1024;
+
+/** One camera frame: RGBA pixels, row by row, no padding. */
+export const frameSchema = z
+  .strictObject({
+    width: z.int().min(16).max(maxFrameSide),
+    height: z.int().min(16).max(maxFrameSide),
+    data: bytesSchema,
+    /** When the frame was captured (ms, the sender's clock); echoed in the result. */
+    timestamp: z.number().nonnegative(),
+  })
+  .refine((f) => f.data.byteLength === f.width * f.height * 4, {
+    message: 'data must hold exactly width x height x 4 RGBA bytes',
+    path: ['data'],
+  });
+export type Frame = z.input<typeof frameSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Domain shapes as they cross the boundary
+
+export const personRefSchema = z.object({ id, name: z.string() });
+export type PersonRef = z.infer<typeof personRefSchema>;
+
+export const personSchema = z.object({
+  id,
+  name: z.string(),
+  employeeCode: z.string().nullable(),
+  group: z.string().nullable(),
+  active: z.boolean(),
+  notes: z.string(),
+  templateCount: z.int().nonnegative(),
+  createdAt: isoTime,
+  updatedAt: isoTime,
+});
+export type Person = z.infer<typeof personSchema>;
+
+export const templateSources = ['camera', 'photo', 'import'] as const;
+export const templateSchema = z.object({
+  id,
+  personId: id,
+  /** Recognizer model id the embedding belongs to. */
+  model: z.string(),
+  source: z.enum(templateSources),
+  /** Quality figures measured at enrolment (interEyePx, detScore, sharpness, yawDegrees, ...). */
+  quality: z.record(z.string(), z.number()),
+  createdAt: isoTime,
+});
+export type TemplateInfo = z.infer<typeof templateSchema>;
+
+/** Why a face is not good enough to enrol: one code per gate, with a sentence for the admin. */
+export const qualityIssueCodes = [
+  'no_face',
+  'several_faces',
+  'too_small',
+  'low_score',
+  'blurry',
+  'not_frontal',
+  'duplicate',
+  'unreadable',
+] as const;
+export const qualityIssueSchema = z.object({ code: z.enum(qualityIssueCodes), message: z.string() });
+export type QualityIssue = z.infer<typeof qualityIssueSchema>;
+
+export const qualityReportSchema = z.object({
+  /** True when the main face passes every gate. */
+  ok: z.boolean(),
+  faceCount: z.int().nonnegative(),
+  /** The face the gates were applied to (main face: largest, nearest the centre). */
+  face: z.object({ box: boxSchema, landmarks: z.array(pointSchema).length(5), score }).nullable(),
+  figures: z.record(z.string(), z.number()),
+  issues: z.array(qualityIssueSchema),
+});
+export type QualityReport = z.infer<typeof qualityReportSchema>;
+
+export const enrolResultSchema = z.object({
+  accepted: z.boolean(),
+  template: templateSchema.nullable(),
+  quality: qualityReportSchema,
+  /** Set when the face already matches another person (refused unless forced). */
+  duplicateOf: personRefSchema.extend({ similarity: score }).nullable(),
+  /** One sentence for the admin: what happened and what to do. */
+  message: z.string(),
+});
+export type EnrolResult = z.infer<typeof enrolResultSchema>;
+
+export const livenessVerdicts = ['live', 'spoof', 'cannot_judge'] as const;
+export const livenessSchema = z.object({
+  score,
+  verdict: z.enum(livenessVerdicts),
+  reason: z.string().optional(),
+});
+
+export const decisionKinds = ['granted', 'denied', 'unknown', 'not_live', 'no_face', 'cannot_judge'] as const;
+export type DecisionKind = (typeof decisionKinds)[number];
+export const attendanceKinds = [
+  'check_in',
+  'check_out',
+  'denied',
+  'unknown',
+  'spoof',
+  'manual_open',
+] as const;
+export type AttendanceKind = (typeof attendanceKinds)[number];
+
+/** The access policy's verdict over the last frames, with what it led to. */
+export const accessDecisionSchema = z.object({
+  kind: z.enum(decisionKinds),
+  person: personRefSchema.nullable(),
+  similarity: score.nullable(),
+  /** Aggregated (median) liveness over the agreeing frames. */
+  liveness: score.nullable(),
+  /** Short machine-readable reason, e.g. 'inactive', 'liveness_unavailable', 'spoof'. */
+  reason: z.string(),
+  doorOpened: z.boolean(),
+  /** The attendance event written for this decision, if any (debounced repeats write none). */
+  attendance: z.object({ kind: z.enum(attendanceKinds), eventId: id }).nullable(),
+  at: isoTime,
+});
+export type AccessDecision = z.infer<typeof accessDecisionSchema>;
+
+export const frameFaceSchema = z.object({
+  box: boxSchema,
+  landmarks: z.array(pointSchema).length(5),
+  score,
+  /** The person this face matched (threshold and margin passed), else null. */
+  person: personRefSchema.nullable(),
+  /** Best similarity against the gallery, even when below the threshold; null when not embedded. */
+  similarity: score.nullable(),
+  liveness: livenessSchema.nullable(),
+});
+export type FrameFace = z.infer<typeof frameFaceSchema>;
+
+export const frameTimingsSchema = z.object({
+  detect: z.number(),
+  align: z.number(),
+  embed: z.number(),
+  liveness: z.number(),
+  /** The whole analysis in the inference host. */
+  analyze: z.number(),
+  /** Gallery search and access policy on the service side. */
+  match: z.number(),
+  /** From the frame's arrival at the service to its result. */
+  total: z.number(),
+});
+
+export const frameResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('processed'),
+    /** Sequence number of processed frames since start. */
+    frameId: z.int().nonnegative(),
+    timestamp: z.number(),
+    width: z.int(),
+    height: z.int(),
+    /** Main face first. */
+    faces: z.array(frameFaceSchema),
+    /** Set on the frame where the policy reached a decision; null while it gathers evidence. */
+    decision: accessDecisionSchema.nullable(),
+    timings: frameTimingsSchema,
+  }),
+  z.object({
+    status: z.literal('dropped'),
+    timestamp: z.number(),
+    /** busy: a frame was already in flight; not_ready: the models are still loading or failed. */
+    reason: z.enum(['busy', 'not_ready']),
+  }),
+]);
+export type FrameResult = z.infer<typeof frameResultSchema>;
+
+export const attendanceEventSchema = z.object({
+  id,
+  at: isoTime,
+  person: personRefSchema.nullable(),
+  kind: z.enum(attendanceKinds),
+  similarity: score.nullable(),
+  liveness: score.nullable(),
+  doorOpened: z.boolean(),
+  device: z.string(),
+});
+export type AttendanceEvent = z.infer<typeof attendanceEventSchema>;
+
+export const reportRowSchema = z.object({
+  /** Local calendar day in the report time zone. */
+  date: z.iso.date(),
+  person: personRefSchema,
+  group: z.string().nullable(),
+  firstIn: isoTime.nullable(),
+  lastOut: isoTime.nullable(),
+  presentMinutes: z.number().nonnegative(),
+  lateMinutes: z.number().nonnegative(),
+});
+export const reportSummarySchema = z.object({
+  person: personRefSchema,
+  days: z.int().nonnegative(),
+  presentMinutes: z.number().nonnegative(),
+  lateDays: z.int().nonnegative(),
+});
+
+export const csvFileSchema = z.object({ fileName: z.string(), csv: z.string() });
+
+export const doorStates = ['locked', 'unlocked', 'disconnected', 'fault', 'disabled'] as const;
+export type DoorState = (typeof doorStates)[number];
+export const doorStatusSchema = z.object({
+  state: z.enum(doorStates),
+  since: isoTime,
+  /** When an unlocked door relocks. */
+  unlockedUntil: isoTime.nullable(),
+  driver: z.string().nullable(),
+  port: z.string().nullable(),
+  /** Why the door is in this state (e.g. 'startup', 'deadline', 'port-closed'). */
+  reason: z.string().nullable(),
+});
+export type DoorStatus = z.infer<typeof doorStatusSchema>;
+
+export const doorStateEventSchema = z.object({
+  state: z.enum(doorStates),
+  previous: z.enum(doorStates).nullable(),
+  reason: z.string(),
+  at: isoTime,
+  unlockedUntil: isoTime.nullable(),
+});
+export type DoorStateEvent = z.infer<typeof doorStateEventSchema>;
+
+export const serialPortSchema = z.object({
+  path: z.string(),
+  manufacturer: z.string().nullable(),
+  vendorId: z.string().nullable(),
+  productId: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+});
+
+export const packInfoSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  available: z.boolean(),
+  /** Files that are not on this machine (empty when available). */
+  missing: z.array(z.string()),
+  /** Commercial use allowed only when every file's licence allows it. */
+  commercialUse: z.boolean(),
+  licences: z.array(z.string()),
+  threshold: z.number(),
+  liveness: z.boolean(),
+  active: z.boolean(),
+});
+
+export const activeModelsSchema = z.object({
+  pack: z.string(),
+  title: z.string(),
+  /** Execution provider in use (cpu, cuda, ...). */
+  provider: z.string(),
+  models: z.array(
+    z.object({ id: z.string(), task: z.string(), licence: z.string(), commercialUse: z.boolean() }),
+  ),
+  commercialUse: z.boolean(),
+  embeddingSize: z.int().positive(),
+  threshold: z.number(),
+  livenessModels: z.array(z.string()),
+  livenessThreshold: z.number().nullable(),
+});
+export type ActiveModels = z.infer<typeof activeModelsSchema>;
+
+export const cameraStates = ['unknown', 'ok', 'no_camera', 'permission_denied', 'error'] as const;
+const partState = <T extends readonly [string, ...string[]]>(states: T) =>
+  z.object({ state: z.enum(states), message: z.string().nullable() });
+
+export const statusSchema = z.object({
+  version: z.string(),
+  uptimeSeconds: z.number(),
+  camera: partState(cameraStates).extend({
+    label: z.string().nullable(),
+    lastFrameAt: isoTime.nullable(),
+    framesProcessed: z.int().nonnegative(),
+    /** Frames dropped because one was already in flight. */
+    framesDropped: z.int().nonnegative(),
+    /** Processed frames per second over the last few seconds. */
+    fps: z.number().nonnegative(),
+  }),
+  models: partState(['loading', 'ready', 'error']).extend({
+    pack: z.string().nullable(),
+    provider: z.string().nullable(),
+    commercialUse: z.boolean().nullable(),
+  }),
+  liveness: partState(['ready', 'unavailable', 'disabled']).extend({
+    requiredForDoor: z.boolean(),
+    models: z.array(z.string()),
+  }),
+  relay: partState([...doorStates]).extend({ port: z.string().nullable() }),
+  database: partState(['ready', 'error']).extend({
+    path: z.string().nullable(),
+    people: z.int().nonnegative(),
+    templates: z.int().nonnegative(),
+  }),
+});
+export type Status = z.infer<typeof statusSchema>;
+
+export const adminStateSchema = z.object({
+  /** False on first run: the admin screen must set a PIN (admin.setupPin). */
+  pinSet: z.boolean(),
+  loggedIn: z.boolean(),
+  failedAttempts: z.int().nonnegative(),
+  /** While set, login attempts are refused without checking the PIN. */
+  lockedUntil: isoTime.nullable(),
+});
+export type AdminState = z.infer<typeof adminStateSchema>;
+
+export const pinSchema = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
+
+export const kioskConfigSchema = z.object({
+  attendanceMode: z.enum(attendanceModes),
+  kiosk: kioskSettingsSchema,
+  doorEnabled: z.boolean(),
+});
+
+export const auditEntrySchema = z.object({
+  id,
+  at: isoTime,
+  /** e.g. 'person.create', 'person.delete', 'template.add', 'settings.set', 'door.manual_open'. */
+  action: z.string(),
+  target: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()),
+});
+
+const eventFilter = {
+  from: dayOrTime.optional(),
+  to: dayOrTime.optional(),
+  personId: id.optional(),
+  kinds: z.array(z.enum(attendanceKinds)).optional(),
+};
+const reportFilter = {
+  from: z.iso.date(),
+  to: z.iso.date(),
+  group: z.string().optional(),
+  personId: id.optional(),
+};
+const personFields = {
+  name: z.string().trim().min(1).max(200),
+  employeeCode: z.string().trim().min(1).max(100).nullable(),
+  group: z.string().trim().min(1).max(100).nullable(),
+  active: z.boolean(),
+  notes: z.string().max(5000),
+};
+
+// ---------------------------------------------------------------------------------------------
+// The calls
+
+export interface CallSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  input: I;
+  output: O;
+  /** Needs an admin PIN session on the calling connection. */
+  admin: boolean;
+  /** One sentence for docs and tooling. */
+  summary: string;
+}
+
+const call = <I extends z.ZodType, O extends z.ZodType>(spec: CallSpec<I, O>) => spec;
+
+export const contract = {
+  // Kiosk -------------------------------------------------------------------------------------
+  'frames.submit': call({
+    summary: 'Analyse the newest camera frame; dropped (not queued) while another is in flight.',
+    admin: false,
+    input: frameSchema,
+    output: frameResultSchema,
+  }),
+  'kiosk.config': call({
+    summary: 'What the kiosk screen needs from the settings (no PIN).',
+    admin: false,
+    input: noInput,
+    output: kioskConfigSchema,
+  }),
+  'attendance.choose': call({
+    summary: 'Explicit in/out mode: the kind the next recognised person is logged as.',
+    admin: false,
+    input: z.strictObject({ kind: z.enum(['check_in', 'check_out']) }),
+    output: z.object({ kind: z.enum(['check_in', 'check_out']), until: isoTime }),
+  }),
+  'status.get': call({
+    summary: 'Camera, models, liveness, relay and database status.',
+    admin: false,
+    input: noInput,
+    output: statusSchema,
+  }),
+  'status.reportCamera': call({
+    summary: 'The renderer tells the app what its camera is doing (for the status page).',
+    admin: false,
+    input: z.strictObject({
+      state: z.enum(cameraStates),
+      label: z.string().max(300).nullable().optional(),
+      message: z.string().max(1000).nullable().optional(),
+    }),
+    output: empty,
+  }),
+
+  // Admin session -----------------------------------------------------------------------------
+  'admin.state': call({
+    summary: 'Whether a PIN is set, whether this connection is logged in, lockout.',
+    admin: false,
+    input: noInput,
+    output: adminStateSchema,
+  }),
+  'admin.setupPin': call({
+    summary: 'First run only: set the admin PIN (refused once one exists) and log in.',
+    admin: false,
+    input: z.strictObject({ pin: pinSchema }),
+    output: adminStateSchema,
+  }),
+  'admin.login': call({
+    summary: 'Log this connection in with the PIN; a wrong PIN counts towards the lockout.',
+    admin: false,
+    input: z.strictObject({ pin: z.string().max(64) }),
+    output: adminStateSchema,
+  }),
+  'admin.logout': call({
+    summary: 'End this connection’s admin session.',
+    admin: false,
+    input: noInput,
+    output: adminStateSchema,
+  }),
+  'admin.changePin': call({
+    summary: 'Change the PIN (the current one is asked again).',
+    admin: true,
+    input: z.strictObject({ currentPin: z.string().max(64), newPin: pinSchema }),
+    output: adminStateSchema,
+  }),
+
+  // People and enrolment ----------------------------------------------------------------------
+  'people.list': call({
+    summary: 'People, filtered by a search over name and employee code, group, active flag.',
+    admin: true,
+    input: z
+      .strictObject({
+        search: z.string().max(200).optional(),
+        group: z.string().max(100).optional(),
+        active: z.boolean().optional(),
+        limit: z.int().min(1).max(10_000).default(500),
+        offset: z.int().min(0).default(0),
+      })
+      .prefault({}),
+    output: z.object({ people: z.array(personSchema), total: z.int().nonnegative() }),
+  }),
+  'people.get': call({
+    summary: 'One person with their templates.',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ person: personSchema, templates: z.array(templateSchema) }),
+  }),
+  'people.create': call({
+    summary: 'Add a person (enrol faces afterwards).',
+    admin: true,
+    input: z.strictObject({
+      name: personFields.name,
+      employeeCode: personFields.employeeCode.optional(),
+      group: personFields.group.optional(),
+      active: personFields.active.default(true),
+      notes: personFields.notes.default(''),
+    }),
+    output: personSchema,
+  }),
+  'people.update': call({
+    summary: 'Change a person’s details; only the fields given change.',
+    admin: true,
+    input: z.strictObject({
+      id,
+      name: personFields.name.optional(),
+      employeeCode: personFields.employeeCode.optional(),
+      group: personFields.group.optional(),
+      active: personFields.active.optional(),
+      notes: personFields.notes.optional(),
+    }),
+    output: personSchema,
+  }),
+  'people.delete': call({
+    summary:
+      'Erase a person: templates and face crops are removed; their events are deleted or anonymised per the erasure setting.',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({
+      id,
+      templatesDeleted: z.int().nonnegative(),
+      events: z.enum(['deleted', 'anonymised']),
+      eventsAffected: z.int().nonnegative(),
+    }),
+  }),
+  'people.deleteTemplate': call({
+    summary: 'Remove one enrolled face of a person.',
+    admin: true,
+    input: z.strictObject({ personId: id, templateId: id }),
+    output: z.object({ removed: z.boolean() }),
+  }),
+  'people.thumbnail': call({
+    summary: 'A small JPEG of the person’s face (their first template’s aligned crop), or null.',
+    admin: true,
+    input: z.strictObject({ id, templateId: id.optional() }),
+    output: z.object({ mime: z.literal('image/jpeg'), data: bytesSchema }).nullable(),
+  }),
+  'enrol.check': call({
+    summary:
+      'Quality guidance for a camera frame (too small, blurry, not frontal, several faces); stores nothing.',
+    admin: true,
+    input: z.strictObject({ frame: frameSchema }),
+    output: qualityReportSchema,
+  }),
+  'enrol.fromFrame': call({
+    summary: 'Enrol the main face of a camera frame for a person, if it passes the quality gates.',
+    admin: true,
+    input: z.strictObject({ personId: id, frame: frameSchema, force: z.boolean().default(false) }),
+    output: enrolResultSchema,
+  }),
+  'enrol.fromPhoto': call({
+    summary: 'Enrol the face in a photo file (JPEG, PNG, WebP bytes) for a person.',
+    admin: true,
+    input: z.strictObject({
+      personId: id,
+      fileName: z.string().min(1).max(500),
+      data: bytesSchema.refine((d) => d.byteLength > 0 && d.byteLength <= maxPhotoBytes, {
+        message: `a photo must be between 1 byte and ${maxPhotoBytes / 1024 / 1024} MB`,
+      }),
+      force: z.boolean().default(false),
+    }),
+    output: enrolResultSchema,
+  }),
+
+  // Attendance and reports --------------------------------------------------------------------
+  'events.query': call({
+    summary: 'Attendance and access events, newest first.',
+    admin: true,
+    input: z
+      .strictObject({
+        ...eventFilter,
+        limit: z.int().min(1).max(10_000).default(500),
+        offset: z.int().min(0).default(0),
+      })
+      .prefault({}),
+    output: z.object({ events: z.array(attendanceEventSchema), total: z.int().nonnegative() }),
+  }),
+  'events.exportCsv': call({
+    summary: 'The events as CSV that Excel opens (UTF-8, optional BOM, ISO times).',
+    admin: true,
+    input: z.strictObject({ ...eventFilter, bom: z.boolean().default(true) }).prefault({}),
+    output: csvFileSchema,
+  }),
+  'reports.daily': call({
+    summary: 'Per day and person: first in, last out, time present, late minutes; plus a range summary.',
+    admin: true,
+    input: z.strictObject(reportFilter),
+    output: z.object({
+      timeZone: z.string(),
+      rows: z.array(reportRowSchema),
+      summary: z.array(reportSummarySchema),
+    }),
+  }),
+  'reports.exportCsv': call({
+    summary: 'The daily report as CSV.',
+    admin: true,
+    input: z.strictObject({ ...reportFilter, bom: z.boolean().default(true) }),
+    output: csvFileSchema,
+  }),
+  'audit.query': call({
+    summary: 'The audit log of admin changes, newest first.',
+    admin: true,
+    input: z
+      .strictObject({
+        from: dayOrTime.optional(),
+        to: dayOrTime.optional(),
+        limit: z.int().min(1).max(10_000).default(500),
+        offset: z.int().min(0).default(0),
+      })
+      .prefault({}),
+    output: z.object({ entries: z.array(auditEntrySchema), total: z.int().nonnegative() }),
+  }),
+
+  // Settings ----------------------------------------------------------------------------------
+  'settings.get': call({
+    summary: 'Every setting, validated, with defaults filled in.',
+    admin: true,
+    input: noInput,
+    output: settingsSchema,
+  }),
+  'settings.set': call({
+    summary: 'Change some settings; the result is validated as a whole before anything is saved.',
+    admin: true,
+    input: z.strictObject({ patch: settingsPatchSchema }),
+    output: settingsSchema,
+  }),
+  'recognition.calibrate': call({
+    summary: 'Suggest a match threshold from the gallery’s own genuine and impostor scores.',
+    admin: true,
+    input: z.strictObject({ targetFar: z.number().gt(0).lt(1).default(1e-3) }).prefault({}),
+    output: z.object({
+      suggestedThreshold: z.number().nullable(),
+      packThreshold: z.number(),
+      currentThreshold: z.number(),
+      targetFar: z.number(),
+      genuinePairs: z.int().nonnegative(),
+      impostorPairs: z.int().nonnegative(),
+      /** Too few pairs to resolve the target FAR: keep the pack's threshold. */
+      tooSmall: z.boolean(),
+      message: z.string(),
+    }),
+  }),
+
+  // Door --------------------------------------------------------------------------------------
+  'door.status': call({
+    summary: 'The door relay’s state.',
+    admin: true,
+    input: noInput,
+    output: doorStatusSchema,
+  }),
+  'door.open': call({
+    summary: 'Manual open for a number of seconds (audited).',
+    admin: true,
+    input: z.strictObject({ seconds: z.number().min(0.2).max(255).optional() }).prefault({}),
+    output: z.object({ opened: z.boolean(), status: doorStatusSchema, message: z.string() }),
+  }),
+  'door.test': call({
+    summary: 'Pulse a relay with the given (unsaved) settings, or the saved ones, and report each state.',
+    admin: true,
+    input: z
+      .strictObject({
+        relay: relaySettingsSchema.optional(),
+        pulseMs: z.int().min(200).max(10_000).default(500),
+      })
+      .prefault({}),
+    output: z.object({ ok: z.boolean(), message: z.string(), states: z.array(doorStateEventSchema) }),
+  }),
+  'door.ports': call({
+    summary: 'Serial ports on this machine, for the port picker.',
+    admin: true,
+    input: noInput,
+    output: z.object({ ports: z.array(serialPortSchema) }),
+  }),
+
+  // Models ------------------------------------------------------------------------------------
+  'models.list': call({
+    summary: 'Every model pack of the catalog: available here or not, licence, threshold.',
+    admin: true,
+    input: noInput,
+    output: z.object({ packs: z.array(packInfoSchema), searchPath: z.array(z.string()) }),
+  }),
+  'models.active': call({
+    summary: 'The pack in use, its models and licences, and the execution provider.',
+    admin: true,
+    input: noInput,
+    output: activeModelsSchema.nullable(),
+  }),
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Types derived from the contract
+
+export type Contract = typeof contract;
+export type CallName = keyof Contract;
+export const callNames = Object.keys(contract) as CallName[];
+
+/** What a caller passes (defaults not yet applied). */
+export type CallInput<N extends CallName> = z.input<Contract[N]['input']>;
+/** What the service receives after parsing (defaults applied). */
+export type CallArgs<N extends CallName> = z.output<Contract[N]['input']>;
+export type CallResult<N extends CallName> = z.output<Contract[N]['output']>;
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.hasOwn(contract, name);
+}
+
+export function isAdminCall(name: CallName): boolean {
+  return contract[name].admin;
+}
+
+type GroupOf<N extends string> = N extends `${infer G}.${string}` ? G : never;
+type MethodOf<N extends string, G extends string> = N extends `${G}.${infer M}` ? M : never;
+type CallFunction<N extends CallName> =
+  undefined extends CallInput<N>
+    ? (input?: CallInput<N>) => Promise<CallResult<N>>
+    : (input: CallInput<N>) => Promise<CallResult<N>>;
+
+/**
+ * `window.facegate`: one async function per call, grouped by the name's prefix
+ * (`people.list` -> `facegate.people.list(input)`), and `on(event, listener)` for pushed events,
+ * which returns a function that unsubscribes. Calls reject with an ErrorInfo-shaped value.
+ */
+export type FaceGateApi = {
+  [G in GroupOf<CallName>]: { [M in MethodOf<CallName, G>]: CallFunction<Extract<`${G}.${M}`, CallName>> };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** Split a call name into the API's group and method ('people.list' -> ['people', 'list']). */
+export function splitCallName(name: CallName): [group: string, method: string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}
+
+/** A readable one-line account of why an input was refused, naming the call and the fields. */
+export function describeIssues(name: string, error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const where = issue.path.length ? issue.path.join('.') : 'input';
+    return `${where}: ${issue.message}`;
+  });
+  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
+  return `Invalid input for ${name}: ${parts.join('; ')}${more}.`;
+}

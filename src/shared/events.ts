@@ -1,0 +1,83 @@
+import { z } from 'zod';
+// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
+import {
+  accessDecisionSchema,
+  attendanceEventSchema,
+  doorStateEventSchema,
+  id,
+  statusSchema,
+} from './contract';
+// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
+import { settingsSections } from './settings';
+
+/**
+ * Every event the app pushes to the UI. `admin` events reach only connections with an admin
+ * session (they name people or reveal settings); the others reach every window and browser.
+ */
+
+export interface EventSpec<P extends z.ZodType = z.ZodType> {
+  payload: P;
+  admin: boolean;
+  summary: string;
+}
+const event = <P extends z.ZodType>(spec: EventSpec<P>) => spec;
+
+export const jobKinds = ['models.load', 'reembed', 'import'] as const;
+
+export const events = {
+  'door.state': event({
+    summary: 'The door relay changed state (locked, unlocked until, disconnected, fault).',
+    admin: false,
+    payload: doorStateEventSchema,
+  }),
+  'access.decision': event({
+    summary: 'The access policy reached a decision (also returned by the frame that caused it).',
+    admin: false,
+    payload: accessDecisionSchema,
+  }),
+  'status.changed': event({
+    summary: 'Some part of the status changed (models loaded, relay unplugged, camera lost...).',
+    admin: false,
+    payload: statusSchema,
+  }),
+  'settings.changed': event({
+    summary: 'Settings were saved; the sections that changed (the kiosk re-reads kiosk.config).',
+    admin: false,
+    payload: z.object({ sections: z.array(z.enum(settingsSections)) }),
+  }),
+  'attendance.recorded': event({
+    summary: 'An attendance or access event was written to the log.',
+    admin: true,
+    payload: attendanceEventSchema,
+  }),
+  'people.changed': event({
+    summary: 'A person was created, edited, deleted or (un)enrolled.',
+    admin: true,
+    payload: z.object({
+      id,
+      change: z.enum(['created', 'updated', 'deleted', 'enrolled', 'template_deleted']),
+    }),
+  }),
+  'job.progress': event({
+    summary: 'Progress of a long job (loading models, re-embedding the gallery).',
+    admin: true,
+    payload: z.object({
+      job: z.string(),
+      kind: z.enum(jobKinds),
+      done: z.int().nonnegative(),
+      total: z.int().nonnegative(),
+      finished: z.boolean(),
+      message: z.string(),
+      error: z.string().nullable(),
+    }),
+  }),
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventPayload<E extends EventName> = z.output<Events[E]['payload']>;
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}

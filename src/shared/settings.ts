@@ -1,0 +1,258 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the app knows, grouped by the screen that edits it. The schemas hold no
+ * defaults (zod would then fill missing keys of a partial patch); `defaultSettings` holds them,
+ * and `resolveSettings` / `applySettingsPatch` merge stored values onto it and validate.
+ */
+
+export const providerNames = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+export const attendanceModes = ['check_in_only', 'toggle', 'explicit'] as const;
+export type AttendanceMode = (typeof attendanceModes)[number];
+export const erasurePolicies = ['delete', 'anonymise'] as const;
+
+/**
+ * Provisional relay settings until src/shared/door.ts (the door engineer's) lands: the door
+ * controller validates the details; here only what every driver has is checked.
+ */
+export const relaySettingsSchema = z.looseObject({
+  driver: z.enum(['lcus', 'kmtronic', 'numato', 'modbus', 'hex']),
+  /** A device path (/dev/ttyUSB0, COM3) or a USB id "vid:pid" to find the board again after re-plugging. */
+  port: z.string(),
+  channel: z.int().min(1).max(255),
+});
+const defaultRelaySettings: z.infer<typeof relaySettingsSchema> = { driver: 'lcus', port: '', channel: 1 };
+
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)');
+
+export const recognitionSettingsSchema = z.strictObject({
+  /** Model pack id; null picks the first available pack of the catalog's defaults. */
+  pack: z.string().min(1).nullable(),
+  /** Execution providers in order of preference; the first that loads is used. */
+  providers: z.array(z.enum(providerNames)).min(1),
+  /** Cosine threshold for a match; null uses the active pack's measured threshold. */
+  threshold: z.number().min(0).max(1).nullable(),
+  /** The best person must beat the best other person by this much, else "unknown". */
+  margin: z.number().min(0).max(0.5),
+  detThreshold: z.number().min(0.05).max(0.99),
+  /** Faces whose box is narrower than this (pixels) are ignored at the kiosk. */
+  minFaceSize: z.int().min(16).max(2000),
+  maxFaces: z.int().min(1).max(32),
+});
+
+export const livenessSettingsSchema = z.strictObject({
+  /** The door opens only for a face judged live. */
+  requiredForDoor: z.boolean(),
+  /** Liveness threshold in [0, 1]; null uses the active pack's measured one. */
+  threshold: z.number().min(0).max(1).nullable(),
+  /** When liveness is required but no liveness model loads: keep logging attendance (door stays shut). */
+  attendanceWithoutLiveness: z.boolean(),
+});
+
+export const accessSettingsSchema = z.strictObject({
+  /** K: frames that must agree on one person ... */
+  framesToAgree: z.int().min(1).max(30),
+  /** ... among the last N frames. */
+  frameWindow: z.int().min(1).max(60),
+  /** After a decision, the same person triggers nothing for this long. */
+  cooldownSeconds: z.number().min(0).max(600),
+});
+
+export const attendanceSettingsSchema = z.strictObject({
+  mode: z.enum(attendanceModes),
+  /** The same person again within this window makes no new check-in. */
+  debounceMinutes: z
+    .number()
+    .min(0)
+    .max(24 * 60),
+  /** Events older than this are purged; 0 keeps them forever. */
+  retentionDays: z.int().min(0).max(36500),
+  /** What deleting a person does to their attendance events. */
+  erasure: z.enum(erasurePolicies),
+  /** IANA time zone for reports; null uses the system's. */
+  timeZone: z.string().min(1).nullable(),
+  /** Shift start per group ("" is people without a group), for late arrivals. */
+  shiftStarts: z.record(z.string(), clockTime),
+  deviceName: z.string().min(1).max(100),
+});
+
+export const doorSettingsSchema = z.strictObject({
+  /** No relay is driven while false (attendance-only desks). */
+  enabled: z.boolean(),
+  relay: relaySettingsSchema,
+  /** How long a granted face unlocks the door. */
+  pulseSeconds: z.number().min(0.2).max(255),
+});
+
+export const enrolmentSettingsSchema = z.strictObject({
+  minInterEyePx: z.number().min(10).max(1000),
+  minDetScore: z.number().min(0).max(1),
+  /** Variance of the Laplacian on the aligned crop; lower is blurrier. */
+  minSharpness: z.number().min(0),
+  /** Largest accepted head turn, as |yaw| in degrees estimated from the 5 points. */
+  maxYawDegrees: z.number().min(5).max(90),
+  /** Samples captured per enrolment from the camera. */
+  cameraSamples: z.int().min(1).max(20),
+});
+
+export const kioskSettingsSchema = z.strictObject({
+  fullscreen: z.boolean(),
+  /** Keep the display awake while the kiosk runs. */
+  preventSleep: z.boolean(),
+  greetByName: z.boolean(),
+  speech: z.boolean(),
+  sound: z.boolean(),
+  /** How long a result stays on screen. */
+  resultSeconds: z.number().min(1).max(60),
+  language: z.string().min(2).max(10),
+});
+
+export const adminSettingsSchema = z.strictObject({
+  /** Failed PIN attempts before the lockout starts (it then doubles per failure). */
+  lockoutAfter: z.int().min(1).max(20),
+  lockoutSeconds: z.number().min(1).max(3600),
+  /** An admin session ends after this long without a call. */
+  sessionMinutes: z
+    .number()
+    .min(1)
+    .max(24 * 60),
+});
+
+const sections = {
+  recognition: recognitionSettingsSchema,
+  liveness: livenessSettingsSchema,
+  access: accessSettingsSchema,
+  attendance: attendanceSettingsSchema,
+  door: doorSettingsSchema,
+  enrolment: enrolmentSettingsSchema,
+  kiosk: kioskSettingsSchema,
+  admin: adminSettingsSchema,
+};
+export type SettingsSection = keyof typeof sections;
+export const settingsSections = [
+  'recognition',
+  'liveness',
+  'access',
+  'attendance',
+  'door',
+  'enrolment',
+  'kiosk',
+  'admin',
+] as const satisfies readonly SettingsSection[];
+
+export const settingsSchema = z.strictObject(sections).superRefine((s, ctx) => {
+  if (s.access.framesToAgree > s.access.frameWindow) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['access', 'framesToAgree'],
+      message: 'framesToAgree cannot exceed frameWindow',
+    });
+  }
+});
+export type Settings = z.infer<typeof settingsSchema>;
+
+/** A change to some settings: any section, any subset of its keys (records are replaced whole). */
+export const settingsPatchSchema = z.strictObject({
+  recognition: recognitionSettingsSchema.partial().optional(),
+  liveness: livenessSettingsSchema.partial().optional(),
+  access: accessSettingsSchema.partial().optional(),
+  attendance: attendanceSettingsSchema.partial().optional(),
+  door: doorSettingsSchema.partial().optional(),
+  enrolment: enrolmentSettingsSchema.partial().optional(),
+  kiosk: kioskSettingsSchema.partial().optional(),
+  admin: adminSettingsSchema.partial().optional(),
+});
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export const defaultSettings: Settings = {
+  recognition: {
+    pack: null,
+    providers: ['cpu'],
+    threshold: null,
+    margin: 0.05,
+    detThreshold: 0.5,
+    minFaceSize: 60,
+    maxFaces: 5,
+  },
+  liveness: { requiredForDoor: true, threshold: null, attendanceWithoutLiveness: false },
+  access: { framesToAgree: 3, frameWindow: 5, cooldownSeconds: 5 },
+  attendance: {
+    mode: 'check_in_only',
+    debounceMinutes: 5,
+    retentionDays: 0,
+    erasure: 'delete',
+    timeZone: null,
+    shiftStarts: {},
+    deviceName: 'front-desk',
+  },
+  door: { enabled: false, relay: defaultRelaySettings, pulseSeconds: 3 },
+  enrolment: {
+    minInterEyePx: 40,
+    minDetScore: 0.6,
+    minSharpness: 50,
+    maxYawDegrees: 30,
+    cameraSamples: 5,
+  },
+  kiosk: {
+    fullscreen: false,
+    preventSleep: true,
+    greetByName: true,
+    speech: false,
+    sound: true,
+    resultSeconds: 4,
+    language: 'en',
+  },
+  admin: { lockoutAfter: 5, lockoutSeconds: 30, sessionMinutes: 15 },
+};
+
+/** Merge a patch onto settings (one level deep: sections, then keys) and validate the result. */
+export function applySettingsPatch(
+  current: Settings,
+  patch: SettingsPatch,
+): ReturnType<typeof settingsSchema.safeParse> {
+  const merged: Record<string, unknown> = { ...current };
+  for (const section of settingsSections) {
+    const change = patch[section];
+    if (change) merged[section] = { ...current[section], ...change };
+  }
+  return settingsSchema.safeParse(merged);
+}
+
+/**
+ * Settings from whatever was stored (possibly written by an older version, possibly damaged):
+ * every stored key that is still valid is kept, everything else falls back to its default.
+ * Returns the settings and the dotted keys that were dropped, so the caller can log them.
+ */
+export function resolveSettings(stored: unknown): { settings: Settings; dropped: string[] } {
+  const dropped: string[] = [];
+  const settings = structuredClone(defaultSettings) as Record<SettingsSection, Record<string, unknown>>;
+  const source = isRecord(stored) ? stored : {};
+  for (const section of settingsSections) {
+    const values = source[section];
+    if (values === undefined) continue;
+    if (!isRecord(values)) {
+      dropped.push(section);
+      continue;
+    }
+    const shape = sections[section].shape as Record<string, z.ZodType>;
+    for (const [key, value] of Object.entries(values)) {
+      const field = shape[key];
+      if (field && field.safeParse(value).success) settings[section][key] = value;
+      else dropped.push(`${section}.${key}`);
+    }
+  }
+  const checked = settingsSchema.safeParse(settings);
+  if (checked.success) return { settings: checked.data, dropped };
+  // Individually valid keys that conflict (e.g. K > N): keep the defaults of the sections at fault.
+  const result = structuredClone(settings) as Record<string, unknown>;
+  for (const issue of checked.error.issues) {
+    const section = issue.path[0] as SettingsSection;
+    result[section] = structuredClone(defaultSettings[section]);
+    dropped.push(section);
+  }
+  return { settings: settingsSchema.parse(result), dropped };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
