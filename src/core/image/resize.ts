@@ -56,18 +56,21 @@ export function resizeRow(
   let i = offset;
   for (let x = 0; x < count; x++) {
     const wx = xs.w1[x];
-    const c0 = xs.i0[x] * 3;
-    const c1 = xs.i1[x] * 3;
-    for (let k = 0; k < 3; k++) {
-      const a = src[top0 + c0 + k];
-      const b = src[top0 + c1 + k];
-      const c = src[top1 + c0 + k];
-      const d = src[top1 + c1 + k];
-      const upper = a + (b - a) * wx;
-      const lower = c + (d - c) * wx;
-      // The value lies in [0, 255]; + 0.5 then the Uint8Array's truncation rounds half up.
-      out[i++] = upper + (lower - upper) * wy + 0.5;
-    }
+    const a = top0 + xs.i0[x] * 3;
+    const b = top0 + xs.i1[x] * 3;
+    const c = top1 + xs.i0[x] * 3;
+    const d = top1 + xs.i1[x] * 3;
+    // Each value lies in [0, 255]; + 0.5 then the Uint8Array's truncation rounds half up.
+    let upper = src[a] + (src[b] - src[a]) * wx;
+    let lower = src[c] + (src[d] - src[c]) * wx;
+    out[i] = upper + (lower - upper) * wy + 0.5;
+    upper = src[a + 1] + (src[b + 1] - src[a + 1]) * wx;
+    lower = src[c + 1] + (src[d + 1] - src[c + 1]) * wx;
+    out[i + 1] = upper + (lower - upper) * wy + 0.5;
+    upper = src[a + 2] + (src[b + 2] - src[a + 2]) * wx;
+    lower = src[c + 2] + (src[d + 2] - src[c + 2]) * wx;
+    out[i + 2] = upper + (lower - upper) * wy + 0.5;
+    i += 3;
   }
 }
 
