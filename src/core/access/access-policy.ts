@@ -1,0 +1,245 @@
+import { FaceGateError } from '../errors';
+import type {
+  AccessReason,
+  CannotJudgeReason,
+  PolicyDecision,
+  PolicyDecisionKind,
+} from '../../shared/access';
+import { lowerMedian, mode } from './median';
+import {
+  defaultAccessPolicySettings,
+  systemClock,
+  type AccessPolicySettings,
+  type Clock,
+  type PersonLookup,
+  type PolicyFace,
+  type PolicyFrame,
+} from './types';
+
+/** Who the main face of a frame is: a person id, 'unknown', or null for no face. */
+type Identity = number | 'unknown' | null;
+
+interface Observation {
+  at: number;
+  identity: Identity;
+  face: PolicyFace | null;
+}
+
+interface Outcome {
+  kind: PolicyDecisionKind;
+  reason: AccessReason | null;
+  logAttendance: boolean;
+  liveness: PolicyDecision['liveness'];
+}
+
+/** Reasons that may change while the person stays (they move, liveness gets judged): no cool-down. */
+const transientReasons = new Set<AccessReason>([
+  'face_too_small',
+  'face_too_close',
+  'face_at_edge',
+  'liveness_missing',
+]);
+
+function checkSettings(s: AccessPolicySettings): void {
+  const ok =
+    Number.isInteger(s.framesToAgree) &&
+    Number.isInteger(s.frameWindow) &&
+    s.framesToAgree >= 1 &&
+    s.frameWindow >= s.framesToAgree &&
+    s.cooldownSeconds >= 0 &&
+    s.absenceResetMs > 0 &&
+    s.livenessThreshold >= 0 &&
+    s.livenessThreshold <= 1;
+  if (!ok) {
+    throw new FaceGateError(
+      'INVALID_INPUT',
+      `Access policy settings are inconsistent: need 1 <= framesToAgree (${s.framesToAgree}) <= frameWindow ` +
+        `(${s.frameWindow}), cooldownSeconds >= 0 (${s.cooldownSeconds}), absenceResetMs > 0 (${s.absenceResetMs}) ` +
+        `and a liveness threshold in [0, 1] (${s.livenessThreshold}).`,
+    );
+  }
+}
+
+/**
+ * Turns a stream of analysed frames into access decisions. A decision needs K of the last N frames
+ * to agree on one person (main face) with no other known person among them; liveness is the lower
+ * median over the agreeing frames, so one lucky frame cannot open the door. A decision is acted on
+ * once ('fresh'); the same person standing there repeats it without acting until the cool-down
+ * ends. When the face leaves (no face, or no frame, for absenceResetMs) everything starts over.
+ * Fail closed: with liveness required and no liveness model, nobody is granted.
+ */
+export class AccessPolicy {
+  private settings: AccessPolicySettings;
+  private window: Observation[] = [];
+  private lastFaceAt = Number.NEGATIVE_INFINITY;
+  private lastFrameAt = Number.NEGATIVE_INFINITY;
+  private last: { identity: Identity; decision: PolicyDecision; until: number } | null = null;
+  /** The last transient (cannot judge) outcome announced, so it is announced once. */
+  private announced: string | null = null;
+
+  constructor(
+    settings: Partial<AccessPolicySettings>,
+    private readonly people: PersonLookup,
+    private readonly clock: Clock = systemClock,
+  ) {
+    this.settings = { ...defaultAccessPolicySettings, ...settings };
+    checkSettings(this.settings);
+  }
+
+  get currentSettings(): Readonly<AccessPolicySettings> {
+    return this.settings;
+  }
+
+  /** New settings apply from the next frame; the evidence gathered so far is dropped. */
+  configure(settings: Partial<AccessPolicySettings>): void {
+    const next = { ...this.settings, ...settings };
+    checkSettings(next);
+    this.settings = next;
+    this.reset();
+  }
+
+  /** Forget every frame and decision (the person left, the camera restarted). */
+  reset(): void {
+    this.window = [];
+    this.last = null;
+    this.announced = null;
+    this.lastFaceAt = Number.NEGATIVE_INFINITY;
+  }
+
+  observe(frame: PolicyFrame): PolicyDecision {
+    const now = this.clock.now();
+    const { absenceResetMs, frameWindow } = this.settings;
+    if (now - this.lastFrameAt >= absenceResetMs) this.reset();
+    this.lastFrameAt = now;
+
+    const face = frame.faces[0] ?? null;
+    if (face) this.lastFaceAt = now;
+    else if (now - this.lastFaceAt >= absenceResetMs) this.reset();
+
+    const identity: Identity = face ? (face.personId ?? 'unknown') : null;
+    this.window.push({ at: now, identity, face });
+    if (this.window.length > frameWindow) this.window.splice(0, this.window.length - frameWindow);
+
+    if (!face) return this.status('no_face', 'no_face', null, [], now);
+    const agreed = this.agreedIdentity();
+    if (agreed === null) return this.status('pending', null, null, [], now);
+    const agreeing = this.window.filter((o) => o.identity === agreed);
+
+    if (this.last && this.last.identity === agreed && now < this.last.until) {
+      return { ...this.last.decision, fresh: false, openDoor: false, logAttendance: false, at: now };
+    }
+
+    const outcome = this.decide(agreed, agreeing);
+    const transient = outcome.reason !== null && transientReasons.has(outcome.reason);
+    const key = `${String(agreed)}|${outcome.kind}|${outcome.reason}`;
+    const fresh = transient ? this.announced !== key : true;
+    const decision = this.build(outcome, agreed, agreeing, now, fresh);
+    if (transient) {
+      this.announced = key;
+    } else {
+      this.announced = null;
+      this.last = { identity: agreed, decision, until: now + this.settings.cooldownSeconds * 1000 };
+    }
+    return decision;
+  }
+
+  /**
+   * The identity K of the last N frames agree on: a person, or 'unknown' when the window holds
+   * no known person at all; null while undecided or when two known people alternate.
+   */
+  private agreedIdentity(): Identity {
+    const counts = new Map<Identity, number>();
+    for (const o of this.window)
+      if (o.identity !== null) counts.set(o.identity, (counts.get(o.identity) ?? 0) + 1);
+    const known = [...counts.keys()].filter((k) => typeof k === 'number');
+    if (known.length > 1) return null;
+    const K = this.settings.framesToAgree;
+    if (known.length === 1) return (counts.get(known[0]) ?? 0) >= K ? known[0] : null;
+    return (counts.get('unknown') ?? 0) >= K ? 'unknown' : null;
+  }
+
+  private decide(agreed: Identity, agreeing: Observation[]): Outcome {
+    const s = this.settings;
+    const faces = agreeing.map((o) => o.face).filter((f): f is PolicyFace => f !== null);
+    const judged = faces.map((f) => f.liveness).filter((l) => l && l.verdict !== 'cannot_judge');
+    const liveness = judged.length
+      ? { score: lowerMedian(judged.map((l) => l?.score ?? 0)), frames: judged.length }
+      : null;
+    const outcome = (kind: PolicyDecisionKind, reason: AccessReason, logAttendance: boolean): Outcome => ({
+      kind,
+      reason,
+      logAttendance,
+      liveness,
+    });
+
+    if (agreed === 'unknown') return outcome('unknown', 'not_identified', true);
+    const person = typeof agreed === 'number' ? this.people(agreed) : undefined;
+    if (!person) return outcome('denied', 'person_missing', true);
+
+    if (s.livenessRequired) {
+      if (!s.livenessAvailable) {
+        return outcome('cannot_judge', 'liveness_unavailable', s.attendanceWithoutLiveness && person.active);
+      }
+      if (judged.length < s.framesToAgree) {
+        const reasons = faces
+          .map((f) => (f.liveness?.verdict === 'cannot_judge' ? f.liveness.reason : undefined))
+          .filter(
+            (r): r is CannotJudgeReason =>
+              r === 'face_too_small' || r === 'face_too_close' || r === 'face_at_edge',
+          );
+        return outcome('cannot_judge', mode(reasons) ?? 'liveness_missing', false);
+      }
+      if (!liveness || liveness.score < s.livenessThreshold) return outcome('not_live', 'spoof', true);
+    }
+    if (!person.active) return outcome('denied', 'inactive', true);
+    if (!person.allowed) return outcome('denied', 'not_allowed', true);
+    return outcome('granted', s.livenessRequired ? 'live_known_allowed' : 'liveness_not_required', true);
+  }
+
+  private build(
+    outcome: Outcome,
+    agreed: Identity,
+    agreeing: Observation[],
+    now: number,
+    fresh: boolean,
+  ): PolicyDecision {
+    const similarities = agreeing
+      .map((o) => o.face?.similarity)
+      .filter((v): v is number => typeof v === 'number');
+    return {
+      kind: outcome.kind,
+      reason: outcome.reason,
+      fresh,
+      openDoor: fresh && outcome.kind === 'granted',
+      logAttendance: fresh && outcome.logAttendance,
+      personId: typeof agreed === 'number' ? agreed : null,
+      similarity: similarities.length ? lowerMedian(similarities) : null,
+      liveness: outcome.liveness,
+      agreeing: agreeing.length,
+      window: this.settings.frameWindow,
+      at: now,
+    };
+  }
+
+  private status(
+    kind: PolicyDecisionKind,
+    reason: AccessReason | null,
+    personId: number | null,
+    agreeing: Observation[],
+    now: number,
+  ): PolicyDecision {
+    return {
+      kind,
+      reason,
+      fresh: false,
+      openDoor: false,
+      logAttendance: false,
+      personId,
+      similarity: null,
+      liveness: null,
+      agreeing: agreeing.length,
+      window: this.settings.frameWindow,
+      at: now,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+import type { LivenessResult } from '../face/types';
+
+/** One face of a frame as the policy sees it: who the matcher says it is, and its liveness. */
+export interface PolicyFace {
+  /** The person the gallery matched (threshold and margin passed), null when unknown. */
+  personId: number | null;
+  /** Best similarity against the gallery, null when the face was not embedded. */
+  similarity: number | null;
+  /** Null when liveness did not run on this face. */
+  liveness: LivenessResult | null;
+}
+
+/** One analysed frame: its faces, main face first. */
+export interface PolicyFrame {
+  faces: PolicyFace[];
+}
+
+/** What the policy needs to know about a person at decision time. */
+export interface PersonFacts {
+  /** Inactive people are recognised but never let in. */
+  active: boolean;
+  /** May open this door now (schedule, group rules: the caller decides). */
+  allowed: boolean;
+}
+
+/** Facts about a person, or undefined when the person no longer exists. */
+export type PersonLookup = (personId: number) => PersonFacts | undefined;
+
+/** Milliseconds; injected so tests can drive time. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+export interface AccessPolicySettings {
+  /** K: frames that must agree on one person ... */
+  framesToAgree: number;
+  /** ... among the last N frames. */
+  frameWindow: number;
+  /** After a decision, the same person standing there triggers nothing new for this long. */
+  cooldownSeconds: number;
+  /** The door opens only for a face judged live (on by default). */
+  livenessRequired: boolean;
+  /** Median liveness score at or above which the agreeing frames are live. */
+  livenessThreshold: number;
+  /** False when no liveness model loaded: with livenessRequired, nobody is ever granted. */
+  livenessAvailable: boolean;
+  /** With livenessRequired and no liveness model: still log attendance (the door stays shut). */
+  attendanceWithoutLiveness: boolean;
+  /** No face for this long (or a gap this long between frames) means the person left: start over. */
+  absenceResetMs: number;
+}
+
+export const defaultAccessPolicySettings: AccessPolicySettings = Object.freeze({
+  framesToAgree: 3,
+  frameWindow: 5,
+  cooldownSeconds: 10,
+  livenessRequired: true,
+  livenessThreshold: 0.5,
+  livenessAvailable: false,
+  attendanceWithoutLiveness: false,
+  absenceResetMs: 1500,
+});
