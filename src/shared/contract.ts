@@ -1,5 +1,4 @@
 import { z } from 'zod';
-// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
 import {
   attendanceModes,
   kioskSettingsSchema,
@@ -7,7 +6,6 @@ import {
   settingsPatchSchema,
   settingsSchema,
 } from './settings';
-// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
 import type { EventName, EventPayload } from './events';
 
 /**
@@ -747,4 +745,31 @@ export function describeIssues(name: string, error: z.ZodError): string {
   });
   const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : '';
   return `Invalid input for ${name}: ${parts.join('; ')}${more}.`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Building window.facegate from a transport
+
+/** Sends one call; resolves with its result or rejects with an ErrorInfo-shaped value. */
+export type Invoke = (name: CallName, input: unknown) => Promise<unknown>;
+/** Registers a listener for one event; returns the function that removes it. */
+export type Subscribe = (event: EventName, listener: (payload: unknown) => void) => () => void;
+
+/**
+ * The object behind `window.facegate`, with one function per contract call. The Electron
+ * preload and the WebSocket client both build it here, so the two cannot differ in shape.
+ * Plain functions and objects only: it must survive Electron's contextBridge.
+ */
+export function createFaceGateApi(invoke: Invoke, subscribe: Subscribe): FaceGateApi {
+  const api: Record<string, Record<string, (input?: unknown) => Promise<unknown>>> = {};
+  for (const name of callNames) {
+    const [group, method] = splitCallName(name);
+    api[group] ??= {};
+    api[group][method] = (input?: unknown) => invoke(name, input);
+  }
+  const on = (event: EventName, listener: (payload: unknown) => void) => {
+    if (typeof listener !== 'function') throw new TypeError('facegate.on needs a listener function');
+    return subscribe(event, listener);
+  };
+  return { ...api, on } as unknown as FaceGateApi;
 }

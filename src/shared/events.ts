@@ -1,5 +1,4 @@
 import { z } from 'zod';
-// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
 import {
   accessDecisionSchema,
   attendanceEventSchema,
@@ -7,7 +6,6 @@ import {
   id,
   statusSchema,
 } from './contract';
-// eslint-disable-next-line no-restricted-imports -- a sibling in src/shared; the lint pattern refuses every relative path (reported)
 import { settingsSections } from './settings';
 
 /**

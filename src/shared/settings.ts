@@ -7,6 +7,7 @@ import { z } from 'zod';
  */
 
 export const providerNames = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
+export type ProviderName = (typeof providerNames)[number];
 export const attendanceModes = ['check_in_only', 'toggle', 'explicit'] as const;
 export type AttendanceMode = (typeof attendanceModes)[number];
 export const erasurePolicies = ['delete', 'anonymise'] as const;

@@ -1,0 +1,24 @@
+import type { CallName, CallResult } from '../../shared/contract';
+import type { EventName } from '../../shared/events';
+import type { EventListener } from './event-bus';
+import type { CallerSession } from './session';
+
+/**
+ * The app as the transports see it: Electron IPC, the WebSocket host and tests all go through
+ * exactly these methods. `call` parses the input with the contract, checks the admin session,
+ * runs the call and returns a plain result; failures are FaceGateErrors (toErrorInfo for the wire).
+ */
+export interface FaceGateService {
+  call<N extends CallName>(name: N, input: unknown, session: CallerSession): Promise<CallResult<N>>;
+  /** A name off the wire: an unknown one is refused with INVALID_INPUT. */
+  call(name: string, input: unknown, session: CallerSession): Promise<unknown>;
+  /** One per connection (window, WebSocket); the admin login lives on it. */
+  openSession(label: string): CallerSession;
+  /** The connection went away: its admin login ends. */
+  closeSession(session: CallerSession): void;
+  /** Whether an event may be delivered to this connection (admin events need a login). */
+  mayReceive(event: EventName, session: CallerSession): boolean;
+  on(listener: EventListener): () => void;
+  /** Stops inference, relocks the door, closes the database. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { AdminAuth } from '../../../src/core/service/admin-auth';
+import { MemoryStore } from '../../../src/core/service/key-value-store';
+import { newSession } from '../../../src/core/service/session';
+import { defaultSettings } from '../../../src/shared/settings';
+import { isFaceGateError } from '../../../src/core/errors';
+
+function setup(options = defaultSettings.admin) {
+  let now = 1_700_000_000_000;
+  const store = new MemoryStore();
+  const auth = new AdminAuth(
+    store,
+    () => options,
+    () => now,
+  );
+  return {
+    auth,
+    store,
+    advance: (ms: number) => (now += ms),
+    session: () => newSession('test'),
+  };
+}
+
+async function rejectsWith(promise: Promise<unknown>, code: string) {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isFaceGateError(error), String(error)).toBe(true);
+    expect((error as { code: string }).code).toBe(code);
+    return;
+  }
+  throw new Error(`expected ${code}`);
+}
+
+describe('admin PIN and sessions', () => {
+  it('starts with no PIN; the first setup logs in and a second setup is refused', async () => {
+    const { auth, session } = setup();
+    const a = session();
+    expect(auth.state(a)).toMatchObject({ pinSet: false, loggedIn: false });
+    expect(await auth.setupPin(a, '2468')).toMatchObject({ pinSet: true, loggedIn: true });
+    await rejectsWith(auth.setupPin(session(), '1111'), 'UNAUTHORIZED');
+  });
+
+  it('stores a salted scrypt hash, never the PIN', async () => {
+    const { auth, store, session } = setup();
+    await auth.setupPin(session(), '2468');
+    const stored = JSON.stringify(store.get('admin.pin'));
+    expect(stored).not.toContain('2468');
+    expect(stored).toContain('scrypt');
+  });
+
+  it('logs a session in with the right PIN only; sessions are independent', async () => {
+    const { auth, session } = setup();
+    await auth.setupPin(session(), '2468');
+    const kiosk = session();
+    const admin = session();
+    expect((await auth.login(kiosk, '1357')).loggedIn).toBe(false);
+    expect((await auth.login(admin, '2468')).loggedIn).toBe(true);
+    expect(auth.isLoggedIn(kiosk)).toBe(false);
+    expect(() => auth.require(kiosk)).toThrow(/admin/);
+    expect(() => auth.require(admin)).not.toThrow();
+    auth.logout(admin);
+    expect(() => auth.require(admin)).toThrow();
+  });
+
+  it('locks out after repeated failures, longer each time, and does not even check the PIN meanwhile', async () => {
+    const { auth, session, advance } = setup({ lockoutAfter: 3, lockoutSeconds: 10, sessionMinutes: 15 });
+    await auth.setupPin(session(), '2468');
+    const s = session();
+    for (let i = 0; i < 2; i++) expect((await auth.login(s, '0000')).lockedUntil).toBeNull();
+    const third = await auth.login(s, '0000');
+    expect(third.failedAttempts).toBe(3);
+    expect(third.lockedUntil).not.toBeNull();
+    // The right PIN is refused during the lockout.
+    expect((await auth.login(s, '2468')).loggedIn).toBe(false);
+    advance(10_001);
+    const fourth = await auth.login(s, '0000');
+    const lockMs = Date.parse(fourth.lockedUntil!) - (1_700_000_000_000 + 10_001);
+    expect(lockMs).toBe(20_000);
+    advance(20_001);
+    expect((await auth.login(s, '2468')).loggedIn).toBe(true);
+    expect(auth.state(s).failedAttempts).toBe(0);
+  });
+
+  it('keeps the lockout across a restart (it is stored)', async () => {
+    const { auth, store, session } = setup({ lockoutAfter: 1, lockoutSeconds: 60, sessionMinutes: 15 });
+    await auth.setupPin(session(), '2468');
+    await auth.login(session(), '0000');
+    const restarted = new AdminAuth(
+      store,
+      () => defaultSettings.admin,
+      () => 1_700_000_000_000,
+    );
+    expect((await restarted.login(session(), '2468')).loggedIn).toBe(false);
+  });
+
+  it('counts parallel guesses one by one', async () => {
+    const { auth, session } = setup({ lockoutAfter: 3, lockoutSeconds: 60, sessionMinutes: 15 });
+    await auth.setupPin(session(), '2468');
+    const s = session();
+    const results = await Promise.all(
+      ['1', '2', '3', '4', '5', '2468'].map((p) => auth.login(s, p.padStart(4, '0'))),
+    );
+    // The third wrong guess locks; later guesses, the right PIN included, are not even checked.
+    expect(results.map((r) => r.failedAttempts)).toEqual([1, 2, 3, 3, 3, 3]);
+    expect(results.at(-1)!.loggedIn).toBe(false);
+  });
+
+  it('ends a session after the idle time', async () => {
+    const { auth, session, advance } = setup({ lockoutAfter: 5, lockoutSeconds: 30, sessionMinutes: 1 });
+    const s = session();
+    await auth.setupPin(s, '2468');
+    advance(59_000);
+    expect(() => auth.require(s)).not.toThrow(); // and this use refreshes it
+    advance(59_000);
+    expect(auth.isLoggedIn(s)).toBe(true);
+    advance(61_000);
+    expect(auth.isLoggedIn(s)).toBe(false);
+  });
+
+  it('changes the PIN only with the current one, and ends the other sessions', async () => {
+    const { auth, session } = setup();
+    const a = session();
+    const b = session();
+    await auth.setupPin(a, '2468');
+    await auth.login(b, '2468');
+    await rejectsWith(auth.changePin(a, '0000', '1357'), 'UNAUTHORIZED');
+    await auth.changePin(a, '2468', '1357');
+    expect(auth.isLoggedIn(a)).toBe(true);
+    expect(auth.isLoggedIn(b)).toBe(false);
+    expect((await auth.login(b, '2468')).loggedIn).toBe(false);
+    expect((await auth.login(b, '1357')).loggedIn).toBe(true);
+  });
+
+  it('refuses to treat a damaged PIN record as "no PIN" (that would let anyone set one)', async () => {
+    const { auth, store, session } = setup();
+    store.set('admin.pin', { broken: true });
+    expect(() => auth.state(session())).toThrow(/damaged/);
+    await rejectsWith(auth.setupPin(session(), '1234'), 'DATABASE');
+  });
+});
