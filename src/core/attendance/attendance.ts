@@ -1,0 +1,163 @@
+import {
+  attendanceOptionsSchema,
+  reportQuerySchema,
+  type AttendanceEvent,
+  type AttendanceOptions,
+  type AttendanceOptionsInput,
+  type AttendanceReport,
+  type EventQuery,
+  type ReportQuery,
+} from '../../shared/attendance';
+import { FaceGateError } from '../errors';
+import { AuditLog } from '../gallery/audit-log';
+import type { FaceGateDatabase } from '../gallery/database';
+import { PeopleRepository } from '../gallery/people-repository';
+import { parseInput } from '../gallery/validate';
+import type { CsvOptions } from './csv';
+import { eventsToCsv, reportToCsv } from './csv-exports';
+import { EventLog } from './event-log';
+import { AttendanceRecorder, type RecordOutcome, type Sighting } from './recorder';
+import { buildReport, type ReportPerson } from './report';
+import { daysBetween } from './time-zone';
+import { WorkdayCalendar } from './workday';
+
+const dayMs = 86_400_000;
+
+/**
+ * The attendance side of the database: recording sightings by the configured rules, manual door
+ * openings, queries, reports, CSV exports and retention. Options are plain values (the app feeds
+ * them from its `attendance` settings and calls configure() when they change).
+ */
+export class Attendance {
+  readonly log: EventLog;
+  private readonly people: PeopleRepository;
+  private readonly audit: AuditLog;
+  private settings!: AttendanceOptions;
+  private calendar!: WorkdayCalendar;
+  private recorder!: AttendanceRecorder;
+
+  constructor(
+    private readonly db: FaceGateDatabase,
+    options: AttendanceOptionsInput = {},
+  ) {
+    this.log = new EventLog(db);
+    this.people = new PeopleRepository(db);
+    this.audit = new AuditLog(db);
+    this.configure(options);
+  }
+
+  get options(): AttendanceOptions {
+    return this.settings;
+  }
+
+  get timeZone(): string {
+    return this.calendar.timeZone;
+  }
+
+  configure(options: AttendanceOptionsInput): void {
+    this.settings = parseInput(attendanceOptionsSchema, options);
+    this.calendar = new WorkdayCalendar(this.settings.timeZone, this.settings.shiftStarts);
+    this.recorder = new AttendanceRecorder(this.log, this.calendar, this.settings);
+  }
+
+  /** Records what the access policy concluded (debounced; the mode picks check-in or check-out). */
+  record(sighting: Sighting): RecordOutcome {
+    const personId = sighting.personId ?? null;
+    const group =
+      sighting.group !== undefined
+        ? sighting.group
+        : personId !== null
+          ? (this.people.get(personId)?.group ?? null)
+          : null;
+    return this.db.transaction(() => this.recorder.record({ ...sighting, group }));
+  }
+
+  /** A door opened by hand from the admin screen or the CLI: an event and an audit entry. */
+  manualOpen(input: {
+    actor: string;
+    seconds?: number;
+    device?: string;
+    note?: string | null;
+    at?: number;
+    doorOpened?: boolean;
+  }): AttendanceEvent {
+    return this.db.transaction(() => {
+      const at = input.at ?? Date.now();
+      const event = this.log.append({
+        at,
+        kind: 'manual_open',
+        doorOpened: input.doorOpened ?? true,
+        device: input.device ?? this.settings.deviceName,
+        note: input.note ?? null,
+      });
+      this.audit.record({
+        at,
+        actor: input.actor,
+        action: 'door.manual_open',
+        target: 'door',
+        details: {
+          eventId: event.id,
+          seconds: input.seconds ?? null,
+          opened: event.doorOpened,
+          note: input.note ?? null,
+        },
+      });
+      return event;
+    });
+  }
+
+  events(query: EventQuery = {}): { events: AttendanceEvent[]; total: number } {
+    return this.log.query(query, this.calendar.timeZone);
+  }
+
+  eventsCsv(query: EventQuery = {}, options: CsvOptions = {}): string {
+    const { events } = this.log.query(
+      { order: 'oldest', limit: 10_000_000, ...query },
+      this.calendar.timeZone,
+    );
+    return eventsToCsv(events, this.calendar.timeZone, options);
+  }
+
+  report(query: ReportQuery): AttendanceReport {
+    const q = parseInput(reportQuerySchema, query);
+    if (daysBetween(q.from, q.to) < 0) {
+      throw new FaceGateError(
+        'INVALID_INPUT',
+        `The report range ends (${q.to}) before it starts (${q.from}).`,
+      );
+    }
+    const { startMs, endMs } = this.calendar.span(q.from, q.to);
+    const events = this.log.attendanceBetween(startMs, endMs, q.personId);
+    const people = new Map<number, ReportPerson>();
+    for (const event of events) {
+      if (!event.person || people.has(event.person.id)) continue;
+      const person = this.people.get(event.person.id);
+      if (person && (q.group === undefined || person.group === q.group)) people.set(person.id, person);
+    }
+    return buildReport(events, people, this.calendar, q);
+  }
+
+  reportCsv(query: ReportQuery, options: CsvOptions = {}): string {
+    return reportToCsv(this.report(query), options);
+  }
+
+  /** Deletes events older than the retention period (none when it is 0); audited when any go. */
+  purgeExpired(now = Date.now(), actor = 'system'): number {
+    const days = this.settings.retentionDays;
+    if (days <= 0) return 0;
+    const cutoff = now - days * dayMs;
+    return this.db.transaction(() => {
+      const purged = this.log.purgeBefore(cutoff);
+      if (purged > 0) {
+        this.audit.record({
+          at: now,
+          actor,
+          action: 'events.purge',
+          target: 'events',
+          details: { purged, retentionDays: days, before: new Date(cutoff).toISOString() },
+        });
+      }
+      return purged;
+    });
+  }
+}

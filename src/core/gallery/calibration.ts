@@ -1,0 +1,269 @@
+import { FaceGateError } from '../errors';
+
+export interface CalibrationSample {
+  personId: number;
+  /** Unit-length embedding. */
+  vector: Float32Array;
+}
+
+export interface CalibrationOptions {
+  /**
+   * Target false-accept rate per identification of a stranger against the whole gallery
+   * (1:N): 0.001 means one stranger in a thousand is taken for someone.
+   */
+  targetFar?: number;
+  /** The threshold to suggest when the gallery cannot resolve the target (the pack's default). */
+  fallbackThreshold: number;
+  /** Impostor pairs beyond this are sampled (seeded, so runs repeat). */
+  maxImpostorPairs?: number;
+  seed?: number;
+}
+
+export interface ScoreSummary {
+  count: number;
+  min: number;
+  max: number;
+  mean: number;
+  std: number;
+  /** Score below which 5% (genuine) or above which 1% (impostor) of pairs fall. */
+  p05: number;
+  p99: number;
+}
+
+export interface CalibrationReport {
+  people: number;
+  templates: number;
+  genuine: ScoreSummary | null;
+  impostor: ScoreSummary | null;
+  impostorPairsTotal: number;
+  impostorSampled: boolean;
+  targetFar: number;
+  /** Chances per stranger to hit a wrong template: every template is one. */
+  comparisons: number;
+  /** The 1:1 false-accept rate the threshold must reach: targetFar / comparisons. */
+  pairFar: number;
+  /** Impostor pairs needed to resolve pairFar (10 / pairFar). */
+  pairsNeeded: number;
+  /** The impostor-tail threshold at pairFar, when resolvable. */
+  empiricalThreshold: number | null;
+  /** A Gaussian fit of the impostor scores extrapolated to pairFar: a hint, not a measurement. */
+  gaussianThreshold: number | null;
+  suggestedThreshold: number;
+  source: 'gallery' | 'fallback';
+  tooSmall: boolean;
+  /** Why the gallery cannot tell, in a sentence. */
+  note: string;
+  /** Share of genuine pairs at or above the suggested threshold (null without genuine pairs). */
+  genuineAcceptRate: number | null;
+  /** Share of impostor pairs at or above the suggested threshold. */
+  impostorAcceptRate: number | null;
+}
+
+/** Each impostor pair only resolves a false-accept rate down to about 10 / pairs. */
+const pairsPerFalseAccept = 10;
+
+/**
+ * Suggests a 1:N threshold from the gallery itself. Genuine scores are pairs of templates of the
+ * same person, impostor scores pairs of different people. A stranger's probe meets every
+ * template, so the per-pair rate that keeps 1:N false accepts at targetFar is about
+ * targetFar / templates; the threshold is where the impostor tail falls to that rate. When there
+ * are too few impostor pairs to see such a rare tail, it says so and suggests the fallback.
+ */
+export function calibrateScores(
+  samples: readonly CalibrationSample[],
+  options: CalibrationOptions,
+): CalibrationReport {
+  const targetFar = options.targetFar ?? 0.001;
+  if (!(targetFar > 0 && targetFar < 1)) {
+    throw new FaceGateError(
+      'INVALID_INPUT',
+      `The target false-accept rate must be between 0 and 1, got ${targetFar}.`,
+    );
+  }
+  const maxImpostorPairs = options.maxImpostorPairs ?? 5_000_000;
+  const people = new Set(samples.map((s) => s.personId)).size;
+  const templates = samples.length;
+  const { genuine, impostor, impostorPairsTotal, sampled } = pairScores(
+    samples,
+    maxImpostorPairs,
+    options.seed ?? 1,
+  );
+
+  const comparisons = Math.max(1, templates);
+  const pairFar = targetFar / comparisons;
+  const pairsNeeded = Math.ceil(pairsPerFalseAccept / pairFar);
+  const impostorSummary = summarise(impostor);
+  const genuineSummary = summarise(genuine);
+
+  const resolvable = impostor.length >= pairsNeeded;
+  const empiricalThreshold = resolvable ? tailThreshold(impostor, pairFar) : null;
+  const gaussianThreshold =
+    impostorSummary && impostorSummary.count >= 100
+      ? impostorSummary.mean + normalQuantile(1 - pairFar) * impostorSummary.std
+      : null;
+
+  const suggestedThreshold = empiricalThreshold ?? options.fallbackThreshold;
+  const note = resolvable
+    ? `Threshold from ${impostor.length.toLocaleString('en')} impostor pairs at a 1:1 false-accept rate of ${pairFar.toExponential(1)}.`
+    : `Too small to tell: a ${formatRate(targetFar)} false-accept rate across ${comparisons} templates needs ` +
+      `a 1:1 rate of ${pairFar.toExponential(1)}, which takes about ${pairsNeeded.toLocaleString('en')} impostor pairs; ` +
+      `the gallery has ${impostor.length.toLocaleString('en')}. Keeping the pack's default threshold.`;
+
+  return {
+    people,
+    templates,
+    genuine: genuineSummary,
+    impostor: impostorSummary,
+    impostorPairsTotal,
+    impostorSampled: sampled,
+    targetFar,
+    comparisons,
+    pairFar,
+    pairsNeeded,
+    empiricalThreshold,
+    gaussianThreshold,
+    suggestedThreshold,
+    source: resolvable ? 'gallery' : 'fallback',
+    tooSmall: !resolvable,
+    note,
+    genuineAcceptRate: genuine.length ? shareAtOrAbove(genuine, suggestedThreshold) : null,
+    impostorAcceptRate: impostor.length ? shareAtOrAbove(impostor, suggestedThreshold) : null,
+  };
+}
+
+function pairScores(
+  samples: readonly CalibrationSample[],
+  maxImpostorPairs: number,
+  seed: number,
+): { genuine: Float32Array; impostor: Float32Array; impostorPairsTotal: number; sampled: boolean } {
+  const n = samples.length;
+  const byPerson = new Map<number, number[]>();
+  samples.forEach((s, i) => {
+    const members = byPerson.get(s.personId);
+    if (members) members.push(i);
+    else byPerson.set(s.personId, [i]);
+  });
+  let genuinePairs = 0;
+  for (const members of byPerson.values()) genuinePairs += (members.length * (members.length - 1)) / 2;
+  const impostorPairsTotal = (n * (n - 1)) / 2 - genuinePairs;
+
+  const genuine = new Float32Array(genuinePairs);
+  let g = 0;
+  for (const members of byPerson.values()) {
+    for (let a = 0; a < members.length; a++)
+      for (let b = a + 1; b < members.length; b++)
+        genuine[g++] = dot(samples[members[a]].vector, samples[members[b]].vector);
+  }
+
+  const sampled = impostorPairsTotal > maxImpostorPairs;
+  const impostor = new Float32Array(sampled ? maxImpostorPairs : impostorPairsTotal);
+  let k = 0;
+  if (!sampled) {
+    for (let a = 0; a < n; a++)
+      for (let b = a + 1; b < n; b++)
+        if (samples[a].personId !== samples[b].personId)
+          impostor[k++] = dot(samples[a].vector, samples[b].vector);
+  } else {
+    const random = mulberry32(seed);
+    while (k < impostor.length) {
+      const a = Math.floor(random() * n);
+      const b = Math.floor(random() * n);
+      if (samples[a].personId !== samples[b].personId)
+        impostor[k++] = dot(samples[a].vector, samples[b].vector);
+    }
+  }
+  return { genuine, impostor, impostorPairsTotal, sampled };
+}
+
+/** The smallest score t such that the share of scores >= t is at most rate (scores above the tail). */
+function tailThreshold(scores: Float32Array, rate: number): number {
+  const sorted = Float32Array.from(scores).sort();
+  const allowed = Math.floor(rate * sorted.length);
+  // Everything strictly above sorted[n - allowed - 1] may be accepted; put the threshold just above it.
+  const boundary = sorted[sorted.length - allowed - 1];
+  return nextUp(boundary);
+}
+
+function nextUp(value: number): number {
+  return value + Math.max(1e-6, Math.abs(value) * 1e-6);
+}
+
+function shareAtOrAbove(scores: Float32Array, threshold: number): number {
+  let n = 0;
+  for (const s of scores) if (s >= threshold) n++;
+  return n / scores.length;
+}
+
+function summarise(scores: Float32Array): ScoreSummary | null {
+  if (scores.length === 0) return null;
+  const sorted = Float32Array.from(scores).sort();
+  let sum = 0;
+  for (const s of sorted) sum += s;
+  const mean = sum / sorted.length;
+  let variance = 0;
+  for (const s of sorted) variance += (s - mean) ** 2;
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return {
+    count: sorted.length,
+    min: sorted[0],
+    max: sorted[sorted.length - 1],
+    mean,
+    std: Math.sqrt(variance / sorted.length),
+    p05: at(0.05),
+    p99: at(0.99),
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function formatRate(rate: number): string {
+  return `${(rate * 100).toPrecision(2).replace(/\.?0+$/, '')}%`;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */
+export function normalQuantile(p: number): number {
+  if (p <= 0) return -Infinity;
+  if (p >= 1) return Infinity;
+  const a = [
+    -39.69683028665376, 220.9460984245205, -275.9285104469687, 138.357751867269, -30.66479806614716,
+    2.506628277459239,
+  ];
+  const b = [
+    -54.47609879822406, 161.5858368580409, -155.6989798598866, 66.80131188771972, -13.28068155288572,
+  ];
+  const c = [
+    -0.007784894002430293, -0.3223964580411365, -2.400758277161838, -2.549732539343734, 4.374664141464968,
+    2.938163982698783,
+  ];
+  const d = [0.007784695709041462, 0.3224671290700398, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    return (
+      (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+      ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1)
+    );
+  }
+  if (p > 1 - low) return -normalQuantile(1 - p);
+  const q = p - 0.5;
+  const r = q * q;
+  return (
+    ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+    (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
+  );
+}

@@ -1,0 +1,191 @@
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { FaceGateError } from '../errors';
+import { latestSchemaVersion, migrations, type Migration } from './migrations';
+import { readSqliteHeader } from './sqlite-header';
+
+/** 'FGAT': marks a file as FaceGate's (SQLite header offset 68). */
+export const facegateApplicationId = 0x46474154;
+
+export type SqliteDatabase = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Open an existing file without writing to it (no migration). */
+  readonly?: boolean;
+  /** Milliseconds to wait for another process's write lock. */
+  busyTimeoutMs?: number;
+  /** The migrations to apply (tests pass a prefix to build an older schema). */
+  migrations?: readonly Migration[];
+}
+
+/**
+ * The FaceGate database: one SQLite file holding the gallery, the attendance log, the audit log
+ * and the settings. Opening it runs pending migrations; a file from a newer FaceGate, a corrupt
+ * file or another program's database is refused with a DATABASE error and left untouched.
+ */
+export class FaceGateDatabase {
+  private constructor(
+    readonly sqlite: SqliteDatabase,
+    /** Absolute path, or ':memory:'. */
+    readonly file: string,
+  ) {}
+
+  static open(file: string, options: OpenDatabaseOptions = {}): FaceGateDatabase {
+    const steps = options.migrations ?? migrations;
+    const known = steps.length > 0 ? steps[steps.length - 1].version : 0;
+    const inMemory = file === ':memory:';
+    const absolute = inMemory ? file : path.resolve(file);
+    const exists = !inMemory && existsSync(absolute);
+    if (exists) checkExistingFile(absolute, known);
+    else if (!inMemory) {
+      if (options.readonly) {
+        throw new FaceGateError('DATABASE', `There is no database at ${absolute}.`);
+      }
+      try {
+        mkdirSync(path.dirname(absolute), { recursive: true });
+      } catch (error) {
+        throw databaseError(absolute, 'its folder cannot be created', error);
+      }
+    }
+
+    let sqlite: SqliteDatabase;
+    try {
+      sqlite = new Database(absolute, {
+        readonly: options.readonly ?? false,
+        fileMustExist: exists,
+        timeout: options.busyTimeoutMs ?? 5000,
+      });
+    } catch (error) {
+      throw databaseError(absolute, 'it cannot be opened', error);
+    }
+    const database = new FaceGateDatabase(sqlite, absolute);
+    try {
+      database.inspect(known);
+      if (!options.readonly) database.prepare(steps);
+    } catch (error) {
+      sqlite.close();
+      if (error instanceof FaceGateError) throw error;
+      throw databaseError(absolute, 'it is corrupt or unreadable', error);
+    }
+    return database;
+  }
+
+  get schemaVersion(): number {
+    return this.sqlite.pragma('user_version', { simple: true }) as number;
+  }
+
+  /** Runs fn in one write transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.sqlite.transaction(fn).immediate();
+  }
+
+  /**
+   * Copies the write-ahead log into the main file and truncates the log to zero bytes, so that
+   * deleted rows' old pages survive in neither. Returns false when another connection kept the
+   * log busy.
+   */
+  checkpoint(): boolean {
+    const [result] = this.sqlite.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+    return result === undefined || result.busy === 0;
+  }
+
+  close(): void {
+    if (this.sqlite.open) this.sqlite.close();
+  }
+
+  /** Reads (never writes) enough to refuse a foreign, newer or corrupt database. */
+  private inspect(known: number): void {
+    const version = this.sqlite.pragma('user_version', { simple: true }) as number;
+    const applicationId = this.sqlite.pragma('application_id', { simple: true }) as number;
+    const tables = this.sqlite
+      .prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE type = 'table'`)
+      .get() as { n: number };
+    if (applicationId !== 0 && applicationId !== facegateApplicationId) {
+      throw new FaceGateError(
+        'DATABASE',
+        `${this.file} belongs to another program (application id ${applicationId}); it was left untouched. ` +
+          'Point --db or FACEGATE_DB at a FaceGate database or at a new file.',
+      );
+    }
+    if (version === 0 && tables.n > 0) {
+      throw new FaceGateError(
+        'DATABASE',
+        `${this.file} is an SQLite database but not a FaceGate one (it has tables and no schema version); ` +
+          'it was left untouched. Point --db or FACEGATE_DB at a FaceGate database or at a new file.',
+      );
+    }
+    if (version > known) throw newerVersionError(this.file, version, known);
+  }
+
+  private prepare(steps: readonly Migration[]): void {
+    const db = this.sqlite;
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    // Deleted content is overwritten with zeros, so an erased person's bytes do not linger.
+    db.pragma('secure_delete = ON');
+    const version = this.schemaVersion;
+    const pending = steps.filter((step) => step.version > version);
+    if (pending.length > 0) {
+      // Table rebuilds must not cascade deletes; foreign keys are checked after each step.
+      db.pragma('foreign_keys = OFF');
+      for (const step of pending) {
+        db.transaction(() => {
+          db.exec(step.sql);
+          const broken = db.pragma('foreign_key_check') as unknown[];
+          if (broken.length > 0) {
+            throw new FaceGateError(
+              'DATABASE',
+              `Migrating ${this.file} to schema version ${step.version} (${step.description}) left ` +
+                `${broken.length} broken reference(s); nothing was changed. Restore a backup or report this.`,
+            );
+          }
+          db.pragma(`application_id = ${facegateApplicationId}`);
+          db.pragma(`user_version = ${step.version}`);
+        }).immediate();
+      }
+    }
+    db.pragma('foreign_keys = ON');
+  }
+}
+
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): FaceGateDatabase {
+  return FaceGateDatabase.open(file, options);
+}
+
+export { latestSchemaVersion };
+
+function checkExistingFile(file: string, known: number): void {
+  let header;
+  try {
+    if (statSync(file).isDirectory()) {
+      throw new FaceGateError('DATABASE', `${file} is a folder, not a database file.`);
+    }
+    header = readSqliteHeader(file);
+  } catch (error) {
+    if (error instanceof FaceGateError) throw error;
+    throw databaseError(file, (error as Error).message, error);
+  }
+  if (header && header.userVersion > known) throw newerVersionError(file, header.userVersion, known);
+}
+
+function newerVersionError(file: string, version: number, known: number): FaceGateError {
+  return new FaceGateError(
+    'DATABASE',
+    `${file} was written by a newer FaceGate (schema version ${version}; this one knows up to ${known}). ` +
+      'It was left untouched: update FaceGate to open it.',
+    { details: { file, version, known } },
+  );
+}
+
+/** A DATABASE error for a file that cannot be used, naming the file and what to do. */
+export function databaseError(file: string, problem: string, cause?: unknown): FaceGateError {
+  const sqliteMessage =
+    cause instanceof Error && !(cause instanceof FaceGateError) ? ` (${cause.message})` : '';
+  return new FaceGateError(
+    'DATABASE',
+    `The database ${file} cannot be used: ${problem}${sqliteMessage}. It was left untouched; ` +
+      'restore it from a backup, or move it away to start a new one.',
+    { cause, details: { file } },
+  );
+}

@@ -1,0 +1,122 @@
+/**
+ * The database schema as an ordered list of steps. Step N takes a database at
+ * `PRAGMA user_version = N - 1` to N. Never edit a step that has shipped: add a new one.
+ * Blob columns come last in their tables so that reading the small columns never walks a
+ * blob's overflow pages.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'people, one-model templates, settings',
+    sql: `
+      CREATE TABLE people (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL CHECK (length(trim(name)) > 0),
+        employee_code TEXT UNIQUE,
+        group_name TEXT,
+        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+        notes TEXT NOT NULL DEFAULT '',
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE templates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        source TEXT NOT NULL CHECK (source IN ('camera', 'photo', 'import')),
+        quality TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        embedding BLOB NOT NULL,
+        crop_jpeg BLOB
+      );
+      CREATE INDEX templates_person ON templates(person_id);
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+    `,
+  },
+  {
+    version: 2,
+    description:
+      'embeddings per model (re-embedding keeps the crop), attendance events, audit log, import provenance',
+    sql: `
+      CREATE TABLE template_embeddings (
+        id INTEGER PRIMARY KEY,
+        template_id INTEGER NOT NULL REFERENCES templates(id) ON DELETE CASCADE,
+        model_id TEXT NOT NULL,
+        model_sha256 TEXT NOT NULL,
+        dim INTEGER NOT NULL CHECK (dim > 0),
+        created_at INTEGER NOT NULL,
+        vector BLOB NOT NULL CHECK (length(vector) = dim * 4),
+        UNIQUE (template_id, model_id)
+      );
+      INSERT INTO template_embeddings (template_id, model_id, model_sha256, dim, created_at, vector)
+        SELECT id, model_id, model_sha256, length(embedding) / 4, created_at, embedding FROM templates;
+
+      CREATE TABLE templates_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        source TEXT NOT NULL CHECK (source IN ('camera', 'photo', 'import')),
+        source_ref TEXT,
+        quality TEXT NOT NULL DEFAULT '{}',
+        created_at INTEGER NOT NULL,
+        crop_jpeg BLOB
+      );
+      INSERT INTO templates_v2 (id, person_id, source, source_ref, quality, created_at, crop_jpeg)
+        SELECT id, person_id, source, NULL, quality, created_at, crop_jpeg FROM templates;
+      DROP TABLE templates;
+      ALTER TABLE templates_v2 RENAME TO templates;
+      CREATE INDEX templates_person ON templates(person_id);
+      CREATE INDEX template_embeddings_model ON template_embeddings(model_id);
+
+      CREATE TABLE attendance_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL
+          CHECK (kind IN ('check_in', 'check_out', 'denied', 'unknown', 'spoof', 'manual_open')),
+        similarity REAL,
+        liveness REAL,
+        door_opened INTEGER NOT NULL DEFAULT 0 CHECK (door_opened IN (0, 1)),
+        device TEXT NOT NULL DEFAULT '',
+        note TEXT
+      );
+      CREATE INDEX attendance_events_at ON attendance_events(at);
+      CREATE INDEX attendance_events_person_at ON attendance_events(person_id, at);
+
+      -- No foreign key: an entry outlives its person (erasure redacts its details instead).
+      CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT,
+        person_id INTEGER,
+        details TEXT NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX audit_log_at ON audit_log(at);
+      CREATE INDEX audit_log_person ON audit_log(person_id);
+
+      CREATE TABLE import_sources (
+        id INTEGER PRIMARY KEY,
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        template_id INTEGER REFERENCES templates(id) ON DELETE SET NULL,
+        sha256 TEXT NOT NULL,
+        path TEXT NOT NULL,
+        imported_at INTEGER NOT NULL,
+        UNIQUE (person_id, sha256)
+      );
+    `,
+  },
+];
+
+export const latestSchemaVersion = migrations[migrations.length - 1].version;
