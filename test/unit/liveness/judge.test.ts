@@ -6,7 +6,7 @@ import type { Box } from '../../../src/core/face/types';
 const frame = { width: 640, height: 480 };
 const input = { width: 80, height: 80 };
 
-function judge(face: Box, scale: number, minContextMargin = 0.2) {
+function judge(face: Box, scale: number, minContextMargin = 0.1) {
   const crop = minifasnetCrop(frame, minifasnetBox(face), scale);
   return cannotJudge(face, crop, input, { minContextMargin });
 }
@@ -33,29 +33,32 @@ describe('when a liveness model cannot judge a face', () => {
   });
 
   it('reports a face so large that the frame leaves no background around it as too close', () => {
-    // 479 / 400 = 1.2x at most: a tenth of the face on each side.
-    expect(judge(square(320, 240, 400), 4.0)).toBe('face_too_close');
+    // 479 / 440 = 1.09x at most: under a twentieth of the face on each side.
+    expect(judge(square(320, 240, 440), 4.0)).toBe('face_too_close');
   });
 
-  it('still judges a large face when the clamped crop keeps a fifth of the face on every side', () => {
-    // 479 / 300 = 1.6x, centred: 0.3 of the face above and below.
-    expect(judge(square(320, 240, 300), 4.0)).toBeNull();
+  it('still judges a large face when the clamped crop keeps a tenth of the face on every side', () => {
+    // 479 / 380 = 1.26x, centred: 0.13 of the face above and below.
+    expect(judge(square(320, 240, 380), 4.0)).toBeNull();
   });
 
   it('reports a face touching or crossing the frame edge as at the edge', () => {
     expect(judge(square(40, 240, 100), 4.0)).toBe('face_at_edge');
     expect(judge(square(320, 20, 100), 2.7)).toBe('face_at_edge');
     expect(judge(square(630, 470, 80), 2.7)).toBe('face_at_edge');
+    // Inside the frame but 5 px (0.05 of the face) from its left edge.
+    expect(judge(square(55, 240, 100), 4.0)).toBe('face_at_edge');
   });
 
   it('judges a face near, but not at, the edge: the shifted crop still shows background on its side', () => {
-    // The face starts 40 px (0.4 of its size) from the left edge.
-    expect(judge(square(90, 240, 100), 4.0)).toBeNull();
+    // The face starts 15 px (0.15 of its size) from the left edge.
+    expect(judge(square(65, 240, 100), 4.0)).toBeNull();
   });
 
   it('follows the margin of the rule it is given', () => {
     const face = square(80, 240, 100); // 30 px (0.3) from the left edge
     expect(judge(face, 4.0, 0.2)).toBeNull();
     expect(judge(face, 4.0, 0.35)).toBe('face_at_edge');
+    expect(judge(square(320, 240, 300), 4.0, 0.35)).toBe('face_too_close');
   });
 });
