@@ -6,7 +6,7 @@ import { z } from 'zod';
  * code branches scattered through the pipeline (DESIGN.md).
  */
 
-export const modelTasks = ['detection', 'recognition', 'landmarks', 'liveness'] as const;
+export const modelTasks = ['detection', 'recognition', 'landmarks', 'liveness', 'attributes'] as const;
 export type ModelTask = (typeof modelTasks)[number];
 
 /** Which decoder reads the model's outputs. */
@@ -18,6 +18,8 @@ export const modelKinds = [
   'arcface', // any ArcFace-style embedder on an aligned 112x112 crop
   'minifasnet', // Silent-Face MiniFASNet liveness (scaled crop around the box)
   'faceplugin-liveness', // the npm starter pack's fr_liveness.onnx
+  'landmark106', // InsightFace 2d106det (106 points on a 192x192 crop); listed, not used by a pack
+  'genderage', // InsightFace genderage (96x96 crop); listed, not used by a pack
 ] as const;
 export type ModelKind = (typeof modelKinds)[number];
 
@@ -34,9 +36,9 @@ export const inputSpecSchema = z.object({
   height: z.number().int().positive(),
   /** True when the graph accepts other sizes (e.g. SCRFD's dynamic H and W). */
   dynamicSize: z.boolean().default(false),
-  /** Order of the three channels the model expects in its NCHW input. */
-  channelOrder: z.enum(['rgb', 'bgr']),
-  /** Input value = (pixel0to255 - mean[c]) / std[c], per channel in channelOrder. */
+  /** Order of the three channels the model expects in its NCHW input; 'grey' is one luma plane. */
+  channelOrder: z.enum(['rgb', 'bgr', 'grey']),
+  /** Input value = (pixel0to255 - mean[c]) / std[c], per channel in channelOrder ('grey': index 0). */
   mean: triple,
   std: triple,
 });
@@ -58,6 +60,8 @@ export const modelSpecSchema = z.object({
   output: z.record(z.string(), z.unknown()).default({}),
   /** How the preprocessing (channel order above all) was decided: measurement, source. */
   evidence: z.string().optional(),
+  /** Where the file comes from and how its authenticity was checked. */
+  source: z.string().optional(),
 });
 export type ModelSpec = z.infer<typeof modelSpecSchema>;
 
