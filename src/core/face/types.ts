@@ -56,3 +56,22 @@ export interface AnalyzeResult {
   faces: AnalyzedFace[];
   timings: StageTimings;
 }
+
+/** Per-call detection settings; unset ones use the detector's (catalog or load-time) defaults. */
+export interface DetectOptions {
+  /** Minimum detection score in [0, 1]. */
+  scoreThreshold?: number;
+  /** IoU above which the weaker of two overlapping boxes is dropped. */
+  nmsThreshold?: number;
+}
+
+/** One face detector model (with its landmark model where it has no keypoints of its own). */
+export interface Detector {
+  /** Catalog id of the detection model. */
+  readonly modelId: string;
+  /** The size of the tensor the image is letterboxed (or resized) into. */
+  readonly inputSize: { width: number; height: number };
+  /** Faces in the coordinates of `image`, best score first, landmarks in our fixed order. */
+  detect(image: RgbImage, options?: DetectOptions): Promise<Detection[]>;
+  release(): Promise<void>;
+}

@@ -1,0 +1,236 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Tensor } from 'onnxruntime-node';
+import { FaceGateError } from '../src/core/errors';
+import { FaceAnalyzer, type AnalyzeResult } from '../src/core/face';
+import {
+  alignFace,
+  cropImage,
+  decodeImage,
+  encodeJpeg,
+  letterboxToTensor,
+  resizeBilinear,
+  resizeToTensor,
+  tensorChannels,
+  toTensor,
+} from '../src/core/image';
+import type { RgbImage } from '../src/core/image/types';
+import { createModelSession, listPacks, resolvePack, type ResolvedModel } from '../src/core/models';
+import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
+
+/** Single-person photo the 640x480 frame is cut from, and the group photo (../shared/faces). */
+const framePhoto = 'img18.jpg';
+const groupPhoto = 'group/selfie-many-people.jpg';
+const warmup = 5;
+
+function facesDir(): string {
+  const dir = process.env.FACEGATE_FACES_DIR ?? path.resolve(process.cwd(), '..', 'shared', 'faces');
+  if (!existsSync(path.join(dir, framePhoto))) {
+    throw new FaceGateError(
+      'INVALID_INPUT',
+      `The face benchmark needs the shared photos: ${path.join(dir, framePhoto)} is missing. ` +
+        'Run it from the repository root next to ../shared, or set FACEGATE_FACES_DIR.',
+    );
+  }
+  return dir;
+}
+
+/** A 640x480 camera-like frame: the photo scaled to cover 640x480, centre crop. */
+function cameraFrame(photo: RgbImage): RgbImage {
+  const scale = Math.max(640 / photo.width, 480 / photo.height);
+  const resized = resizeBilinear(photo, Math.round(photo.width * scale), Math.round(photo.height * scale));
+  return cropImage(resized, (resized.width - 640) / 2, (resized.height - 480) / 2, 640, 480);
+}
+
+async function timeIt(iterations: number, task: () => Promise<unknown> | unknown): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await task();
+  const times: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await task();
+    times.push(performance.now() - start);
+  }
+  return times;
+}
+
+/** The median of session.run alone for one model on the input the pipeline gives it. */
+async function rawRunMedian(
+  model: ResolvedModel,
+  input: Float32Array,
+  dims: number[],
+  iterations: number,
+  threads: number | undefined,
+): Promise<number> {
+  const session = await createModelSession(model.path, threads ? { intraOpNumThreads: threads } : {});
+  try {
+    const tensor = new Tensor('float32', input, dims);
+    const feeds = { [session.inputNames[0]]: tensor };
+    return summarise(await timeIt(iterations, () => session.run(feeds))).median;
+  } finally {
+    await session.release();
+  }
+}
+
+interface SceneMeasurement {
+  scene: string;
+  faces: number;
+  decode: number[];
+  analyze: AnalyzeResult['timings'][];
+  rawRuns: Record<string, number>;
+  rawSum: number;
+}
+
+async function measureScene(
+  analyzer: FaceAnalyzer,
+  packId: string,
+  scene: string,
+  image: RgbImage,
+  encoded: Buffer,
+  options: BenchOptions,
+): Promise<SceneMeasurement> {
+  const iterations = options.iterations;
+  const decode = await timeIt(iterations, () => decodeImage(encoded, scene));
+  const timings: AnalyzeResult['timings'][] = [];
+  let faces: AnalyzeResult['faces'] = [];
+  for (let i = 0; i < warmup + iterations; i++) {
+    const result = await analyzer.analyze(image);
+    if (i >= warmup) timings.push(result.timings);
+    faces = result.faces;
+  }
+
+  // The same model runs the pipeline did, each model measured alone on its real input.
+  const pack = await resolvePack(packId);
+  const threads = undefined;
+  const rawRuns: Record<string, number> = {};
+  const det = pack.detector.spec.input;
+  const detSize = analyzer.info.detSize;
+  const detInput = letterboxToTensor(image, detSize.width, detSize.height, det).data;
+  rawRuns[pack.detector.spec.id] = await rawRunMedian(
+    pack.detector,
+    detInput,
+    [1, 3, detSize.height, detSize.width],
+    iterations,
+    threads,
+  );
+  let rawSum = rawRuns[pack.detector.spec.id];
+  if (pack.landmarks && faces.length > 0) {
+    const lm = pack.landmarks.spec.input;
+    const box = faces[0].box;
+    const side = Math.round(box.y2 - box.y1);
+    const crop = cropImage(image, (box.x1 + box.x2 - side) / 2, (box.y1 + box.y2 - side) / 2, side, side);
+    const channels = tensorChannels(lm);
+    const time = await rawRunMedian(
+      pack.landmarks,
+      resizeToTensor(crop, lm.width, lm.height, lm),
+      [1, channels, lm.height, lm.width],
+      iterations,
+      threads,
+    );
+    rawRuns[pack.landmarks.spec.id] = time;
+    rawSum += time * faces.length;
+  }
+  if (faces.length > 0) {
+    const rec = pack.recognizer.spec.input;
+    const crops = faces.map((f) => alignFace(image, f.landmarks, rec.width).image);
+    const plane = 3 * rec.width * rec.height;
+    const recognizerBatched = typeof (await batchDimension(pack.recognizer)) !== 'number';
+    const batch = recognizerBatched ? crops.length : 1;
+    const input = new Float32Array(batch * plane);
+    crops.slice(0, batch).forEach((c, i) => toTensor(c, rec, input.subarray(i * plane, (i + 1) * plane)));
+    const time = await rawRunMedian(
+      pack.recognizer,
+      input,
+      [batch, 3, rec.height, rec.width],
+      iterations,
+      threads,
+    );
+    rawRuns[`${pack.recognizer.spec.id}${batch > 1 ? ` x${batch} batch` : ''}`] = time;
+    rawSum += recognizerBatched ? time : time * faces.length;
+  }
+  return { scene, faces: faces.length, decode, analyze: timings, rawRuns, rawSum };
+}
+
+async function batchDimension(model: ResolvedModel): Promise<number | string | undefined> {
+  const session = await createModelSession(model.path);
+  try {
+    return session.inputMetadata[0]?.shape[0];
+  } finally {
+    await session.release();
+  }
+}
+
+function rowFor(pack: string, m: SceneMeasurement): BenchRow {
+  const stat = (values: number[]) => summarise(values);
+  const stage = (name: 'detect' | 'align' | 'embed' | 'total') => stat(m.analyze.map((t) => t[name]));
+  const analyze = stage('total');
+  return {
+    pack,
+    scene: m.scene,
+    faces: m.faces,
+    'decode p50': stat(m.decode).median,
+    'decode p95': stat(m.decode).p95,
+    'detect p50': stage('detect').median,
+    'detect p95': stage('detect').p95,
+    'align p50': stage('align').median,
+    'align p95': stage('align').p95,
+    'embed p50': stage('embed').median,
+    'embed p95': stage('embed').p95,
+    'analyze p50': analyze.median,
+    'analyze p95': analyze.p95,
+    'sum(run) p50': m.rawSum,
+    overhead: analyze.median / m.rawSum,
+  };
+}
+
+/**
+ * The face pipeline per pack: decode, detect, align, embed and whole analyze() on a 640x480
+ * one-face frame and on a group photo; each model's session.run alone; and the overhead ratio
+ * analyze / sum(session.run).
+ */
+export const faceSuite: BenchSuite = {
+  name: 'face',
+  summary: 'Face pipeline per pack: stage times, raw model runs and overhead ratio',
+  async run(options: BenchOptions): Promise<BenchReport> {
+    const dir = facesDir();
+    const photo = await decodeImage(path.join(dir, framePhoto));
+    const frame = cameraFrame(photo);
+    const group = await decodeImage(path.join(dir, groupPhoto));
+    const scenes = [
+      { scene: '640x480 one face', image: frame, encoded: await encodeJpeg(frame, 90) },
+      { scene: `group ${group.width}x${group.height}`, image: group, encoded: await encodeJpeg(group, 90) },
+    ];
+    const packs = options.packs.length
+      ? options.packs
+      : (await listPacks()).filter((p) => p.available).map((p) => p.id);
+    const rows: BenchRow[] = [];
+    const details: unknown[] = [];
+    for (const pack of packs) {
+      options.log(`face: pack ${pack}`);
+      const analyzer = await FaceAnalyzer.load({ pack });
+      try {
+        for (const { scene, image, encoded } of scenes) {
+          const m = await measureScene(analyzer, pack, scene, image, encoded, options);
+          rows.push(rowFor(pack, m));
+          details.push({ pack, ...m, models: analyzer.info.models });
+          options.log(`face: ${pack} / ${scene}: raw runs ${JSON.stringify(m.rawRuns)}`);
+        }
+      } finally {
+        await analyzer.release();
+      }
+    }
+    return {
+      suite: 'face',
+      rows,
+      notes: [
+        'Milliseconds (median p50, 95th percentile p95). decode: JPEG bytes of the scene to RGB.',
+        'analyze: FaceAnalyzer.analyze (detect + align + embed of every face). sum(run): session.run of each',
+        'model alone on the same inputs, times the runs analyze makes. overhead = analyze p50 / sum(run).',
+        'Targets: overhead <= 1.15; pack open, 640x480 one face, analyze < 30 ms on 2 cores.',
+        `Frame: ${framePhoto} scaled to cover 640x480, centre crop; group: ${groupPhoto}.`,
+        'Other processes on the machine make these figures noisy.',
+      ],
+      details,
+    };
+  },
+};

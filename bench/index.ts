@@ -1,0 +1,8 @@
+import { faceSuite } from './face';
+import type { BenchSuite } from './suite';
+
+/**
+ * Every benchmark suite `facegate bench --suite NAME` can run, in default order. To add one,
+ * write a module exporting a BenchSuite and list it here.
+ */
+export const benchSuites: BenchSuite[] = [faceSuite];

@@ -1,0 +1,240 @@
+import { performance } from 'node:perf_hooks';
+import type { RgbImage } from '../image/types';
+import { createModelSession, resolvePack, type ProviderName, type ResolvedModel } from '../models';
+import { ArcFaceEmbedder } from './arcface-embedder';
+import { createDetector } from './create-detector';
+import { sortMainFaceFirst } from './main-face';
+import { SerialQueue } from './serial-queue';
+import type { AnalyzedFace, AnalyzeResult, Detector, StageTimings } from './types';
+
+export interface FaceAnalyzerOptions {
+  /** Pack id (or a folder of ONNX files); the catalog's first available default pack when absent. */
+  pack?: string;
+  /** Execution providers in order of preference; falls back one by one (default: CPU). */
+  providers?: ProviderName[];
+  /** Detector input size where the model accepts any (SCRFD); fixed-size models ignore it. */
+  detSize?: number | { width: number; height: number };
+  detThreshold?: number;
+  nmsThreshold?: number;
+  /** Intra-op threads per model (default: the cores available). */
+  threads?: number;
+  /** Embed the mirrored crop too and add the two (slower; see the catalog evidence for its effect). */
+  flipAugment?: boolean;
+  /** Where packs are looked up (default: the model search path of DESIGN.md). */
+  searchPath?: string[];
+}
+
+export interface AnalyzeOptions {
+  /** Keep at most this many faces, main face first (0 or absent: all). */
+  maxFaces?: number;
+  /** Drop faces whose box is smaller than this many pixels on its shorter side. */
+  minFaceSize?: number;
+  /** Which faces get an aligned crop and an embedding: all (default), only the main one, none. */
+  embed?: boolean | 'main';
+  /** Run the liveness stage where one is installed (see addStage). */
+  liveness?: boolean;
+}
+
+export interface AnalyzerModelInfo {
+  role: 'detector' | 'landmarks' | 'recognizer';
+  id: string;
+  title: string;
+  sha256: string;
+  licence: { name: string; commercialUse: boolean; notes?: string };
+  path: string;
+  /** Execution provider the session runs on. */
+  provider: ProviderName;
+}
+
+export interface AnalyzerInfo {
+  pack: string;
+  title: string;
+  models: AnalyzerModelInfo[];
+  /** True only when every model's licence allows commercial use. */
+  commercialUse: boolean;
+  embeddingSize: number;
+  /** The pack's default cosine threshold for 1:1 verification, and how it was measured. */
+  threshold: number;
+  thresholdEvidence: string;
+  detSize: { width: number; height: number };
+  flipAugment: boolean;
+}
+
+/** What one analyze() call carries from stage to stage. */
+export interface PipelineContext {
+  image: RgbImage;
+  options: AnalyzeOptions;
+  /** Sorted main face first once the detect stage has run. */
+  faces: AnalyzedFace[];
+  timings: StageTimings;
+}
+
+/** One step of the pipeline; its wall time is added to timings[name]. */
+export interface PipelineStage {
+  name: keyof Omit<StageTimings, 'total'>;
+  run(context: PipelineContext): Promise<void>;
+}
+
+function modelInfo(
+  role: AnalyzerModelInfo['role'],
+  model: ResolvedModel,
+  provider: ProviderName,
+): AnalyzerModelInfo {
+  const { id, title, sha256, licence } = model.spec;
+  return { role, id, title, sha256, licence, path: model.path, provider };
+}
+
+function toSize(detSize: FaceAnalyzerOptions['detSize']): { width: number; height: number } | undefined {
+  if (detSize === undefined) return undefined;
+  return typeof detSize === 'number' ? { width: detSize, height: detSize } : detSize;
+}
+
+/**
+ * Our InsightFace FaceAnalysis: detect, align on 5 points, embed. analyze() calls queue: one
+ * pipeline run at a time per analyzer, so no model session ever runs interleaved.
+ */
+export class FaceAnalyzer {
+  private readonly queue = new SerialQueue();
+  private readonly stages: PipelineStage[];
+
+  private constructor(
+    readonly info: AnalyzerInfo,
+    private readonly detector: Detector,
+    private readonly embedder: ArcFaceEmbedder,
+  ) {
+    this.stages = [this.detectStage(), this.alignStage(), this.embedStage()];
+  }
+
+  static async load(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
+    const pack = await resolvePack(
+      options.pack,
+      options.searchPath ? { searchPath: options.searchPath } : {},
+    );
+    const sessionOptions = {
+      ...(options.providers ? { providers: options.providers } : {}),
+      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+    };
+    const open = (model: ResolvedModel) => createModelSession(model.path, sessionOptions);
+    const [detectorSession, recognizerSession, landmarkSession] = await Promise.all([
+      open(pack.detector),
+      open(pack.recognizer),
+      pack.landmarks ? open(pack.landmarks) : Promise.resolve(undefined),
+    ]);
+    const detector = createDetector(pack, detectorSession, landmarkSession, {
+      inputSize: toSize(options.detSize),
+      scoreThreshold: options.detThreshold,
+      nmsThreshold: options.nmsThreshold,
+    });
+    const embedder = new ArcFaceEmbedder(recognizerSession, pack.recognizer.spec, {
+      flipAugment: options.flipAugment ?? false,
+    });
+    // Warm-up: the first run of an ONNX session is slow, and it tells the embedding size.
+    const blank = { width: embedder.inputSize, height: embedder.inputSize };
+    await embedder.embed([{ ...blank, data: new Uint8Array(blank.width * blank.height * 3) }]);
+    await detector.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) });
+
+    const models = [
+      modelInfo('detector', pack.detector, detectorSession.provider),
+      ...(pack.landmarks && landmarkSession
+        ? [modelInfo('landmarks', pack.landmarks, landmarkSession.provider)]
+        : []),
+      modelInfo('recognizer', pack.recognizer, recognizerSession.provider),
+    ];
+    const info: AnalyzerInfo = {
+      pack: pack.spec.id,
+      title: pack.spec.title,
+      models,
+      commercialUse: models.every((m) => m.licence.commercialUse),
+      embeddingSize: embedder.embeddingSize ?? 0,
+      threshold: pack.spec.threshold,
+      thresholdEvidence: pack.spec.thresholdEvidence,
+      detSize: detector.inputSize,
+      flipAugment: options.flipAugment ?? false,
+    };
+    return new FaceAnalyzer(info, detector, embedder);
+  }
+
+  /** Faces in the image, main face first (largest, nearest the centre), with per-stage timings. */
+  analyze(image: RgbImage, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    return this.queue.run(async () => {
+      const start = performance.now();
+      const context: PipelineContext = {
+        image,
+        options,
+        faces: [],
+        timings: { detect: 0, align: 0, embed: 0, liveness: 0, total: 0 },
+      };
+      for (const stage of this.stages) {
+        const stageStart = performance.now();
+        await stage.run(context);
+        context.timings[stage.name] += performance.now() - stageStart;
+      }
+      context.timings.total = performance.now() - start;
+      return { width: image.width, height: image.height, faces: context.faces, timings: context.timings };
+    });
+  }
+
+  /** The embedding of an already aligned crop (re-embedding stored gallery crops after a model change). */
+  embedAligned(crop: RgbImage): Promise<Float32Array> {
+    return this.queue.run(async () => (await this.embedder.embed([crop]))[0]);
+  }
+
+  /**
+   * Inserts a stage (e.g. liveness) after the named one, or at the end. Stages read
+   * context.options to decide whether they have work to do.
+   */
+  addStage(stage: PipelineStage, after?: PipelineStage['name']): void {
+    const index = after ? this.stages.findIndex((s) => s.name === after) : -1;
+    this.stages.splice(index < 0 ? this.stages.length : index + 1, 0, stage);
+  }
+
+  async release(): Promise<void> {
+    await this.queue.run(async () => {
+      await this.detector.release();
+      await this.embedder.release();
+    });
+  }
+
+  private detectStage(): PipelineStage {
+    return {
+      name: 'detect',
+      run: async (context) => {
+        const { image, options } = context;
+        const minSize = options.minFaceSize ?? 0;
+        const detections = (await this.detector.detect(image)).filter(
+          (d) => Math.min(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1) >= minSize,
+        );
+        const sorted = sortMainFaceFirst(detections, image.width, image.height);
+        context.faces = options.maxFaces ? sorted.slice(0, options.maxFaces) : sorted;
+      },
+    };
+  }
+
+  private facesToEmbed(context: PipelineContext): AnalyzedFace[] {
+    const { embed = true } = context.options;
+    if (embed === false) return [];
+    return embed === 'main' ? context.faces.slice(0, 1) : context.faces;
+  }
+
+  private alignStage(): PipelineStage {
+    return {
+      name: 'align',
+      run: async (context) => {
+        for (const face of this.facesToEmbed(context)) {
+          face.aligned = this.embedder.align(context.image, face.landmarks);
+        }
+      },
+    };
+  }
+
+  private embedStage(): PipelineStage {
+    return {
+      name: 'embed',
+      run: async (context) => {
+        const faces = this.facesToEmbed(context).filter((f) => f.aligned);
+        const embeddings = await this.embedder.embed(faces.map((f) => f.aligned as RgbImage));
+        faces.forEach((face, i) => (face.embedding = embeddings[i]));
+      },
+    };
+  }
+}
