@@ -11,7 +11,7 @@ import { maxPhotoBytes } from '../shared/contract';
 import { socketPath } from './codec';
 import { serveConnection } from './connection';
 import { isAllowedHost, isAllowedOrigin, ownOrigins } from './origin';
-import { firstExisting, injectClient, mimeType, resolveStaticFile } from './static-files';
+import { firstExisting, injectClient, mimeType, resolveStaticFile } from '../core/service/static-files';
 
 export interface HeadlessHostOptions {
   service: FaceGateService;

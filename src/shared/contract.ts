@@ -1,12 +1,32 @@
 import { z } from 'zod';
+// Type only: ./access imports decisionKinds from here, so a runtime import back would be a cycle.
+import type { AccessReason } from './access';
 import {
+  attendanceEventSchema,
   attendanceModes,
-  kioskSettingsSchema,
+  attendanceReportSchema,
+  auditEntrySchema,
+  eventKinds,
+} from './attendance';
+import {
+  doorStateChangeSchema,
+  doorStates,
+  doorStatusSchema,
+  pulseResultSchema,
   relaySettingsSchema,
-  settingsPatchSchema,
-  settingsSchema,
-} from './settings';
+  serialPortInfoSchema,
+} from './door';
+import {
+  calibrationResultSchema,
+  enrolResultSchema,
+  personRefSchema,
+  personSchema,
+  qualityReportSchema,
+  templateInfoSchema,
+} from './people';
+import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './settings';
 import type { EventName, EventPayload } from './events';
+import type { ErrorInfo } from './errors';
 
 /**
  * THE contract between the UI and the app: every call (name, zod input schema, result schema,
@@ -66,70 +86,9 @@ export type Frame = z.input<typeof frameSchema>;
 // ---------------------------------------------------------------------------------------------
 // Domain shapes as they cross the boundary
 
-export const personRefSchema = z.object({ id, name: z.string() });
-export type PersonRef = z.infer<typeof personRefSchema>;
-
-export const personSchema = z.object({
-  id,
-  name: z.string(),
-  employeeCode: z.string().nullable(),
-  group: z.string().nullable(),
-  active: z.boolean(),
-  notes: z.string(),
-  templateCount: z.int().nonnegative(),
-  createdAt: isoTime,
-  updatedAt: isoTime,
-});
-export type Person = z.infer<typeof personSchema>;
-
-export const templateSources = ['camera', 'photo', 'import'] as const;
-export const templateSchema = z.object({
-  id,
-  personId: id,
-  /** Recognizer model id the embedding belongs to. */
-  model: z.string(),
-  source: z.enum(templateSources),
-  /** Quality figures measured at enrolment (interEyePx, detScore, sharpness, yawDegrees, ...). */
-  quality: z.record(z.string(), z.number()),
-  createdAt: isoTime,
-});
-export type TemplateInfo = z.infer<typeof templateSchema>;
-
-/** Why a face is not good enough to enrol: one code per gate, with a sentence for the admin. */
-export const qualityIssueCodes = [
-  'no_face',
-  'several_faces',
-  'too_small',
-  'low_score',
-  'blurry',
-  'not_frontal',
-  'duplicate',
-  'unreadable',
-] as const;
-export const qualityIssueSchema = z.object({ code: z.enum(qualityIssueCodes), message: z.string() });
-export type QualityIssue = z.infer<typeof qualityIssueSchema>;
-
-export const qualityReportSchema = z.object({
-  /** True when the main face passes every gate. */
-  ok: z.boolean(),
-  faceCount: z.int().nonnegative(),
-  /** The face the gates were applied to (main face: largest, nearest the centre). */
-  face: z.object({ box: boxSchema, landmarks: z.array(pointSchema).length(5), score }).nullable(),
-  figures: z.record(z.string(), z.number()),
-  issues: z.array(qualityIssueSchema),
-});
-export type QualityReport = z.infer<typeof qualityReportSchema>;
-
-export const enrolResultSchema = z.object({
-  accepted: z.boolean(),
-  template: templateSchema.nullable(),
-  quality: qualityReportSchema,
-  /** Set when the face already matches another person (refused unless forced). */
-  duplicateOf: personRefSchema.extend({ similarity: score }).nullable(),
-  /** One sentence for the admin: what happened and what to do. */
-  message: z.string(),
-});
-export type EnrolResult = z.infer<typeof enrolResultSchema>;
+// People, templates, enrolment and calibration come from ./people; events, reports and the audit
+// log from ./attendance; relay settings, door states and ports from ./door; access reasons from
+// ./access. Those are the domain owners' schemas, passed through unchanged.
 
 export const livenessVerdicts = ['live', 'spoof', 'cannot_judge'] as const;
 export const livenessSchema = z.object({
@@ -140,15 +99,10 @@ export const livenessSchema = z.object({
 
 export const decisionKinds = ['granted', 'denied', 'unknown', 'not_live', 'no_face', 'cannot_judge'] as const;
 export type DecisionKind = (typeof decisionKinds)[number];
-export const attendanceKinds = [
-  'check_in',
-  'check_out',
-  'denied',
-  'unknown',
-  'spoof',
-  'manual_open',
-] as const;
-export type AttendanceKind = (typeof attendanceKinds)[number];
+/** What the policy says on each frame: a decision kind, or 'pending' while evidence gathers. */
+const trackingKinds = [...decisionKinds, 'pending'] as const;
+/** An AccessReason code (./access lists them; checked there, typed here). */
+const accessReason = z.custom<AccessReason>((v) => typeof v === 'string' && v.length > 0);
 
 /** The access policy's verdict over the last frames, with what it led to. */
 export const accessDecisionSchema = z.object({
@@ -157,11 +111,11 @@ export const accessDecisionSchema = z.object({
   similarity: score.nullable(),
   /** Aggregated (median) liveness over the agreeing frames. */
   liveness: score.nullable(),
-  /** Short machine-readable reason, e.g. 'inactive', 'liveness_unavailable', 'spoof'. */
-  reason: z.string(),
+  /** Why, as a code the UI translates (e.g. 'inactive', 'liveness_unavailable', 'spoof'). */
+  reason: accessReason.nullable(),
   doorOpened: z.boolean(),
   /** The attendance event written for this decision, if any (debounced repeats write none). */
-  attendance: z.object({ kind: z.enum(attendanceKinds), eventId: id }).nullable(),
+  attendance: z.object({ kind: z.enum(eventKinds), eventId: id }).nullable(),
   at: isoTime,
 });
 export type AccessDecision = z.infer<typeof accessDecisionSchema>;
@@ -203,6 +157,13 @@ export const frameResultSchema = z.discriminatedUnion('status', [
     faces: z.array(frameFaceSchema),
     /** Set on the frame where the policy reached a decision; null while it gathers evidence. */
     decision: accessDecisionSchema.nullable(),
+    /** Where the policy stands on this frame (e.g. 'pending' with 2 of 3 frames agreeing). */
+    tracking: z.object({
+      kind: z.enum(trackingKinds),
+      reason: accessReason.nullable(),
+      agreeing: z.int().nonnegative(),
+      needed: z.int().positive(),
+    }),
     timings: frameTimingsSchema,
   }),
   z.object({
@@ -214,67 +175,10 @@ export const frameResultSchema = z.discriminatedUnion('status', [
 ]);
 export type FrameResult = z.infer<typeof frameResultSchema>;
 
-export const attendanceEventSchema = z.object({
-  id,
-  at: isoTime,
-  person: personRefSchema.nullable(),
-  kind: z.enum(attendanceKinds),
-  similarity: score.nullable(),
-  liveness: score.nullable(),
-  doorOpened: z.boolean(),
-  device: z.string(),
-});
-export type AttendanceEvent = z.infer<typeof attendanceEventSchema>;
-
-export const reportRowSchema = z.object({
-  /** Local calendar day in the report time zone. */
-  date: z.iso.date(),
-  person: personRefSchema,
-  group: z.string().nullable(),
-  firstIn: isoTime.nullable(),
-  lastOut: isoTime.nullable(),
-  presentMinutes: z.number().nonnegative(),
-  lateMinutes: z.number().nonnegative(),
-});
-export const reportSummarySchema = z.object({
-  person: personRefSchema,
-  days: z.int().nonnegative(),
-  presentMinutes: z.number().nonnegative(),
-  lateDays: z.int().nonnegative(),
-});
-
 export const csvFileSchema = z.object({ fileName: z.string(), csv: z.string() });
 
-export const doorStates = ['locked', 'unlocked', 'disconnected', 'fault', 'disabled'] as const;
-export type DoorState = (typeof doorStates)[number];
-export const doorStatusSchema = z.object({
-  state: z.enum(doorStates),
-  since: isoTime,
-  /** When an unlocked door relocks. */
-  unlockedUntil: isoTime.nullable(),
-  driver: z.string().nullable(),
-  port: z.string().nullable(),
-  /** Why the door is in this state (e.g. 'startup', 'deadline', 'port-closed'). */
-  reason: z.string().nullable(),
-});
-export type DoorStatus = z.infer<typeof doorStatusSchema>;
-
-export const doorStateEventSchema = z.object({
-  state: z.enum(doorStates),
-  previous: z.enum(doorStates).nullable(),
-  reason: z.string(),
-  at: isoTime,
-  unlockedUntil: isoTime.nullable(),
-});
-export type DoorStateEvent = z.infer<typeof doorStateEventSchema>;
-
-export const serialPortSchema = z.object({
-  path: z.string(),
-  manufacturer: z.string().nullable(),
-  vendorId: z.string().nullable(),
-  productId: z.string().nullable(),
-  serialNumber: z.string().nullable(),
-});
+/** The door as the admin screen sees it: no controller at all while the door is disabled. */
+export const doorInfoSchema = z.object({ enabled: z.boolean(), status: doorStatusSchema.nullable() });
 
 export const packInfoSchema = z.object({
   id: z.string(),
@@ -331,7 +235,7 @@ export const statusSchema = z.object({
     requiredForDoor: z.boolean(),
     models: z.array(z.string()),
   }),
-  relay: partState([...doorStates]).extend({ port: z.string().nullable() }),
+  relay: partState([...doorStates, 'disabled']).extend({ port: z.string().nullable() }),
   database: partState(['ready', 'error']).extend({
     path: z.string().nullable(),
     people: z.int().nonnegative(),
@@ -358,20 +262,11 @@ export const kioskConfigSchema = z.object({
   doorEnabled: z.boolean(),
 });
 
-export const auditEntrySchema = z.object({
-  id,
-  at: isoTime,
-  /** e.g. 'person.create', 'person.delete', 'template.add', 'settings.set', 'door.manual_open'. */
-  action: z.string(),
-  target: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()),
-});
-
 const eventFilter = {
   from: dayOrTime.optional(),
   to: dayOrTime.optional(),
   personId: id.optional(),
-  kinds: z.array(z.enum(attendanceKinds)).optional(),
+  kinds: z.array(z.enum(eventKinds)).optional(),
 };
 const reportFilter = {
   from: z.iso.date(),
@@ -489,7 +384,7 @@ export const contract = {
     summary: 'One person with their templates.',
     admin: true,
     input: z.strictObject({ id }),
-    output: z.object({ person: personSchema, templates: z.array(templateSchema) }),
+    output: z.object({ person: personSchema, templates: z.array(templateInfoSchema) }),
   }),
   'people.create': call({
     summary: 'Add a person (enrol faces afterwards).',
@@ -590,11 +485,7 @@ export const contract = {
     summary: 'Per day and person: first in, last out, time present, late minutes; plus a range summary.',
     admin: true,
     input: z.strictObject(reportFilter),
-    output: z.object({
-      timeZone: z.string(),
-      rows: z.array(reportRowSchema),
-      summary: z.array(reportSummarySchema),
-    }),
+    output: attendanceReportSchema,
   }),
   'reports.exportCsv': call({
     summary: 'The daily report as CSV.',
@@ -633,31 +524,24 @@ export const contract = {
     summary: 'Suggest a match threshold from the gallery’s own genuine and impostor scores.',
     admin: true,
     input: z.strictObject({ targetFar: z.number().gt(0).lt(1).default(1e-3) }).prefault({}),
-    output: z.object({
-      suggestedThreshold: z.number().nullable(),
-      packThreshold: z.number(),
+    output: calibrationResultSchema.extend({
+      /** The threshold in use now (the setting, or the pack's when the setting is empty). */
       currentThreshold: z.number(),
-      targetFar: z.number(),
-      genuinePairs: z.int().nonnegative(),
-      impostorPairs: z.int().nonnegative(),
-      /** Too few pairs to resolve the target FAR: keep the pack's threshold. */
-      tooSmall: z.boolean(),
-      message: z.string(),
     }),
   }),
 
   // Door --------------------------------------------------------------------------------------
   'door.status': call({
-    summary: 'The door relay’s state.',
+    summary: 'Whether the door is enabled, and its relay’s state.',
     admin: true,
     input: noInput,
-    output: doorStatusSchema,
+    output: doorInfoSchema,
   }),
   'door.open': call({
     summary: 'Manual open for a number of seconds (audited).',
     admin: true,
     input: z.strictObject({ seconds: z.number().min(0.2).max(255).optional() }).prefault({}),
-    output: z.object({ opened: z.boolean(), status: doorStatusSchema, message: z.string() }),
+    output: pulseResultSchema.extend({ message: z.string() }),
   }),
   'door.test': call({
     summary: 'Pulse a relay with the given (unsaved) settings, or the saved ones, and report each state.',
@@ -668,13 +552,13 @@ export const contract = {
         pulseMs: z.int().min(200).max(10_000).default(500),
       })
       .prefault({}),
-    output: z.object({ ok: z.boolean(), message: z.string(), states: z.array(doorStateEventSchema) }),
+    output: z.object({ ok: z.boolean(), message: z.string(), states: z.array(doorStateChangeSchema) }),
   }),
   'door.ports': call({
     summary: 'Serial ports on this machine, for the port picker.',
     admin: true,
     input: noInput,
-    output: z.object({ ports: z.array(serialPortSchema) }),
+    output: z.object({ ports: z.array(serialPortInfoSchema) }),
   }),
 
   // Models ------------------------------------------------------------------------------------
@@ -773,3 +657,9 @@ export function createFaceGateApi(invoke: Invoke, subscribe: Subscribe): FaceGat
   };
   return { ...api, on } as unknown as FaceGateApi;
 }
+
+/** Electron IPC channels: calls (invoke; the reply is an IpcReply) and pushed events (name, payload). */
+export const ipcChannels = { call: 'facegate:call', event: 'facegate:event' } as const;
+
+/** What the main process answers to an invoke: errors travel as data, because Electron keeps only an Error's message. */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: ErrorInfo };

@@ -1,11 +1,7 @@
 import { z } from 'zod';
-import {
-  accessDecisionSchema,
-  attendanceEventSchema,
-  doorStateEventSchema,
-  id,
-  statusSchema,
-} from './contract';
+import { attendanceEventSchema } from './attendance';
+import { accessDecisionSchema, id, statusSchema } from './contract';
+import { doorStateChangeSchema } from './door';
 import { settingsSections } from './settings';
 
 /**
@@ -26,7 +22,7 @@ export const events = {
   'door.state': event({
     summary: 'The door relay changed state (locked, unlocked until, disconnected, fault).',
     admin: false,
-    payload: doorStateEventSchema,
+    payload: doorStateChangeSchema,
   }),
   'access.decision': event({
     summary: 'The access policy reached a decision (also returned by the frame that caused it).',

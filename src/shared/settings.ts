@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { attendanceModes, clockTimeSchema, erasurePolicies } from './attendance';
+import { doorTimingSchema, relaySettingsSchema } from './door';
 
 /**
  * Every setting the app knows, grouped by the screen that edits it. The schemas hold no
@@ -8,23 +10,6 @@ import { z } from 'zod';
 
 export const providerNames = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
 export type ProviderName = (typeof providerNames)[number];
-export const attendanceModes = ['check_in_only', 'toggle', 'explicit'] as const;
-export type AttendanceMode = (typeof attendanceModes)[number];
-export const erasurePolicies = ['delete', 'anonymise'] as const;
-
-/**
- * Provisional relay settings until src/shared/door.ts (the door engineer's) lands: the door
- * controller validates the details; here only what every driver has is checked.
- */
-export const relaySettingsSchema = z.looseObject({
-  driver: z.enum(['lcus', 'kmtronic', 'numato', 'modbus', 'hex']),
-  /** A device path (/dev/ttyUSB0, COM3) or a USB id "vid:pid" to find the board again after re-plugging. */
-  port: z.string(),
-  channel: z.int().min(1).max(255),
-});
-const defaultRelaySettings: z.infer<typeof relaySettingsSchema> = { driver: 'lcus', port: '', channel: 1 };
-
-const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day as HH:MM (24 h)');
 
 export const recognitionSettingsSchema = z.strictObject({
   /** Model pack id; null picks the first available pack of the catalog's defaults. */
@@ -66,6 +51,8 @@ export const attendanceSettingsSchema = z.strictObject({
     .number()
     .min(0)
     .max(24 * 60),
+  /** Unknown faces and spoofs within this many seconds make one event. */
+  anonymousDebounceSeconds: z.number().min(0).max(3600),
   /** Events older than this are purged; 0 keeps them forever. */
   retentionDays: z.int().min(0).max(36500),
   /** What deleting a person does to their attendance events. */
@@ -73,16 +60,20 @@ export const attendanceSettingsSchema = z.strictObject({
   /** IANA time zone for reports; null uses the system's. */
   timeZone: z.string().min(1).nullable(),
   /** Shift start per group ("" is people without a group), for late arrivals. */
-  shiftStarts: z.record(z.string(), clockTime),
+  shiftStarts: z.record(z.string(), clockTimeSchema),
   deviceName: z.string().min(1).max(100),
 });
 
+const timing = doorTimingSchema.shape;
 export const doorSettingsSchema = z.strictObject({
   /** No relay is driven while false (attendance-only desks). */
   enabled: z.boolean(),
-  relay: relaySettingsSchema,
+  /** The relay board (docs/door.md); null until one is set up. Replaced whole by a patch. */
+  relay: relaySettingsSchema.nullable(),
   /** How long a granted face unlocks the door. */
-  pulseSeconds: z.number().min(0.2).max(255),
+  pulseSeconds: timing.pulseSeconds.unwrap(),
+  /** Re-send "locked" this often while locked; 0: never. */
+  reassertSeconds: timing.reassertSeconds.unwrap(),
 });
 
 export const enrolmentSettingsSchema = z.strictObject({
@@ -92,6 +83,11 @@ export const enrolmentSettingsSchema = z.strictObject({
   minSharpness: z.number().min(0),
   /** Largest accepted head turn, as |yaw| in degrees estimated from the 5 points. */
   maxYawDegrees: z.number().min(5).max(90),
+  /** Largest accepted tilt of the eye line, in degrees. */
+  maxRollDegrees: z.number().min(5).max(90),
+  /** Nose height between eye line (0) and mouth line (1): outside this range the head looks up or down. */
+  minNoseHeight: z.number().min(0).max(1),
+  maxNoseHeight: z.number().min(0).max(1.5),
   /** Samples captured per enrolment from the camera. */
   cameraSamples: z.int().min(1).max(20),
 });
@@ -149,6 +145,20 @@ export const settingsSchema = z.strictObject(sections).superRefine((s, ctx) => {
       message: 'framesToAgree cannot exceed frameWindow',
     });
   }
+  if (s.door.enabled && s.door.relay === null) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['door', 'relay'],
+      message: 'set up the relay board (driver and port) before enabling the door',
+    });
+  }
+  if (s.enrolment.minNoseHeight >= s.enrolment.maxNoseHeight) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['enrolment', 'minNoseHeight'],
+      message: 'minNoseHeight must be below maxNoseHeight',
+    });
+  }
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -163,7 +173,7 @@ export const settingsPatchSchema = z.strictObject({
   kiosk: kioskSettingsSchema.partial().optional(),
   admin: adminSettingsSchema.partial().optional(),
 });
-export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 
 export const defaultSettings: Settings = {
   recognition: {
@@ -176,22 +186,26 @@ export const defaultSettings: Settings = {
     maxFaces: 5,
   },
   liveness: { requiredForDoor: true, threshold: null, attendanceWithoutLiveness: false },
-  access: { framesToAgree: 3, frameWindow: 5, cooldownSeconds: 5 },
+  access: { framesToAgree: 3, frameWindow: 5, cooldownSeconds: 10 },
   attendance: {
     mode: 'check_in_only',
     debounceMinutes: 5,
+    anonymousDebounceSeconds: 30,
     retentionDays: 0,
     erasure: 'delete',
     timeZone: null,
     shiftStarts: {},
     deviceName: 'front-desk',
   },
-  door: { enabled: false, relay: defaultRelaySettings, pulseSeconds: 3 },
+  door: { enabled: false, relay: null, pulseSeconds: 3, reassertSeconds: 30 },
   enrolment: {
     minInterEyePx: 40,
     minDetScore: 0.6,
     minSharpness: 50,
     maxYawDegrees: 30,
+    maxRollDegrees: 30,
+    minNoseHeight: 0.2,
+    maxNoseHeight: 0.85,
     cameraSamples: 5,
   },
   kiosk: {

@@ -40,6 +40,17 @@ describe('settings', () => {
     if (!result.success) expect(result.error.issues[0].path).toEqual(['access', 'framesToAgree']);
   });
 
+  it('refuses to enable the door before a relay board is set up', () => {
+    const result = applySettingsPatch(defaultSettings, { door: { enabled: true } });
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.error.issues[0].path).toEqual(['door', 'relay']);
+    const withRelay = applySettingsPatch(defaultSettings, {
+      door: { enabled: true, relay: { driver: 'lcus', port: '/dev/ttyUSB0' } },
+    });
+    expect(withRelay.success).toBe(true);
+    if (withRelay.success) expect(withRelay.data.door.relay).toMatchObject({ channel: 1, baudRate: 9600 });
+  });
+
   it('refuses out-of-range and misspelt values', () => {
     expect(settingsPatchSchema.safeParse({ door: { pulseSeconds: 0.1 } }).success).toBe(false);
     expect(settingsPatchSchema.safeParse({ door: { pulseSecs: 3 } }).success).toBe(false);

@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { injectClient, resolveStaticFile } from '../../../src/server/static-files';
+import { injectClient, resolveStaticFile } from '../../../src/core/service/static-files';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'facegate-static-'));
 mkdirSync(path.join(root, 'assets'));
