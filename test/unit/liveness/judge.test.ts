@@ -8,7 +8,7 @@ const input = { width: 80, height: 80 };
 
 function judge(face: Box, scale: number, minContextMargin = 0.1) {
   const crop = minifasnetCrop(frame, minifasnetBox(face), scale);
-  return cannotJudge(face, crop, input, { minContextMargin });
+  return cannotJudge(face, frame, crop, input, { minContextMargin });
 }
 
 const square = (cx: number, cy: number, side: number): Box => ({
@@ -46,6 +46,8 @@ describe('when a liveness model cannot judge a face', () => {
     expect(judge(square(40, 240, 100), 4.0)).toBe('face_at_edge');
     expect(judge(square(320, 20, 100), 2.7)).toBe('face_at_edge');
     expect(judge(square(630, 470, 80), 2.7)).toBe('face_at_edge');
+    // Cut by the edge and too large for the frame: the edge is what the person can fix first.
+    expect(judge(square(600, 240, 460), 4.0)).toBe('face_at_edge');
     // Inside the frame but 5 px (0.05 of the face) from its left edge.
     expect(judge(square(55, 240, 100), 4.0)).toBe('face_at_edge');
   });

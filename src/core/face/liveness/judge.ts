@@ -1,6 +1,6 @@
 import type { CannotJudgeReason } from '../../../shared/access';
 import type { Box } from '../types';
-import { rectHeight, rectWidth, type ScaledCrop } from './crop';
+import { rectHeight, rectWidth, type FrameSize, type ScaledCrop } from './crop';
 
 /**
  * When a liveness model's view of a face is too far from what it was trained on to trust its
@@ -33,13 +33,15 @@ export interface ModelInputSize {
   height: number;
 }
 
-/** Null when the model can judge the face from this crop, else why not. */
+/** Null when the model can judge the face (box in the model's convention) from this crop, else why not. */
 export function cannotJudge(
   face: Box,
+  frame: FrameSize,
   crop: ScaledCrop,
   input: ModelInputSize,
   rule: JudgeRule = defaultJudgeRule,
 ): CannotJudgeReason | null {
+  if (face.x1 < 0 || face.y1 < 0 || face.x2 > frame.width || face.y2 > frame.height) return 'face_at_edge';
   if (rectWidth(crop.rect) < input.width || rectHeight(crop.rect) < input.height) return 'face_too_small';
   const w = face.x2 - face.x1;
   const h = face.y2 - face.y1;
