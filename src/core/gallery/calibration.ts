@@ -1,4 +1,5 @@
 import { FaceGateError } from '../errors';
+import type { CalibrationResult } from '../../shared/people';
 
 export interface CalibrationSample {
   personId: number;
@@ -266,4 +267,40 @@ export function normalQuantile(p: number): number {
     ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
     (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1)
   );
+}
+
+/** Calibration of a gallery's own templates for one model, in the shape the app and CLI show. */
+export function calibrateGallery(
+  gallery: {
+    templates: {
+      embeddingsFor(
+        modelId: string,
+      ): Iterable<{ personId: number; modelSha256: string; vector: Float32Array }>;
+    };
+  },
+  model: { modelId: string; modelSha256: string },
+  options: Omit<CalibrationOptions, 'fallbackThreshold'> & { packThreshold: number },
+): CalibrationResult {
+  const samples: CalibrationSample[] = [];
+  for (const stored of gallery.templates.embeddingsFor(model.modelId)) {
+    if (stored.modelSha256 === model.modelSha256)
+      samples.push({ personId: stored.personId, vector: stored.vector });
+  }
+  const report = calibrateScores(samples, { ...options, fallbackThreshold: options.packThreshold });
+  return {
+    model: model.modelId,
+    people: report.people,
+    templates: report.templates,
+    genuinePairs: report.genuine?.count ?? 0,
+    impostorPairs: report.impostor?.count ?? 0,
+    targetFar: report.targetFar,
+    pairFar: report.pairFar,
+    suggestedThreshold: report.suggestedThreshold,
+    source: report.source,
+    tooSmall: report.tooSmall,
+    packThreshold: options.packThreshold,
+    gaussianThreshold: report.gaussianThreshold,
+    genuineAcceptRate: report.genuineAcceptRate,
+    message: report.note,
+  };
 }

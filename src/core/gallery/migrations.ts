@@ -106,6 +106,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log(at);
       CREATE INDEX audit_log_person ON audit_log(person_id);
 
+      -- Bumped by every change to embeddings, so a process can tell its in-memory index is stale
+      -- when another one (the CLI while the app runs) changed the gallery.
+      CREATE TABLE gallery_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+      INSERT INTO gallery_version (id, version) VALUES (1, 0);
+      CREATE TRIGGER embeddings_added AFTER INSERT ON template_embeddings
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+      CREATE TRIGGER embeddings_changed AFTER UPDATE ON template_embeddings
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+      CREATE TRIGGER embeddings_removed AFTER DELETE ON template_embeddings
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+      CREATE TRIGGER templates_removed AFTER DELETE ON templates
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+
       CREATE TABLE import_sources (
         id INTEGER PRIMARY KEY,
         person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
