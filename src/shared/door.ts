@@ -133,7 +133,7 @@ export const doorStateChangeSchema = z.object({
   /** Epoch milliseconds. */
   at: z.number(),
   /** When unlocked: the epoch milliseconds at which the door relocks. */
-  unlockUntil: z.number().optional(),
+  unlockedUntil: z.number().optional(),
   /** A message for a person: what failed and what to check. */
   detail: z.string().optional(),
 });
@@ -143,7 +143,7 @@ export const doorStatusSchema = z.object({
   state: z.enum(doorStates),
   reason: z.string(),
   since: z.number(),
-  unlockUntil: z.number().optional(),
+  unlockedUntil: z.number().optional(),
   detail: z.string().optional(),
   driver: z.enum(relayDrivers),
   /** The port setting and, once opened, the device path it resolved to. */
@@ -156,7 +156,7 @@ export type DoorStatus = z.infer<typeof doorStatusSchema>;
 export const pulseResultSchema = z.object({
   opened: z.boolean(),
   state: z.enum(doorStates),
-  unlockUntil: z.number().optional(),
+  unlockedUntil: z.number().optional(),
   /** Why the door did not open. */
   reason: z.string().optional(),
 });

@@ -180,12 +180,12 @@ export class DoorController {
       return { opened: false, state, reason: 'The door controller is not running.' };
     }
     if (state === 'unlocked') {
-      const until = Math.max(this.current.unlockUntil ?? 0, Date.now() + ms);
-      if (until !== this.current.unlockUntil) {
+      const until = Math.max(this.current.unlockedUntil ?? 0, Date.now() + ms);
+      if (until !== this.current.unlockedUntil) {
         this.transition('unlocked', reason, undefined, until);
         this.scheduleDeadline(until);
       }
-      return { opened: true, state: 'unlocked', unlockUntil: until };
+      return { opened: true, state: 'unlocked', unlockedUntil: until };
     }
     if (state !== 'locked') {
       return {
@@ -204,7 +204,7 @@ export class DoorController {
     const until = Date.now() + ms;
     this.transition('unlocked', reason, undefined, until);
     this.scheduleDeadline(until);
-    return { opened: true, state: 'unlocked', unlockUntil: until };
+    return { opened: true, state: 'unlocked', unlockedUntil: until };
   }
 
   /** Open the port and send "locked"; on success the door is locked. */
@@ -253,13 +253,10 @@ export class DoorController {
   }
 
   private enterDisconnected(error: RelayError): void {
-    if (this.current.state !== 'disconnected') {
-      this.transition('disconnected', error.reason, error.message);
-    } else {
-      this.current = { ...this.current, detail: error.message };
-      // Already waiting to reconnect (the port-lost event and the failed command both report it).
-      if (this.timer) return;
-    }
+    const already = this.current.state === 'disconnected';
+    this.transition('disconnected', error.reason, error.message);
+    // Already waiting to reconnect (the port-lost event and the failed command both report it).
+    if (already && this.timer) return;
     this.schedule(this.nextBackoff(), () => this.connect('reconnect'));
   }
 
@@ -339,9 +336,10 @@ export class DoorController {
     return run;
   }
 
-  private transition(state: DoorState, reason: DoorReason, detail?: string, unlockUntil?: number): void {
+  private transition(state: DoorState, reason: DoorReason, detail?: string, unlockedUntil?: number): void {
     const previous = this.current.state;
     if (previous === state && state !== 'unlocked' && this.current.reason === reason) {
+      if (detail) this.current = { ...this.current, detail };
       return;
     }
     const at = Date.now();
@@ -350,14 +348,14 @@ export class DoorController {
       reason,
       since: previous === state ? this.current.since : at,
       ...(detail ? { detail } : {}),
-      ...(unlockUntil !== undefined ? { unlockUntil } : {}),
+      ...(unlockedUntil !== undefined ? { unlockedUntil } : {}),
     };
     const change: DoorStateChange = {
       state,
       previous,
       reason,
       at,
-      ...(unlockUntil !== undefined ? { unlockUntil } : {}),
+      ...(unlockedUntil !== undefined ? { unlockedUntil } : {}),
       ...(detail ? { detail } : {}),
     };
     for (const listener of this.listeners) {

@@ -17,7 +17,7 @@ const maxBufferedBytes = 4096;
 const defaultWriteTimeoutMs = 2000;
 
 function openFailure(path: string, error: Error): RelayError {
-  const text = error.message;
+  const text = error.message.replace(/^Error: /, '');
   let hint = 'Check the relay board is plugged in and the port setting (`facegate relay list`).';
   if (/ENOENT|No such file|cannot find/i.test(text)) {
     hint = 'It does not exist: check the USB cable and the port setting (`facegate relay list`).';
