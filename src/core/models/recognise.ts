@@ -235,13 +235,13 @@ export function inspectModel(
               width,
               height,
               dynamicSize: false,
-              channelOrder: 'rgb',
+              channelOrder: 'bgr',
               mean: [0, 0, 0],
               std: [1, 1, 1],
             },
             output: { cropScale: 2.7, liveClass: 0 },
             evidence:
-              'Recognised from its class logits: assumed to preprocess like the starter pack fr_liveness (RGB raw, 2.7x crop). Measure before use.',
+              'Recognised from its class logits: assumed to preprocess like the starter pack fr_liveness (BGR raw, as measured in the catalog, 2.7x crop). Measure before use.',
           },
     };
   }

@@ -1,0 +1,145 @@
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FaceGateError } from '../../../src/core/errors';
+import { cachedSha256, loadCatalog, parseCatalog, type Catalog } from '../../../src/core/models';
+import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
+import { starterDir } from './helpers';
+
+const catalog = loadCatalog();
+const byId = (id: string) => catalog.models.find((m) => m.id === id);
+
+function clone(): Catalog {
+  return structuredClone(catalog);
+}
+
+function parseError(json: unknown): FaceGateError {
+  try {
+    parseCatalog(json, 'test-catalog.json');
+  } catch (error) {
+    expect(error).toBeInstanceOf(FaceGateError);
+    return error as FaceGateError;
+  }
+  throw new Error('expected parseCatalog to throw');
+}
+
+describe('resources/models/catalog.json', () => {
+  it('has the required packs, starter and open first among the defaults', () => {
+    expect(catalog.packs.map((p) => p.id)).toEqual(
+      expect.arrayContaining(['starter', 'open', 'buffalo_s', 'buffalo_l', 'opencv_zoo']),
+    );
+    expect(catalog.defaultPacks).toEqual(['open', 'starter']);
+  });
+
+  it('pairs the documented models in each pack', () => {
+    const pack = (id: string) => catalog.packs.find((p) => p.id === id);
+    expect(pack('open')).toMatchObject({ detector: 'yunet-2023mar', recognizer: 'mobilefacenet-paddle' });
+    expect(pack('open')?.liveness).toEqual(['minifasnet-v2-2.7', 'minifasnet-v1se-4.0']);
+    expect(pack('starter')).toMatchObject({
+      detector: 'ultraface-rfb-320',
+      recognizer: 'faceplugin-arcface-512',
+      landmarks: 'faceplugin-landmark68',
+      liveness: ['faceplugin-liveness'],
+    });
+    expect(pack('buffalo_s')).toMatchObject({ detector: 'scrfd-500m', recognizer: 'w600k-mbf' });
+    expect(pack('buffalo_l')).toMatchObject({ detector: 'scrfd-10g', recognizer: 'w600k-r50' });
+    expect(pack('opencv_zoo')).toMatchObject({ detector: 'yunet-2023mar', recognizer: 'sface-2021dec' });
+  });
+
+  it('marks InsightFace models non-commercial and never makes their packs a default', () => {
+    for (const id of ['scrfd-500m', 'scrfd-10g', 'w600k-mbf', 'w600k-r50', 'landmark-2d106', 'genderage']) {
+      expect(byId(id)?.licence.commercialUse, id).toBe(false);
+    }
+    expect(catalog.defaultPacks).not.toContain('buffalo_s');
+    expect(catalog.defaultPacks).not.toContain('buffalo_l');
+    expect(byId('yunet-2023mar')?.licence.name).toBe('MIT');
+    expect(byId('sface-2021dec')?.licence.name).toBe('Apache-2.0');
+  });
+
+  it('records the preprocessing MODELS.md gives for the staged models', () => {
+    expect(byId('scrfd-500m')?.input).toMatchObject({
+      channelOrder: 'rgb',
+      mean: [127.5, 127.5, 127.5],
+      std: [128, 128, 128],
+      dynamicSize: true,
+    });
+    expect(byId('scrfd-500m')?.output).toMatchObject({
+      strides: [8, 16, 32],
+      anchorsPerCell: 2,
+      keypoints: true,
+    });
+    expect(byId('yunet-2023mar')?.input).toMatchObject({
+      channelOrder: 'bgr',
+      mean: [0, 0, 0],
+      std: [1, 1, 1],
+    });
+    expect(byId('minifasnet-v2-2.7')?.output).toMatchObject({ cropScale: 2.7, liveClass: 1 });
+    expect(byId('minifasnet-v1se-4.0')?.output).toMatchObject({ cropScale: 4, liveClass: 1 });
+    expect(byId('mobilefacenet-paddle')?.input).toMatchObject({
+      mean: [127.5, 127.5, 127.5],
+      std: [127.5, 127.5, 127.5],
+    });
+    expect(byId('faceplugin-landmark68')?.input).toMatchObject({
+      channelOrder: 'grey',
+      width: 64,
+      height: 64,
+    });
+    for (const model of catalog.models) expect(model.evidence, model.id).toBeTruthy();
+  });
+
+  it("lists the starter files with the npm package's real sizes and sha256", async () => {
+    const dir = starterDir();
+    for (const model of catalog.models.filter((m) => m.folder === 'starter')) {
+      const file = path.join(dir, model.fileName);
+      expect(statSync(file).size, model.id).toBe(model.bytes);
+      expect(await cachedSha256(file), model.id).toBe(model.sha256);
+    }
+  });
+
+  it.skipIf(!hasSharedModels)(
+    'lists the staged ../shared/models files with their real sizes and sha256',
+    async () => {
+      let checked = 0;
+      for (const model of catalog.models) {
+        const file = path.join(sharedModelsDir, model.folder, model.fileName);
+        if (!existsSync(file)) continue;
+        expect(statSync(file).size, model.id).toBe(model.bytes);
+        expect(await cachedSha256(file), model.id).toBe(model.sha256);
+        checked++;
+      }
+      expect(checked).toBe(6);
+    },
+  );
+});
+
+describe('parseCatalog: an invalid catalog is a clear error naming the file', () => {
+  it('a schema violation', () => {
+    const bad = clone() as unknown as { models: { sha256: string }[] };
+    bad.models[0].sha256 = 'not-a-hash';
+    const error = parseError(bad);
+    expect(error.code).toBe('MODEL_LOAD');
+    expect(error.message).toMatch(/test-catalog\.json is invalid/);
+    expect(error.message).toMatch(/sha256/);
+  });
+
+  it('a duplicate model id', () => {
+    const bad = clone();
+    bad.models.push({ ...bad.models[0] });
+    expect(parseError(bad).message).toMatch(/model id '.+' appears twice/);
+  });
+
+  it('a pack slot naming an unknown model or a model of the wrong task', () => {
+    const unknown = clone();
+    unknown.packs[0].recognizer = 'no-such-model';
+    expect(parseError(unknown).message).toMatch(/names recognizer 'no-such-model', which is not in "models"/);
+    const wrongTask = clone();
+    wrongTask.packs[0].recognizer = wrongTask.packs[0].detector;
+    expect(parseError(wrongTask).message).toMatch(/a detection model\) as its recognizer/);
+  });
+
+  it('a default pack that does not exist', () => {
+    const bad = clone();
+    bad.defaultPacks = ['ghost'];
+    expect(parseError(bad).message).toMatch(/defaultPacks names 'ghost'/);
+  });
+});
