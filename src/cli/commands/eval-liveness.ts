@@ -1,0 +1,143 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { stringOption, writeJson, type Command } from '../command';
+import { exitCodes } from '../exit-codes';
+import { FaceGateError, toErrorInfo } from '../../core/errors';
+import { analyzeFile } from '../../core/face';
+import {
+  livenessErrorRates,
+  parseLivenessLabels,
+  type ErrorRate,
+  type LivenessOutcome,
+} from '../../core/face/liveness';
+import { analyzerCliHelp, analyzerCliOptions } from './detect';
+import { loadLivenessPipeline } from './liveness';
+
+const percent = (r: ErrorRate) => (r.rate === null ? 'n/a' : `${(r.rate * 100).toFixed(1)}%`);
+const fraction = (r: ErrorRate) => `${r.errors}/${r.total} = ${percent(r)}`;
+
+export const evalLivenessCommand: Command = {
+  name: 'eval-liveness',
+  summary: 'Measure liveness on labelled images: APCER, BPCER (ISO/IEC 30107-3) at the threshold',
+  usage: 'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--json]',
+  options: {
+    ...analyzerCliOptions,
+    root: { type: 'string' },
+    threshold: { type: 'string' },
+  },
+  help: [
+    'LABELS.csv has a header line and the columns file,label (label: real or spoof); an attack_type',
+    'column (print, screen_replay, ...) gives APCER per attack species. Files are relative to --root',
+    '(default: the folder of LABELS.csv). The main face of each image is judged.',
+    '',
+    '  APCER  attack presentation classification error rate: share of attacks accepted as live',
+    '  BPCER  bona fide presentation classification error rate: share of real faces not accepted',
+    '',
+    'A face that cannot be judged, or an image without a face, keeps the door shut: it counts as not',
+    'accepted (no APCER error, a BPCER error) and is listed apart.',
+    '',
+    "  --threshold T         live when the score is at least T (default: the pack's measured threshold)",
+    '',
+    analyzerCliHelp,
+  ].join('\n'),
+  async run(ctx) {
+    const labelsFile = ctx.positionals[0];
+    if (!labelsFile || ctx.positionals.length > 1) {
+      throw new FaceGateError(
+        'INVALID_INPUT',
+        'Give one labels file: facegate eval-liveness LABELS.csv [--root DIR]',
+      );
+    }
+    let text: string;
+    try {
+      text = await readFile(labelsFile, 'utf8');
+    } catch (error) {
+      throw new FaceGateError(
+        'IMAGE_UNREADABLE',
+        `Cannot read the labels file ${labelsFile}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const labels = parseLivenessLabels(text, labelsFile);
+    const root = stringOption(ctx, 'root') ?? path.dirname(labelsFile);
+    const pipeline = await loadLivenessPipeline(ctx);
+    const { analyzer, liveness } = pipeline;
+    try {
+      const rows: (LivenessOutcome & { file: string; error?: string })[] = [];
+      let status: number = exitCodes.ok;
+      for (const label of labels) {
+        const file = path.resolve(root, label.file);
+        const base = { file: label.file, label: label.label, attackType: label.attackType };
+        try {
+          const { result } = await analyzeFile(analyzer, file, { maxFaces: 1, embed: false, liveness: true });
+          const face = result.faces[0];
+          rows.push({
+            ...base,
+            score: face?.liveness ? Number(face.liveness.score.toFixed(4)) : null,
+            verdict: face?.liveness?.verdict ?? 'no_face',
+          });
+        } catch (error) {
+          const info = toErrorInfo(error);
+          if (info.code === 'INTERNAL') throw error;
+          status = exitCodes.noInput;
+          ctx.stderr.write(`facegate eval-liveness: ${info.message}\n`);
+          rows.push({ ...base, score: null, verdict: 'no_face', error: info.message });
+        }
+      }
+      const rates = livenessErrorRates(rows);
+      const scores = (l: 'real' | 'spoof') =>
+        rows
+          .filter((r) => r.label === l && r.score !== null && r.verdict !== 'cannot_judge')
+          .map((r) => r.score as number);
+      const attackScores = scores('spoof');
+      const realScores = scores('real');
+      const summary = {
+        pack: analyzer.info.pack,
+        models: liveness.models,
+        threshold: liveness.threshold,
+        images: rows.length,
+        apcer: rates.apcer,
+        apcerBySpecies: rates.apcerBySpecies,
+        apcerWorst: rates.apcerWorst,
+        bpcer: rates.bpcer,
+        notJudged: rates.notJudged,
+        highestAttackScore: attackScores.length ? Math.max(...attackScores) : null,
+        lowestRealScore: realScores.length ? Math.min(...realScores) : null,
+        rows,
+      };
+      if (ctx.json) {
+        writeJson(ctx, summary);
+        return status;
+      }
+      const width = Math.max(4, ...rows.map((r) => r.file.length));
+      ctx.stdout.write(
+        `pack ${summary.pack}: ${summary.models.join(' + ')}, threshold ${summary.threshold}\n\n`,
+      );
+      ctx.stdout.write(`${'file'.padEnd(width)}  label  ${'attack'.padEnd(14)} score   verdict\n`);
+      for (const r of rows) {
+        const score = r.score === null ? '  -   ' : r.score.toFixed(3).padStart(6);
+        ctx.stdout.write(
+          `${r.file.padEnd(width)}  ${r.label.padEnd(5)}  ${(r.attackType || '-').padEnd(14)} ${score}  ${r.verdict}\n`,
+        );
+      }
+      const species = Object.entries(rates.apcerBySpecies)
+        .map(([name, r]) => `${name} ${r.errors}/${r.total}`)
+        .join(', ');
+      ctx.stdout.write(
+        [
+          '',
+          `APCER ${fraction(rates.apcer)}${species ? ` (${species}; worst species ${rates.apcerWorst === null ? 'n/a' : `${(rates.apcerWorst * 100).toFixed(1)}%`})` : ''}`,
+          `BPCER ${fraction(rates.bpcer)}`,
+          `threshold ${summary.threshold}; highest attack score ${summary.highestAttackScore ?? 'n/a'}, lowest real score ${summary.lowestRealScore ?? 'n/a'}`,
+          `not judged (no face or cannot judge, counted as not accepted): ${rates.notJudged.real} real, ${rates.notJudged.spoof} attack`,
+          '',
+        ].join('\n'),
+      );
+      return status;
+    } finally {
+      await pipeline.release();
+    }
+  },
+};
