@@ -5,6 +5,8 @@ import { build } from 'esbuild';
 
 const entryPoints = {
   cli: 'src/cli/bin.ts',
+  // The headless host's inference worker thread (src/core/inference/worker-host.ts finds it beside cli.js).
+  'inference-worker': 'src/core/inference/worker.ts',
 };
 
 await build({
@@ -15,6 +17,20 @@ await build({
   format: 'esm',
   target: 'node20',
   packages: 'external',
+  sourcemap: true,
+  logLevel: 'warning',
+});
+
+// The browser side of `facegate serve` (window.facegate over the WebSocket): one classic script,
+// zod and the contract bundled in, served by the host as /facegate-client.js.
+await build({
+  entryPoints: { 'facegate-client': 'src/server/client.ts' },
+  outdir: 'dist',
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: ['chrome120', 'firefox120', 'safari16'],
+  minify: true,
   sourcemap: true,
   logLevel: 'warning',
 });

@@ -1,0 +1,12 @@
+export type {
+  FaceOptions,
+  HostAnalysis,
+  InferenceHost,
+  InferenceLoadOptions,
+  LivenessInfo,
+  LoadedModels,
+  RgbaFrame,
+} from './types';
+export { RpcInferenceHost, type InferenceChannel } from './rpc-host';
+export { InferenceRunner, type RunnerReply } from './runner';
+export { createWorkerInferenceHost, type WorkerHostOptions } from './worker-host';

@@ -1,0 +1,83 @@
+import type { ErrorInfo } from '../../shared/errors';
+import type { AnalyzerInfo } from '../face';
+import type { AnalyzeResult } from '../face/types';
+import type { RgbImage } from '../image/types';
+import type { ProviderName } from '../../shared/settings';
+
+/** How the analyzer is loaded (from the recognition settings). */
+export interface InferenceLoadOptions {
+  /** Pack id; undefined picks the catalog's first available default pack. */
+  pack?: string;
+  providers?: ProviderName[];
+  detThreshold?: number;
+  threads?: number;
+  searchPath?: string[];
+  /** Load the pack's liveness models (default true). */
+  liveness?: boolean;
+  /** Overrides the pack's measured liveness threshold (null or absent keeps it). */
+  livenessThreshold?: number | null;
+}
+
+/** Whether the pack's liveness judge loaded; when not, the message says why (the door fails closed). */
+export type LivenessInfo =
+  | { state: 'ready'; models: string[]; threshold: number; message: null }
+  | { state: 'unavailable'; models: string[]; threshold: null; message: string };
+
+/** What load() brought up. */
+export interface LoadedModels {
+  info: AnalyzerInfo;
+  liveness: LivenessInfo;
+}
+
+export interface FaceOptions {
+  maxFaces?: number;
+  minFaceSize?: number;
+  /** Run the liveness stage (when the pack has one). */
+  liveness?: boolean;
+  /** Return each face's aligned 112x112 crop (enrolment stores it); frames do not need it. */
+  keepAligned?: boolean;
+}
+
+/** A camera frame as the renderer sends it: RGBA, row by row. */
+export interface RgbaFrame {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** What one analysis returns: the engine's result plus the time spent decoding or converting. */
+export interface HostAnalysis extends AnalyzeResult {
+  /** Decode (photos) or RGBA to RGB conversion (frames), in the inference host. */
+  prepareMs: number;
+}
+
+/**
+ * The face analyzer, off the calling thread: a worker thread under plain Node, an Electron
+ * utilityProcess in the app. onnxruntime-node's run() blocks its thread, so the thread that
+ * serves the UI never runs a model. Calls are handled one at a time, in order.
+ */
+export interface InferenceHost {
+  readonly kind: string;
+  /** (Re)load the analyzer and its liveness judge; resolves with what was loaded. */
+  load(options: InferenceLoadOptions): Promise<LoadedModels>;
+  analyzeFrame(frame: RgbaFrame, options?: FaceOptions): Promise<HostAnalysis>;
+  /** Decode a photo file's bytes (JPEG, PNG, WebP; EXIF orientation applied) and analyse it. */
+  analyzePhoto(bytes: Uint8Array, name: string, options?: FaceOptions): Promise<HostAnalysis>;
+  /** Embed an aligned crop again (a model change re-embeds stored templates). */
+  embedAligned(crop: RgbImage): Promise<Float32Array>;
+  /** Called when the host stops on its own (a crash); pending calls have been rejected. */
+  onExit(listener: (reason: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+// Messages between the two sides. Typed arrays travel by structured clone (transferred where possible).
+
+export type InferenceRequest =
+  | { id: number; type: 'load'; options: InferenceLoadOptions }
+  | { id: number; type: 'analyzeFrame'; frame: RgbaFrame; options: FaceOptions }
+  | { id: number; type: 'analyzePhoto'; bytes: Uint8Array; name: string; options: FaceOptions }
+  | { id: number; type: 'embedAligned'; crop: RgbImage }
+  | { id: number; type: 'release' };
+
+export type InferenceResponse =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: ErrorInfo };
