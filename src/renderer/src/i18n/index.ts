@@ -19,7 +19,11 @@ let active: Dictionary = en;
 /** Switch language ('de-AT' falls back to 'de', then English); returns the language in use. */
 export function setLanguage(code: string): string {
   const wanted = code.toLowerCase();
-  const found = dictionaries[wanted] ? wanted : dictionaries[wanted.split('-')[0]] ? wanted.split('-')[0] : 'en';
+  const found = dictionaries[wanted]
+    ? wanted
+    : dictionaries[wanted.split('-')[0]]
+      ? wanted.split('-')[0]
+      : 'en';
   activeLanguage = found;
   active = dictionaries[found];
   return found;
@@ -41,4 +45,14 @@ export function interpolate(template: string, params: Params | undefined, langua
 
 export function t(key: MessageKey, params?: Params): string {
   return interpolate(active[key] ?? en[key] ?? key, params);
+}
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.hasOwn(en, key);
+}
+
+/** A state code shown in words: t(`${prefix}.${state}`), or the code itself when it has no words yet. */
+export function tState(prefix: string, state: string): string {
+  const key = `${prefix}.${state}`;
+  return isMessageKey(key) ? t(key) : state;
 }

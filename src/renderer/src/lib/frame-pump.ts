@@ -104,7 +104,11 @@ export class FramePump<F, R> {
         this.inFlight = false;
         this.stats.errors++;
         this.options.onError(error);
-        const delay = backoffDelay(this.consecutiveErrors++, this.options.errorBaseMs ?? 250, this.options.errorMaxMs ?? 5000);
+        const delay = backoffDelay(
+          this.consecutiveErrors++,
+          this.options.errorBaseMs ?? 250,
+          this.options.errorMaxMs ?? 5000,
+        );
         this.pending = true; // try again with a fresh frame after the pause
         this.pauseThenContinue(delay);
       },

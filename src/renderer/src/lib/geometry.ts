@@ -61,7 +61,11 @@ export function mapBox(
 }
 
 /** The size to grab a frame at: the camera's size scaled down so its longer side is at most maxSide. */
-export function grabSize(videoWidth: number, videoHeight: number, maxSide: number): { width: number; height: number } {
+export function grabSize(
+  videoWidth: number,
+  videoHeight: number,
+  maxSide: number,
+): { width: number; height: number } {
   const longer = Math.max(videoWidth, videoHeight);
   const scale = longer > maxSide ? maxSide / longer : 1;
   return {

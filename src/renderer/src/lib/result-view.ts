@@ -1,0 +1,127 @@
+import type { AccessDecision, DecisionKind } from '../../../shared/contract';
+import type { MessageKey, Params } from '../i18n';
+
+/**
+ * What the kiosk's result panel shows for an access decision: a tone (colour), an icon, a title,
+ * a line of detail, the attendance kind and a sound. Colour never carries meaning alone: every
+ * tone has its own icon and words. Pure, so it is unit-tested under Node.
+ */
+
+export type Tone = 'idle' | 'granted' | 'denied' | 'unknown' | 'not_live' | 'notice';
+export type Icon = 'camera' | 'check' | 'cross' | 'question' | 'warning' | 'face';
+export type Sound = 'granted' | 'denied' | 'unknown' | 'not_live' | 'notice' | null;
+
+export interface Message {
+  key: MessageKey;
+  params?: Params;
+}
+
+export interface ResultView {
+  kind: DecisionKind | 'idle';
+  tone: Tone;
+  icon: Icon;
+  title: Message;
+  detail: Message | null;
+  /** "Checked in" / "Checked out" when the decision wrote such an event. */
+  attendance: Message | null;
+  sound: Sound;
+  /** The person's name, to greet aloud when speech is on. */
+  greetName: string | null;
+}
+
+export const idleView: ResultView = {
+  kind: 'idle',
+  tone: 'idle',
+  icon: 'face',
+  title: { key: 'result.idle.title' },
+  detail: { key: 'result.idle.detail' },
+  attendance: null,
+  sound: null,
+  greetName: null,
+};
+
+const deniedDetail: Record<string, MessageKey> = {
+  inactive: 'result.denied.inactive',
+  not_allowed: 'result.denied.notAllowed',
+  person_missing: 'result.denied.personMissing',
+};
+
+const cannotJudgeDetail: Record<string, MessageKey> = {
+  face_too_small: 'result.cannotJudge.tooSmall',
+  face_too_close: 'result.cannotJudge.tooClose',
+  face_at_edge: 'result.cannotJudge.atEdge',
+  liveness_unavailable: 'result.cannotJudge.unavailable',
+  liveness_missing: 'result.cannotJudge.missing',
+};
+
+export function resultView(decision: AccessDecision, options: { greetByName: boolean }): ResultView {
+  const name = decision.person?.name ?? null;
+  const attendance: Message | null =
+    decision.attendance?.kind === 'check_in'
+      ? { key: 'result.attendance.checkIn' }
+      : decision.attendance?.kind === 'check_out'
+        ? { key: 'result.attendance.checkOut' }
+        : null;
+  const base = { kind: decision.kind, attendance, greetName: null as string | null };
+  switch (decision.kind) {
+    case 'granted': {
+      const greet = options.greetByName && name !== null;
+      return {
+        ...base,
+        tone: 'granted',
+        icon: 'check',
+        title: greet ? { key: 'result.granted.welcome', params: { name } } : { key: 'result.granted.title' },
+        detail: { key: decision.doorOpened ? 'result.granted.doorOpen' : 'result.granted.noDoor' },
+        sound: 'granted',
+        greetName: greet ? name : null,
+      };
+    }
+    case 'denied':
+      return {
+        ...base,
+        tone: 'denied',
+        icon: 'cross',
+        title: { key: 'result.denied.title' },
+        detail: { key: (decision.reason && deniedDetail[decision.reason]) || 'result.denied.seeDesk' },
+        sound: 'denied',
+      };
+    case 'unknown':
+      return {
+        ...base,
+        tone: 'unknown',
+        icon: 'question',
+        title: { key: 'result.unknown.title' },
+        detail: { key: 'result.unknown.detail' },
+        sound: 'unknown',
+      };
+    case 'not_live':
+      return {
+        ...base,
+        tone: 'not_live',
+        icon: 'warning',
+        title: { key: 'result.notLive.title' },
+        detail: { key: 'result.notLive.detail' },
+        sound: 'not_live',
+      };
+    case 'cannot_judge':
+      return {
+        ...base,
+        tone: 'notice',
+        icon: 'face',
+        title: { key: 'result.cannotJudge.title' },
+        detail: {
+          key: (decision.reason && cannotJudgeDetail[decision.reason]) || 'result.cannotJudge.missing',
+        },
+        sound: 'notice',
+      };
+    case 'no_face':
+      return {
+        ...base,
+        tone: 'idle',
+        icon: 'face',
+        title: { key: 'result.noFace.title' },
+        detail: { key: 'result.idle.detail' },
+        sound: null,
+      };
+  }
+}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessDecision } from '../../../src/shared/contract';
+import { resultView } from '../../../src/renderer/src/lib/result-view';
+
+const base: AccessDecision = {
+  kind: 'granted',
+  person: { id: 3, name: 'Ada' },
+  similarity: 0.7,
+  liveness: 0.9,
+  reason: 'live_known_allowed',
+  doorOpened: true,
+  attendance: { kind: 'check_in', eventId: 9 },
+  at: '2025-01-01T08:00:00.000Z',
+};
+
+describe('resultView', () => {
+  it('greets a granted person by name and shows the check-in', () => {
+    const view = resultView(base, { greetByName: true });
+    expect(view.tone).toBe('granted');
+    expect(view.title).toEqual({ key: 'result.granted.welcome', params: { name: 'Ada' } });
+    expect(view.attendance?.key).toBe('result.attendance.checkIn');
+    expect(view.greetName).toBe('Ada');
+    expect(view.sound).toBe('granted');
+  });
+
+  it('does not name the person when greeting by name is off', () => {
+    const view = resultView(base, { greetByName: false });
+    expect(view.title.key).toBe('result.granted.title');
+    expect(view.greetName).toBeNull();
+  });
+
+  it('gives every outcome its own icon, words and sound (never colour alone)', () => {
+    const kinds = ['granted', 'denied', 'unknown', 'not_live', 'cannot_judge'] as const;
+    const views = kinds.map((kind) => resultView({ ...base, kind, reason: null }, { greetByName: true }));
+    expect(new Set(views.map((v) => v.icon)).size).toBe(kinds.length);
+    expect(new Set(views.map((v) => v.title.key)).size).toBe(kinds.length);
+    expect(new Set(views.map((v) => v.sound)).size).toBe(kinds.length);
+  });
+
+  it('explains a denial and a liveness problem from the reason code', () => {
+    expect(
+      resultView({ ...base, kind: 'denied', reason: 'inactive' }, { greetByName: true }).detail?.key,
+    ).toBe('result.denied.inactive');
+    expect(
+      resultView({ ...base, kind: 'cannot_judge', reason: 'face_too_small' }, { greetByName: true }).detail
+        ?.key,
+    ).toBe('result.cannotJudge.tooSmall');
+    expect(resultView({ ...base, kind: 'denied', reason: null }, { greetByName: true }).detail?.key).toBe(
+      'result.denied.seeDesk',
+    );
+  });
+
+  it('shows a check-out and no attendance line when none was written', () => {
+    expect(
+      resultView({ ...base, attendance: { kind: 'check_out', eventId: 2 } }, { greetByName: true }).attendance
+        ?.key,
+    ).toBe('result.attendance.checkOut');
+    expect(resultView({ ...base, attendance: null }, { greetByName: true }).attendance).toBeNull();
+  });
+});
