@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { FaceAnalyzer } from '../src/core/face';
+import { attachLiveness } from '../src/core/face/liveness';
+import { cropImage, decodeImage, resizeBilinear } from '../src/core/image';
+import type { RgbImage } from '../src/core/image/types';
+import { listPacks, resolvePack } from '../src/core/models';
+import { sharedFacesDir } from './shared-faces';
+import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
+
+/** The live capture of the shared spoof set, as a 640x480 landscape camera frame (face centred). */
+const livePhoto = 'spoof/sfas_b6d5f04_image_T1.jpg';
+const warmup = 5;
+
+/** 640x480 cut from the 480x640 portrait photo: scaled to 640 wide, the 480 rows around the face. */
+function cameraFrame(photo: RgbImage): RgbImage {
+  const scale = 640 / photo.width;
+  const resized = resizeBilinear(photo, 640, Math.round(photo.height * scale));
+  return cropImage(resized, 0, Math.max(0, Math.round(resized.height * 0.35) - 240), 640, 480);
+}
+
+async function measurePack(pack: string, frame: RgbImage, iterations: number): Promise<BenchRow | null> {
+  const resolved = await resolvePack(pack);
+  if (resolved.spec.liveness.length === 0) return null;
+  const analyzer = await FaceAnalyzer.load({ pack });
+  const liveness = await attachLiveness(analyzer, resolved);
+  try {
+    if (!liveness.estimator)
+      return {
+        pack,
+        models: liveness.message ?? '-',
+        verdict: null,
+        'liveness ms': null,
+        'p95 ms': null,
+        'frame ms': null,
+      };
+    const run = () => analyzer.analyze(frame, { liveness: true, maxFaces: 1, embed: 'main' });
+    for (let i = 0; i < warmup; i++) await run();
+    const stage: number[] = [];
+    const total: number[] = [];
+    let verdict = '-';
+    for (let i = 0; i < iterations; i++) {
+      const start = performance.now();
+      const result = await run();
+      total.push(performance.now() - start);
+      stage.push(result.timings.liveness);
+      verdict = result.faces[0]?.liveness?.verdict ?? 'no face';
+    }
+    const s = summarise(stage);
+    return {
+      pack,
+      models: liveness.models.join('+'),
+      verdict,
+      'liveness ms': s.median,
+      'p95 ms': s.p95,
+      'frame ms': summarise(total).median,
+    };
+  } finally {
+    await analyzer.release();
+    await liveness.estimator?.release();
+  }
+}
+
+export const livenessSuite: BenchSuite = {
+  name: 'liveness',
+  summary: 'liveness stage per 640x480 frame (main face), and the whole frame with it',
+  async run(options: BenchOptions): Promise<BenchReport> {
+    const photo = await decodeImage(path.join(sharedFacesDir(livePhoto), livePhoto));
+    const frame = cameraFrame(photo);
+    const packs = options.packs.length
+      ? options.packs
+      : (await listPacks()).filter((p) => p.available).map((p) => p.id);
+    const rows: BenchRow[] = [];
+    for (const pack of packs) {
+      options.log(`liveness: pack ${pack}`);
+      const row = await measurePack(pack, frame, options.iterations);
+      if (row) rows.push(row);
+    }
+    return {
+      suite: 'liveness',
+      rows,
+      notes: [
+        `Frame: ${livePhoto} as a 640x480 landscape frame; analyze(frame, { liveness: true, maxFaces: 1, embed: 'main' }).`,
+        "'liveness ms' is the liveness stage alone (every model of the pack on its context crop); 'frame ms' is detect + align + embed + liveness.",
+        'Target: the whole frame within 30 ms on 2 cores. Timings depend on what else runs on the machine.',
+      ],
+    };
+  },
+};
