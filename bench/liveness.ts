@@ -1,16 +1,30 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FaceAnalyzer } from '../src/core/face';
 import { attachLiveness } from '../src/core/face/liveness';
+import { FaceGateError } from '../src/core/errors';
 import { cropImage, decodeImage, resizeBilinear } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { listPacks, resolvePack } from '../src/core/models';
-import { sharedFacesDir } from './shared-faces';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
 
 /** The live capture of the shared spoof set, as a 640x480 landscape camera frame (face centred). */
 const livePhoto = 'spoof/sfas_b6d5f04_image_T1.jpg';
 const warmup = 5;
+
+/** ../shared/faces beside the checkout, or FACEGATE_FACES_DIR. */
+function photoPath(file: string): string {
+  const dir = process.env.FACEGATE_FACES_DIR ?? path.resolve(process.cwd(), '..', 'shared', 'faces');
+  const full = path.join(dir, file);
+  if (!existsSync(full)) {
+    throw new FaceGateError(
+      'INVALID_INPUT',
+      `The liveness benchmark needs ${full}: run it from the repository root next to ../shared, or set FACEGATE_FACES_DIR.`,
+    );
+  }
+  return full;
+}
 
 /** 640x480 cut from the 480x640 portrait photo: scaled to 640 wide, the 480 rows around the face. */
 function cameraFrame(photo: RgbImage): RgbImage {
@@ -65,7 +79,7 @@ export const livenessSuite: BenchSuite = {
   name: 'liveness',
   summary: 'liveness stage per 640x480 frame (main face), and the whole frame with it',
   async run(options: BenchOptions): Promise<BenchReport> {
-    const photo = await decodeImage(path.join(sharedFacesDir(livePhoto), livePhoto));
+    const photo = await decodeImage(photoPath(livePhoto));
     const frame = cameraFrame(photo);
     const packs = options.packs.length
       ? options.packs
