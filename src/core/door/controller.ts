@@ -50,6 +50,11 @@ export class DoorController {
   /** Bumped whenever the timer is replaced, so a task that already fired but waits in the queue knows it is stale. */
   private timerToken = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /**
+   * The relock deadline on the monotonic clock (performance.now()): a wall-clock change (NTP,
+   * daylight saving, an admin fixing the date) must never stretch how long the door stays open.
+   */
+  private deadline: number | undefined;
   private retries = 0;
   private faults = 0;
   private stopDriverWatch: (() => void) | undefined;
@@ -180,12 +185,9 @@ export class DoorController {
       return { opened: false, state, reason: 'The door controller is not running.' };
     }
     if (state === 'unlocked') {
-      const until = Math.max(this.current.unlockedUntil ?? 0, Date.now() + ms);
-      if (until !== this.current.unlockedUntil) {
-        this.transition('unlocked', reason, undefined, until);
-        this.scheduleDeadline(until);
-      }
-      return { opened: true, state: 'unlocked', unlockedUntil: until };
+      const later = performance.now() + ms;
+      if (this.deadline === undefined || later > this.deadline) this.openUntil(later, reason);
+      return { opened: true, state: 'unlocked', unlockedUntil: this.current.unlockedUntil };
     }
     if (state !== 'locked') {
       return {
@@ -201,10 +203,17 @@ export class DoorController {
       await this.fail(failure);
       return { opened: false, state: this.current.state, reason: failure.message };
     }
-    const until = Date.now() + ms;
-    this.transition('unlocked', reason, undefined, until);
-    this.scheduleDeadline(until);
-    return { opened: true, state: 'unlocked', unlockedUntil: until };
+    this.openUntil(performance.now() + ms, reason);
+    return { opened: true, state: 'unlocked', unlockedUntil: this.current.unlockedUntil };
+  }
+
+  /** Unlocked until `deadline` (monotonic ms); the timer relocks then. */
+  private openUntil(deadline: number, reason: DoorReason): void {
+    this.deadline = deadline;
+    this.transition('unlocked', reason, undefined, Math.ceil(Date.now() + (deadline - performance.now())));
+    this.schedule(deadline - performance.now(), async () => {
+      if (this.current.state === 'unlocked') await this.relock('deadline');
+    });
   }
 
   /** Open the port and send "locked"; on success the door is locked. */
@@ -287,12 +296,6 @@ export class DoorController {
     this.scheduleReassert();
   }
 
-  private scheduleDeadline(until: number): void {
-    this.schedule(until - Date.now(), async () => {
-      if (this.current.state === 'unlocked') await this.relock('deadline');
-    });
-  }
-
   private scheduleReassert(): void {
     if (this.timing.reassertSeconds > 0) {
       this.schedule(this.timing.reassertSeconds * 1000, () => this.reassert());
@@ -338,6 +341,7 @@ export class DoorController {
 
   private transition(state: DoorState, reason: DoorReason, detail?: string, unlockedUntil?: number): void {
     const previous = this.current.state;
+    if (state !== 'unlocked') this.deadline = undefined;
     if (previous === state && state !== 'unlocked' && this.current.reason === reason) {
       if (detail) this.current = { ...this.current, detail };
       return;

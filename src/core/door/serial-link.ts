@@ -15,6 +15,7 @@ export type ReplyReader<T> = (received: Buffer) => T | undefined;
 
 const maxBufferedBytes = 4096;
 const defaultWriteTimeoutMs = 2000;
+const openTimeoutMs = 5000;
 
 function openFailure(path: string, error: Error): RelayError {
   const text = error.message.replace(/^Error: /, '');
@@ -73,11 +74,20 @@ export class SerialLink {
     // Until the link owns it, an error event must not go unhandled.
     const swallow = () => {};
     port.on('error', swallow);
+    let timer: NodeJS.Timeout | undefined;
     try {
-      await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) => {
+        // Some drivers can block an open; a port that opens after we gave up is closed again.
+        timer = setTimeout(() => {
+          reject(new Error(`it did not open within ${openTimeoutMs / 1000} s`));
+          port.once('open', () => port.close(() => {}));
+        }, openTimeoutMs);
+        port.open((error) => (error ? reject(error) : resolve()));
+      });
     } catch (error) {
       throw openFailure(options.path, error as Error);
     } finally {
+      clearTimeout(timer);
       port.off('error', swallow);
     }
     return new SerialLink(port, options.path);

@@ -4,6 +4,8 @@ const signalNumbers: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 2, SIGT
 
 export interface ShutdownRelockOptions {
   signals?: NodeJS.Signals[];
+  /** After a signal, exit anyway after this long if the orderly relock hangs (default 5000). */
+  graceMs?: number;
   /** How the process ends after relocking; process.exit by default. */
   exit?: (code: number) => void;
   /** Told when a signal arrives (e.g. to print "relocking"). */
@@ -14,7 +16,8 @@ export interface ShutdownRelockOptions {
  * Relock the door however the process ends: on SIGINT/SIGTERM (then exit 128 + signal number),
  * when the event loop runs dry (`beforeExit`), and, as a last resort when something calls
  * process.exit or an exception kills the process, by writing "locked" synchronously on `exit`.
- * A second signal during the relock exits at once. The Electron main calls
+ * A second signal during the relock, or a relock that takes longer than `graceMs`, writes
+ * "locked" synchronously and exits at once. The Electron main calls
  * `controller.shutdown()` on quit instead. Returns the function that removes the handlers.
  */
 export function installShutdownRelock(
@@ -34,7 +37,16 @@ export function installShutdownRelock(
     }
     stopping = true;
     options.onSignal?.(signal);
-    void controller.shutdown(`signal:${signal}`).finally(() => exit(code));
+    // A wedged port must not keep the process (and maybe the door) hanging: write "locked" the
+    // blunt way and leave.
+    const grace = setTimeout(() => {
+      controller.relockSync();
+      exit(code);
+    }, options.graceMs ?? 5000);
+    void controller.shutdown(`signal:${signal}`).finally(() => {
+      clearTimeout(grace);
+      exit(code);
+    });
   };
   const onBeforeExit = () => {
     if (stopping) return;
