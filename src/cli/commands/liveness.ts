@@ -42,10 +42,8 @@ export async function loadLivenessPipeline(ctx: CommandContext): Promise<Livenes
     return {
       analyzer,
       liveness,
-      release: async () => {
-        await analyzer.release();
-        await liveness.estimator.release();
-      },
+      // The liveness stage's models go with the analyzer.
+      release: () => analyzer.release(),
     };
   } catch (error) {
     await analyzer.release();

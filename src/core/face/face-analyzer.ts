@@ -73,6 +73,8 @@ export interface PipelineContext {
 export interface PipelineStage {
   name: keyof Omit<StageTimings, 'total'>;
   run(context: PipelineContext): Promise<void>;
+  /** Frees what an added stage holds (its model sessions); FaceAnalyzer.release() calls it. */
+  release?(): Promise<void>;
 }
 
 function modelInfo(
@@ -192,6 +194,7 @@ export class FaceAnalyzer {
     await this.queue.run(async () => {
       await this.detector.release();
       await this.embedder.release();
+      for (const stage of this.stages) await stage.release?.();
     });
   }
 

@@ -58,7 +58,6 @@ for (const { id, needsSharedModels } of packs) {
       });
       afterAll(async () => {
         await analyzer?.release();
-        await liveness?.estimator?.release();
       });
 
       it('loads its liveness models and the threshold measured for the pack', () => {

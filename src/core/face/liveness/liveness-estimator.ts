@@ -82,7 +82,10 @@ export class LivenessEstimator {
     return { score, verdict: score >= this.options.threshold ? 'live' : 'spoof', models: this.modelIds };
   }
 
-  /** The FaceAnalyzer stage: scores every detected face when analyze() is called with liveness: true. */
+  /**
+   * The FaceAnalyzer stage: scores every detected face when analyze() is called with liveness: true.
+   * The analyzer's release() releases the models too.
+   */
   stage(): PipelineStage {
     return {
       name: 'liveness',
@@ -90,6 +93,7 @@ export class LivenessEstimator {
         if (!context.options.liveness) return;
         for (const face of context.faces) face.liveness = await this.estimate(context.image, face.box);
       },
+      release: () => this.release(),
     };
   }
 
