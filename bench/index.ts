@@ -1,9 +1,10 @@
 import { faceSuite } from './face';
 import { livenessSuite } from './liveness';
+import { matcherSuite } from './matcher';
 import type { BenchSuite } from './suite';
 
 /**
  * Every benchmark suite `facegate bench --suite NAME` can run, in default order. To add one,
  * write a module exporting a BenchSuite and list it here.
  */
-export const benchSuites: BenchSuite[] = [faceSuite, livenessSuite];
+export const benchSuites: BenchSuite[] = [faceSuite, livenessSuite, matcherSuite];

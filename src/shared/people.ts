@@ -185,11 +185,14 @@ export const calibrationResultSchema = z.object({
   /** The 1:1 rate that keeps 1:N false accepts at targetFar (targetFar / templates). */
   pairFar: z.number(),
   suggestedThreshold: z.number(),
-  /** 'gallery' when measured; 'fallback' (the pack's threshold) when the gallery is too small. */
-  source: z.enum(['gallery', 'fallback']),
+  /**
+   * gallery: measured on the impostor tail; extrapolated: a Gaussian fit of the impostor scores
+   * (too few pairs to measure the tail); pack: the pack's threshold, which is also the floor.
+   */
+  source: z.enum(['gallery', 'extrapolated', 'pack']),
   tooSmall: z.boolean(),
   packThreshold: z.number(),
-  /** A Gaussian fit of the impostor scores extrapolated to pairFar: a hint only. */
+  /** A Gaussian fit of the impostor scores extrapolated to pairFar. */
   gaussianThreshold: z.number().nullable(),
   genuineAcceptRate: z.number().nullable(),
   message: z.string(),

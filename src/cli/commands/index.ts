@@ -1,13 +1,21 @@
 import type { Command } from '../command';
 import { benchCommand } from './bench';
+import { calibrateCommand } from './calibrate';
 import { detectCommand } from './detect';
 import { doorCommand } from './door';
 import { embedCommand } from './embed';
+import { enrollCommand } from './enroll';
 import { evalCommand } from './eval';
 import { evalLivenessCommand } from './eval-liveness';
+import { eventsCommand } from './events';
+import { identifyCommand } from './identify';
+import { importCommand } from './import';
 import { livenessCommand } from './liveness';
 import { modelsCommand } from './models';
+import { peopleCommand } from './people';
+import { reembedCommand } from './reembed';
 import { relayCommand } from './relay';
+import { reportCommand } from './report';
 import { verifyCommand } from './verify';
 
 /** Every `facegate` subcommand, in the order `facegate --help` lists them. */
@@ -18,6 +26,14 @@ export const commands: Command[] = [
   evalCommand,
   livenessCommand,
   evalLivenessCommand,
+  enrollCommand,
+  importCommand,
+  identifyCommand,
+  peopleCommand,
+  eventsCommand,
+  reportCommand,
+  calibrateCommand,
+  reembedCommand,
   benchCommand,
   modelsCommand,
   relayCommand,

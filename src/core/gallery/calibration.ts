@@ -13,8 +13,8 @@ export interface CalibrationOptions {
    * (1:N): 0.001 means one stranger in a thousand is taken for someone.
    */
   targetFar?: number;
-  /** The threshold to suggest when the gallery cannot resolve the target (the pack's default). */
-  fallbackThreshold: number;
+  /** The pack's measured 1:1 threshold: the floor of every suggestion and the fallback. */
+  packThreshold: number;
   /** Impostor pairs beyond this are sampled (seeded, so runs repeat). */
   maxImpostorPairs?: number;
   seed?: number;
@@ -50,7 +50,12 @@ export interface CalibrationReport {
   /** A Gaussian fit of the impostor scores extrapolated to pairFar: a hint, not a measurement. */
   gaussianThreshold: number | null;
   suggestedThreshold: number;
-  source: 'gallery' | 'fallback';
+  /**
+   * gallery: measured on the impostor tail; extrapolated: a Gaussian fit of the impostor scores
+   * (the gallery is too small to measure the tail); pack: the pack's threshold (no estimate, or
+   * the estimate was below it: the suggestion never goes under the pack's 1:1 threshold).
+   */
+  source: 'gallery' | 'extrapolated' | 'pack';
   tooSmall: boolean;
   /** Why the gallery cannot tell, in a sentence. */
   note: string;
@@ -62,13 +67,18 @@ export interface CalibrationReport {
 
 /** Each impostor pair only resolves a false-accept rate down to about 10 / pairs. */
 const pairsPerFalseAccept = 10;
+/** Below these the impostor scores are too few (or too few people) to fit a distribution. */
+const minPairsToFit = 100;
+const minPeopleToFit = 5;
 
 /**
  * Suggests a 1:N threshold from the gallery itself. Genuine scores are pairs of templates of the
  * same person, impostor scores pairs of different people. A stranger's probe meets every
  * template, so the per-pair rate that keeps 1:N false accepts at targetFar is about
  * targetFar / templates; the threshold is where the impostor tail falls to that rate. When there
- * are too few impostor pairs to see such a rare tail, it says so and suggests the fallback.
+ * are too few impostor pairs to see such a rare tail, it says so and extrapolates a Gaussian fit
+ * of the impostor scores instead. The pack's 1:1 threshold is the floor: 1:N needs at least the
+ * strictness of 1:1.
  */
 export function calibrateScores(
   samples: readonly CalibrationSample[],
@@ -98,17 +108,37 @@ export function calibrateScores(
 
   const resolvable = impostor.length >= pairsNeeded;
   const empiricalThreshold = resolvable ? tailThreshold(impostor, pairFar) : null;
-  const gaussianThreshold =
-    impostorSummary && impostorSummary.count >= 100
-      ? impostorSummary.mean + normalQuantile(1 - pairFar) * impostorSummary.std
-      : null;
+  const fittable =
+    impostorSummary !== null && impostorSummary.count >= minPairsToFit && people >= minPeopleToFit;
+  const gaussianThreshold = fittable
+    ? impostorSummary.mean + normalQuantile(1 - pairFar) * impostorSummary.std
+    : null;
 
-  const suggestedThreshold = empiricalThreshold ?? options.fallbackThreshold;
-  const note = resolvable
-    ? `Threshold from ${impostor.length.toLocaleString('en')} impostor pairs at a 1:1 false-accept rate of ${pairFar.toExponential(1)}.`
+  // Measured when the tail is resolvable, else extrapolated; never below the pack's 1:1 threshold.
+  const candidate = empiricalThreshold ?? gaussianThreshold;
+  const source: CalibrationReport['source'] =
+    candidate === null || candidate < options.packThreshold
+      ? 'pack'
+      : empiricalThreshold !== null
+        ? 'gallery'
+        : 'extrapolated';
+  const suggestedThreshold = source === 'pack' ? options.packThreshold : candidate!;
+  const rate = pairFar.toExponential(1);
+  const why = resolvable
+    ? `Measured on ${impostor.length.toLocaleString('en')} impostor pairs at a 1:1 false-accept rate of ${rate}.`
     : `Too small to tell: a ${formatRate(targetFar)} false-accept rate across ${comparisons} templates needs ` +
-      `a 1:1 rate of ${pairFar.toExponential(1)}, which takes about ${pairsNeeded.toLocaleString('en')} impostor pairs; ` +
-      `the gallery has ${impostor.length.toLocaleString('en')}. Keeping the pack's default threshold.`;
+      `a 1:1 rate of ${rate}, which takes about ${pairsNeeded.toLocaleString('en')} impostor pairs to measure; ` +
+      `the gallery has ${impostor.length.toLocaleString('en')}.`;
+  const outcome = {
+    gallery: 'Suggesting the measured threshold.',
+    extrapolated:
+      'Suggesting a Gaussian fit of the impostor scores extrapolated to that rate (an estimate, not a measurement).',
+    pack:
+      candidate === null
+        ? "Keeping the pack's threshold."
+        : `Keeping the pack's threshold: the gallery's ${empiricalThreshold !== null ? 'measurement' : 'extrapolation'} (${candidate.toFixed(3)}) is below it, and the suggestion never goes under the pack's 1:1 threshold.`,
+  }[source];
+  const note = `${why} ${outcome}`;
 
   return {
     people,
@@ -124,7 +154,7 @@ export function calibrateScores(
     empiricalThreshold,
     gaussianThreshold,
     suggestedThreshold,
-    source: resolvable ? 'gallery' : 'fallback',
+    source,
     tooSmall: !resolvable,
     note,
     genuineAcceptRate: genuine.length ? shareAtOrAbove(genuine, suggestedThreshold) : null,
@@ -279,14 +309,14 @@ export function calibrateGallery(
     };
   },
   model: { modelId: string; modelSha256: string },
-  options: Omit<CalibrationOptions, 'fallbackThreshold'> & { packThreshold: number },
+  options: CalibrationOptions,
 ): CalibrationResult {
   const samples: CalibrationSample[] = [];
   for (const stored of gallery.templates.embeddingsFor(model.modelId)) {
     if (stored.modelSha256 === model.modelSha256)
       samples.push({ personId: stored.personId, vector: stored.vector });
   }
-  const report = calibrateScores(samples, { ...options, fallbackThreshold: options.packThreshold });
+  const report = calibrateScores(samples, options);
   return {
     model: model.modelId,
     people: report.people,

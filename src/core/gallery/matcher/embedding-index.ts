@@ -45,6 +45,8 @@ export class EmbeddingIndex {
   private freeSlots: number[] = [];
   private slotHigh = new Float64Array(0);
   private slotLow = new Float64Array(0);
+  /** Scratch: each row's upper bound during a search. */
+  private rowHigh = new Float64Array(0);
 
   constructor(
     readonly dim: number,
@@ -92,7 +94,8 @@ export class EmbeddingIndex {
       this.templateIds.byteLength +
       this.personSlots.byteLength +
       this.slotHigh.byteLength +
-      this.slotLow.byteLength
+      this.slotLow.byteLength +
+      this.rowHigh.byteLength
     );
   }
 
@@ -170,24 +173,26 @@ export class EmbeddingIndex {
     const low = this.slotLow;
     high.fill(-Infinity, 0, slots);
     low.fill(-Infinity, 0, slots);
-    const { scales, halfL1, personSlots, count } = this;
+    if (this.rowHigh.length < this.count) this.rowHigh = new Float64Array(this.kernel.capacity);
+    const { scales, halfL1, personSlots, count, rowHigh } = this;
     for (let r = 0; r < count; r++) {
       const rowScale = scales[r] * queryScale;
       const approx = raw[r] * rowScale;
       const error = rowScale * (halfL1[r] + queryHalfL1) + roundingSlack;
       const slot = personSlots[r];
-      if (approx + error > high[slot]) high[slot] = approx + error;
+      const upper = approx + error;
+      rowHigh[r] = upper;
+      if (upper > high[slot]) high[slot] = upper;
       if (approx - error > low[slot]) low[slot] = approx - error;
     }
-    // Every person in the true top k scores at least the k-th best lower bound.
+    // Every person in the true top k scores at least the k-th best lower bound, so only rows whose
+    // upper bound reaches it can matter; they are re-scored exactly.
     const floor = kthLargest(low, slots, Math.min(k, this.slotOfPerson.size));
 
     const best = new Map<number, { row: number; score: number }>();
     for (let r = 0; r < count; r++) {
+      if (rowHigh[r] < floor) continue;
       const slot = personSlots[r];
-      if (high[slot] < floor) continue;
-      const rowScale = scales[r] * queryScale;
-      if (raw[r] * rowScale + rowScale * (halfL1[r] + queryHalfL1) + roundingSlack < floor) continue;
       const score = this.exactScore(r, unit);
       const current = best.get(slot);
       if (!current || score > current.score) best.set(slot, { row: r, score });

@@ -1,0 +1,85 @@
+import { FaceGateError } from '../../core/errors';
+import { importFolder } from '../../core/gallery/import-folder';
+import { stringOption, writeJson, type Command } from '../command';
+import { exitCodes } from '../exit-codes';
+import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
+import {
+  cliActor,
+  databaseHelp,
+  databaseOptions,
+  gateHelp,
+  gateOptions,
+  matchRule,
+  openGallery,
+  qualityGates,
+} from './people';
+
+export const importCommand: Command = {
+  name: 'import',
+  summary: 'Enrol a folder of photos: DIR/<Name>/*.jpg or DIR/<Name>.jpg, <Name>_2.jpg',
+  usage: 'DIR [--group G] [--force] [--json]',
+  options: {
+    ...databaseOptions,
+    ...analyzerCliOptions,
+    ...gateOptions,
+    group: { type: 'string' },
+    force: { type: 'boolean', default: false },
+    threshold: { type: 'string' },
+  },
+  help: [
+    'One person per sub-folder (DIR/Ada_Lovelace/1.jpg) or per file name (DIR/Ada_Lovelace.jpg,',
+    'DIR/Ada_Lovelace_2.jpg); underscores become spaces. Existing people are matched by name. Every photo',
+    'goes through the enrolment quality gates and the duplicate check. Running it again adds nothing twice:',
+    'each imported file is remembered by its content hash. Progress goes to stderr; the report of refused',
+    'images and why comes at the end.',
+    '',
+    '  --group G             group of the people this import creates',
+    '  --force               enrol faces that match another person too',
+    "  --threshold T         similarity that counts as the same person (default: the app's, else the pack's)",
+    gateHelp,
+    '',
+    databaseHelp,
+    analyzerCliHelp,
+    '',
+    `Exit status: 0 when nothing was refused, ${exitCodes.dataError} when some images were refused.`,
+  ].join('\n'),
+  async run(ctx) {
+    const [folder] = ctx.positionals;
+    if (!folder || ctx.positionals.length > 1)
+      throw new FaceGateError('INVALID_INPUT', 'Give one folder: facegate import DIR');
+    const gallery = openGallery(ctx);
+    try {
+      const analyzer = await loadAnalyzer(ctx);
+      try {
+        const report = await importFolder(gallery, folder, {
+          engine: analyzer,
+          duplicateThreshold: matchRule(ctx, gallery, analyzer.info.threshold).threshold,
+          gates: qualityGates(ctx, gallery),
+          force: Boolean(ctx.values.force),
+          group: stringOption(ctx, 'group') ?? null,
+          actor: cliActor,
+          onProgress: (p) =>
+            ctx.stderr.write(
+              `[${p.index}/${p.total}] ${p.item.relPath}: ${p.outcome.replace('_', ' ')}${p.outcome === 'added' ? ` (${p.item.name})` : ''}\n`,
+            ),
+        });
+        if (ctx.json) writeJson(ctx, report);
+        else {
+          ctx.stdout.write(
+            `Imported ${report.folder}: ${report.images} image(s), ${report.added} added ` +
+              `(${report.peopleCreated} new people), ${report.alreadyImported} imported before, ${report.refused.length} refused.\n`,
+          );
+          if (report.refused.length) {
+            ctx.stdout.write('Refused:\n');
+            for (const r of report.refused) ctx.stdout.write(`  ${r.file}: ${r.reason}: ${r.message}\n`);
+          }
+        }
+        return report.refused.length ? exitCodes.dataError : exitCodes.ok;
+      } finally {
+        await analyzer.release();
+      }
+    } finally {
+      gallery.close();
+    }
+  },
+};
