@@ -8,6 +8,8 @@ export const exitCodes = {
   usage: 64,
   dataError: 65,
   noInput: 66,
+  /** A device (the door relay) is unavailable. */
+  unavailable: 69,
   software: 70,
   config: 78,
 } as const;
@@ -29,6 +31,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'CONFLICT':
     case 'QUALITY':
       return exitCodes.dataError;
+    case 'DOOR':
+      return exitCodes.unavailable;
     default:
       return exitCodes.software;
   }
