@@ -1,0 +1,46 @@
+import type { CallArgs, CallName, CallResult } from '../../shared/contract';
+import type { Settings } from '../../shared/settings';
+import type { Attendance } from '../attendance/attendance';
+import type { Gallery } from '../gallery/gallery';
+import type { InferenceHost } from '../inference';
+import type { AdminAuth } from './admin-auth';
+import type { DoorManager } from './door-manager';
+import type { EventBus } from './event-bus';
+import type { FramePipeline } from './frame-pipeline';
+import type { ModelManager } from './model-manager';
+import type { CallerSession } from './session';
+import type { SettingsManager } from './settings-manager';
+import type { StatusTracker } from './status-tracker';
+
+/** Everything a call handler may use. */
+export interface ServiceContext {
+  gallery: Gallery;
+  attendance: Attendance;
+  settings: SettingsManager;
+  auth: AdminAuth;
+  bus: EventBus;
+  host: InferenceHost;
+  models: ModelManager;
+  door: DoorManager;
+  frames: FramePipeline;
+  status: StatusTracker;
+  now: () => number;
+  log: (line: string) => void;
+  /** Where model packs are looked up (undefined: the default search path). */
+  searchPath?: string[];
+  /** Applies settings that just changed to every part that depends on them. */
+  applySettings: (settings: Settings) => Promise<void>;
+}
+
+export type Handler<N extends CallName> = (
+  args: CallArgs<N>,
+  session: CallerSession,
+  ctx: ServiceContext,
+) => Promise<CallResult<N>> | CallResult<N>;
+
+export type Handlers = { [N in CallName]: Handler<N> };
+
+/** The audit log's actor for a call: the transport connection it came from. */
+export function actorOf(session: CallerSession): string {
+  return `admin (${session.label})`;
+}

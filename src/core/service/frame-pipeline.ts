@@ -1,0 +1,241 @@
+import { performance } from 'node:perf_hooks';
+import type { AccessDecision, CallArgs, FrameFace, FrameResult } from '../../shared/contract';
+import type { PolicyDecision } from '../../shared/access';
+import type { Settings } from '../../shared/settings';
+import { AccessPolicy } from '../access/access-policy';
+import type { Attendance } from '../attendance/attendance';
+import type { Sighting } from '../attendance/recorder';
+import type { LivenessResult } from '../face/types';
+import type { Gallery } from '../gallery/gallery';
+import type { InferenceHost } from '../inference';
+import type { DoorManager } from './door-manager';
+import type { EventBus } from './event-bus';
+import type { ModelManager } from './model-manager';
+
+type Frame = CallArgs<'frames.submit'>;
+type Direction = 'check_in' | 'check_out';
+
+const outcomes: Partial<Record<PolicyDecision['kind'], Sighting['outcome']>> = {
+  granted: 'recognised',
+  denied: 'denied',
+  unknown: 'unknown',
+  not_live: 'spoof',
+};
+
+/** How long an In/Out choice at the kiosk waits for the person to be recognised. */
+export const choiceLifetimeMs = 30_000;
+const fpsWindowMs = 5_000;
+
+export interface FramePipelineDeps {
+  host: InferenceHost;
+  models: ModelManager;
+  gallery: Gallery;
+  attendance: Attendance;
+  door: DoorManager;
+  bus: EventBus;
+  settings: () => Settings;
+  now: () => number;
+  log: (line: string) => void;
+}
+
+/**
+ * The path of one camera frame: analyse it in the inference host, identify each face against
+ * the gallery, feed the access policy, and act on a fresh decision (pulse the door, write the
+ * attendance event, announce it). One frame in flight at most: a frame arriving while one is
+ * being analysed is dropped and counted, never queued, so the kiosk always sees the newest.
+ */
+export class FramePipeline {
+  private busy = false;
+  private frameId = 0;
+  private choice: { kind: Direction; until: number } | null = null;
+  private readonly policy: AccessPolicy;
+  private recent: number[] = [];
+  processed = 0;
+  dropped = 0;
+  lastFrameAt: number | null = null;
+
+  constructor(private readonly deps: FramePipelineDeps) {
+    this.policy = new AccessPolicy(
+      {},
+      (personId) => {
+        const person = deps.gallery.people.get(personId);
+        return person ? { active: person.active, allowed: true } : undefined;
+      },
+      { now: deps.now },
+    );
+    this.configure();
+  }
+
+  /** Settings or the liveness judge changed: the policy starts over with the new rules. */
+  configure(): void {
+    const settings = this.deps.settings();
+    const liveness = this.deps.models.liveness;
+    this.policy.configure({
+      framesToAgree: settings.access.framesToAgree,
+      frameWindow: settings.access.frameWindow,
+      cooldownSeconds: settings.access.cooldownSeconds,
+      livenessRequired: settings.liveness.requiredForDoor,
+      livenessAvailable: liveness.state === 'ready',
+      ...(liveness.threshold !== null ? { livenessThreshold: liveness.threshold } : {}),
+      attendanceWithoutLiveness: settings.liveness.attendanceWithoutLiveness,
+    });
+  }
+
+  /** Explicit in/out mode: what the next recognised person is logged as (for a short while). */
+  choose(kind: Direction): { kind: Direction; until: string } {
+    const until = this.deps.now() + choiceLifetimeMs;
+    this.choice = { kind, until };
+    return { kind, until: new Date(until).toISOString() };
+  }
+
+  /** Processed frames per second over the last few seconds. */
+  fps(): number {
+    const now = this.deps.now();
+    this.recent = this.recent.filter((t) => now - t <= fpsWindowMs);
+    return this.recent.length / (fpsWindowMs / 1000);
+  }
+
+  async submit(frame: Frame): Promise<FrameResult> {
+    if (this.busy) {
+      this.dropped++;
+      return { status: 'dropped', timestamp: frame.timestamp, reason: 'busy' };
+    }
+    if (!this.deps.models.ready)
+      return { status: 'dropped', timestamp: frame.timestamp, reason: 'not_ready' };
+    this.busy = true;
+    const arrived = performance.now();
+    try {
+      const settings = this.deps.settings();
+      const livenessReady = this.deps.models.liveness.state === 'ready';
+      const analysis = await this.deps.host.analyzeFrame(
+        { width: frame.width, height: frame.height, data: frame.data },
+        {
+          maxFaces: settings.recognition.maxFaces,
+          minFaceSize: settings.recognition.minFaceSize,
+          liveness: livenessReady,
+        },
+      );
+      const matchStarted = performance.now();
+      const faces = analysis.faces.map((face) => this.identify(face, settings));
+      const decision = this.policy.observe({
+        faces: faces.map(({ view, personId, liveness }) => ({
+          personId,
+          similarity: view.similarity,
+          liveness,
+        })),
+      });
+      const acted = decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings) : null;
+      const matchMs = performance.now() - matchStarted;
+      const now = this.deps.now();
+      this.processed++;
+      this.lastFrameAt = now;
+      this.recent.push(now);
+      return {
+        status: 'processed',
+        frameId: this.frameId++,
+        timestamp: frame.timestamp,
+        width: analysis.width,
+        height: analysis.height,
+        faces: faces.map((f) => f.view),
+        decision: acted,
+        tracking: {
+          kind: decision.kind,
+          reason: decision.reason,
+          agreeing: decision.agreeing,
+          needed: settings.access.framesToAgree,
+        },
+        timings: {
+          detect: analysis.timings.detect,
+          align: analysis.timings.align,
+          embed: analysis.timings.embed,
+          liveness: analysis.timings.liveness,
+          analyze: analysis.timings.total + analysis.prepareMs,
+          match: matchMs,
+          total: performance.now() - arrived,
+        },
+      };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** The camera went away or came back: evidence from before must not count. */
+  reset(): void {
+    this.policy.reset();
+  }
+
+  private identify(
+    face: Awaited<ReturnType<InferenceHost['analyzeFrame']>>['faces'][number],
+    settings: Settings,
+  ): { view: FrameFace; personId: number | null; liveness: LivenessResult | null } {
+    const liveness = face.liveness
+      ? {
+          score: face.liveness.score,
+          verdict: face.liveness.verdict,
+          ...(face.liveness.reason ? { reason: face.liveness.reason } : {}),
+        }
+      : null;
+    const base = { box: face.box, landmarks: face.landmarks, score: face.score, liveness };
+    const judged = face.liveness ?? null;
+    if (!face.embedding) {
+      return { view: { ...base, person: null, similarity: null }, personId: null, liveness: judged };
+    }
+    const threshold = settings.recognition.threshold ?? this.deps.models.info?.threshold ?? 1;
+    const result = this.deps.gallery.identify(
+      face.embedding,
+      { threshold, margin: settings.recognition.margin },
+      2,
+    );
+    const person = result.person ? { id: result.person.id, name: result.person.name } : null;
+    return {
+      view: { ...base, person, similarity: result.similarity },
+      personId: person?.id ?? null,
+      liveness: judged,
+    };
+  }
+
+  private async act(decision: PolicyDecision, settings: Settings): Promise<AccessDecision> {
+    const now = this.deps.now();
+    const person =
+      decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
+    let doorOpened = false;
+    if (decision.openDoor) {
+      try {
+        doorOpened = (await this.deps.door.pulse('recognised')).opened;
+      } catch (error) {
+        this.deps.log(`door: pulse failed: ${(error as Error).message}`);
+      }
+    }
+    let attendance: AccessDecision['attendance'] = null;
+    const outcome = outcomes[decision.kind];
+    if (decision.logAttendance && outcome) {
+      const direction = this.choice && this.choice.until >= now ? this.choice.kind : undefined;
+      const recorded = this.deps.attendance.record({
+        outcome,
+        personId: person?.id ?? null,
+        similarity: decision.similarity,
+        liveness: decision.liveness?.score ?? null,
+        doorOpened,
+        at: now,
+        ...(direction && settings.attendance.mode === 'explicit' ? { direction } : {}),
+      });
+      if (recorded.recorded) {
+        if (direction) this.choice = null;
+        attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
+        this.deps.bus.emit('attendance.recorded', recorded.event);
+      }
+    }
+    const result: AccessDecision = {
+      kind: decision.kind as AccessDecision['kind'],
+      person: person ? { id: person.id, name: person.name } : null,
+      similarity: decision.similarity,
+      liveness: decision.liveness?.score ?? null,
+      reason: decision.reason,
+      doorOpened,
+      attendance,
+      at: new Date(now).toISOString(),
+    };
+    this.deps.bus.emit('access.decision', result);
+    return result;
+  }
+}

@@ -1,0 +1,216 @@
+import {
+  callNames,
+  contract,
+  describeIssues,
+  isCallName,
+  type CallName,
+  type CallResult,
+} from '../../shared/contract';
+import { events, type EventName } from '../../shared/events';
+import type { Settings } from '../../shared/settings';
+import { Attendance } from '../attendance/attendance';
+import { FaceGateError } from '../errors';
+import { Gallery } from '../gallery/gallery';
+import type { InferenceHost } from '../inference';
+import { defaultDatabasePath } from '../paths';
+import { AdminAuth } from './admin-auth';
+import type { Handlers, ServiceContext } from './context';
+import { DoorManager } from './door-manager';
+import { EventBus } from './event-bus';
+import { FramePipeline } from './frame-pipeline';
+import { adminHandlers } from './handlers/admin';
+import { doorHandlers } from './handlers/door';
+import { kioskHandlers } from './handlers/kiosk';
+import { peopleHandlers } from './handlers/people';
+import { recordHandlers } from './handlers/records';
+import { settingsHandlers } from './handlers/settings';
+import { ModelManager } from './model-manager';
+import { newSession, type CallerSession } from './session';
+import { SettingsManager } from './settings-manager';
+import { StatusTracker } from './status-tracker';
+import type { FaceGateService } from './types';
+
+export interface FaceGateServiceOptions {
+  /** Where the analyzer runs: a worker thread (headless, tests) or a utilityProcess (the app). */
+  inference: InferenceHost;
+  /** The SQLite database (default: FACEGATE_DB or the user data directory). */
+  databasePath?: string;
+  /** An open gallery instead of a path (tests that prepare one). */
+  gallery?: Gallery;
+  /** Model pack search path (default: FACEGATE_MODELS_PATH, user folder, resources, starter). */
+  searchPath?: string[];
+  /** Intra-op threads per model in the inference host (default: the cores available). */
+  threads?: number;
+  version?: string;
+  /** The clock (tests); epoch milliseconds. */
+  now?: () => number;
+  log?: (line: string) => void;
+  /** Check every result against the contract's output schema (tests; costs time per call). */
+  validateResults?: boolean;
+  /** Resolve once the models are loaded (default) or return at once and load in the background. */
+  waitForModels?: boolean;
+}
+
+const handlers: Handlers = {
+  ...kioskHandlers,
+  ...adminHandlers,
+  ...peopleHandlers,
+  ...recordHandlers,
+  ...settingsHandlers,
+  ...doorHandlers,
+};
+
+/**
+ * The whole app behind the contract: gallery, attendance, door, access policy, settings and the
+ * analyzer (through the inference host), composed once. Electron IPC, the WebSocket host and the
+ * tests all call it through `call(name, input, session)`; every input is parsed with the
+ * contract's schema here, admin calls need the session's PIN login, and failures are
+ * FaceGateErrors.
+ */
+export async function createFaceGateService(options: FaceGateServiceOptions): Promise<FaceGateService> {
+  const log = options.log ?? (() => {});
+  const now = options.now ?? Date.now;
+  const databasePath = options.gallery
+    ? options.gallery.db.file
+    : (options.databasePath ?? defaultDatabasePath());
+  const gallery = options.gallery ?? Gallery.open(databasePath);
+  const bus = new EventBus((error) => log(`event listener failed: ${(error as Error).message}`));
+  const settings = new SettingsManager(gallery, log);
+  const auth = new AdminAuth(gallery.settings, () => settings.current.admin, now);
+  const attendance = new Attendance(gallery.db, settings.current.attendance);
+
+  // The parts refer to each other through callbacks that run only once everything exists.
+  const statusChanged = () => status.changed();
+  const models = new ModelManager(options.inference, gallery, bus, {
+    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    onChange: () => {
+      frames.configure();
+      statusChanged();
+    },
+    log,
+  });
+  const door = new DoorManager((change) => {
+    bus.emit('door.state', change);
+    statusChanged();
+  }, log);
+  const frames = new FramePipeline({
+    host: options.inference,
+    models,
+    gallery,
+    attendance,
+    door,
+    bus,
+    settings: () => settings.current,
+    now,
+    log,
+  });
+  const status = new StatusTracker({
+    version: options.version ?? '0.1.0',
+    databasePath,
+    gallery,
+    models,
+    door,
+    frames: () => frames,
+    settings,
+    bus,
+    now,
+  });
+
+  const applySettings = async (next: Settings) => {
+    attendance.configure(next.attendance);
+    frames.configure();
+    await door.apply(next.door);
+    // Loading a pack can take seconds: it runs in the background, its progress is pushed.
+    void models.apply(next);
+  };
+
+  const ctx: ServiceContext = {
+    gallery,
+    attendance,
+    settings,
+    auth,
+    bus,
+    host: options.inference,
+    models,
+    door,
+    frames,
+    status,
+    now,
+    log,
+    applySettings,
+    ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+  };
+
+  // Start: relock the door before anything else, then the models.
+  await door.apply(settings.current.door).catch((error: unknown) => log(`door: ${(error as Error).message}`));
+  const loading = models.apply(settings.current);
+  if (options.waitForModels !== false) await loading;
+  const purged = attendance.purgeExpired(now());
+  if (purged > 0) log(`attendance: purged ${purged} events past the retention period`);
+
+  return new Service(ctx, options.validateResults ?? false);
+}
+
+class Service implements FaceGateService {
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly validateResults: boolean,
+  ) {}
+
+  call<N extends CallName>(name: N, input: unknown, session: CallerSession): Promise<CallResult<N>>;
+  call(name: string, input: unknown, session: CallerSession): Promise<unknown>;
+  async call(name: string, input: unknown, session: CallerSession): Promise<unknown> {
+    if (this.closed) throw new FaceGateError('INTERNAL', 'FaceGate is shutting down.');
+    if (!isCallName(name)) throw new FaceGateError('INVALID_INPUT', `Unknown call '${name}'.`);
+    const spec = contract[name];
+    if (spec.admin) this.ctx.auth.require(session);
+    const parsed = spec.input.safeParse(input);
+    if (!parsed.success) throw new FaceGateError('INVALID_INPUT', describeIssues(name, parsed.error));
+    const handler = handlers[name] as (args: unknown, s: CallerSession, c: ServiceContext) => unknown;
+    const result = await handler(parsed.data, session, this.ctx);
+    if (this.validateResults) {
+      const checked = spec.output.safeParse(result);
+      if (!checked.success) {
+        throw new FaceGateError(
+          'INTERNAL',
+          `The result of ${name} breaks the contract: ${describeIssues(name, checked.error)}`,
+        );
+      }
+    }
+    return result;
+  }
+
+  openSession(label: string): CallerSession {
+    return newSession(label);
+  }
+
+  closeSession(session: CallerSession): void {
+    this.ctx.auth.endSession(session);
+  }
+
+  mayReceive(event: EventName, session: CallerSession): boolean {
+    return !events[event].admin || this.ctx.auth.isLoggedIn(session);
+  }
+
+  on(listener: Parameters<FaceGateService['on']>[0]): () => void {
+    return this.ctx.bus.on(listener);
+  }
+
+  /** Relock the door first, then stop inference and close the database. Safe to call twice. */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      const { door, host, gallery, status, log } = this.ctx;
+      await door.close().catch((error: unknown) => log(`door: ${(error as Error).message}`));
+      status.close();
+      await host.close().catch((error: unknown) => log(`inference: ${(error as Error).message}`));
+      gallery.close();
+    })();
+    return this.closed;
+  }
+}
+
+/** Every call has a handler (the Handlers type says so; this keeps the list in one place for docs). */
+export const implementedCalls: readonly CallName[] = callNames.filter((name) => name in handlers);

@@ -1,0 +1,91 @@
+// The Electron main process: windows, security, the app:// protocol, IPC. Thin on purpose: the
+// app is src/core (plain Node, tested without Electron); inference runs in a utilityProcess.
+import { fileURLToPath } from 'node:url';
+import { app, powerSaveBlocker, session, type BrowserWindow } from 'electron';
+import { createFaceGateService } from '../core/service';
+import type { FaceGateService } from '../core/service/types';
+import { registerAppScheme, serveRenderer } from './app-protocol';
+import { installIpc } from './ipc';
+import { installPermissionHandlers } from './permissions';
+import { appContentSecurityPolicy, appEntryUrl, appOrigins } from './security';
+import { createUtilityInferenceHost } from './utility-host';
+import { createMainWindow, lockDown } from './window';
+
+const file = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
+const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined;
+const origins = appOrigins(devServerUrl);
+
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let window: BrowserWindow | undefined;
+  let service: FaceGateService | undefined;
+  let sleepBlocker: number | undefined;
+
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+
+  app.on('web-contents-created', (_event, contents) => lockDown(contents, origins));
+
+  const applyKiosk = (kiosk: { fullscreen: boolean; preventSleep: boolean }) => {
+    window?.setKiosk(kiosk.fullscreen);
+    const block = kiosk.fullscreen && kiosk.preventSleep;
+    if (block && sleepBlocker === undefined) sleepBlocker = powerSaveBlocker.start('prevent-display-sleep');
+    if (!block && sleepBlocker !== undefined) {
+      powerSaveBlocker.stop(sleepBlocker);
+      sleepBlocker = undefined;
+    }
+  };
+
+  void app.whenReady().then(async () => {
+    // Installers bundle model packs under resources/models; the inference process inherits this.
+    if (app.isPackaged) process.env.FACEGATE_RESOURCES_DIR ??= process.resourcesPath;
+    const csp = appContentSecurityPolicy(devServerUrl);
+    installPermissionHandlers(session.defaultSession, origins);
+    if (devServerUrl) {
+      session.defaultSession.webRequest.onHeadersReceived((details, callback) =>
+        callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [csp] } }),
+      );
+    }
+    serveRenderer(file('../renderer/'), csp);
+
+    service = await createFaceGateService({
+      inference: createUtilityInferenceHost(file('./inference-process.js')),
+      version: app.getVersion(),
+    });
+    installIpc(service, origins);
+
+    const shell = service.openSession('main');
+    const config = await service.call('kiosk.config', {}, shell);
+    window = createMainWindow({
+      preload: file('../preload/index.cjs'),
+      url: devServerUrl ?? appEntryUrl,
+      origins,
+      fullscreen: config.kiosk.fullscreen,
+      devTools: !app.isPackaged,
+    });
+    window.on('closed', () => (window = undefined));
+    applyKiosk(config.kiosk);
+    service.on((name, payload) => {
+      if (name === 'settings.changed' && (payload as { sections: string[] }).sections.includes('kiosk')) {
+        void service?.call('kiosk.config', {}, shell).then((c) => applyKiosk(c.kiosk));
+      }
+    });
+  });
+
+  app.on('window-all-closed', () => app.quit());
+
+  // Quit only after the service has relocked the door and closed the database.
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing || !service) return;
+    event.preventDefault();
+    closing = true;
+    void service.close().finally(() => app.exit(0));
+  });
+}

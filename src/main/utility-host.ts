@@ -1,0 +1,21 @@
+import { utilityProcess } from 'electron';
+import { RpcInferenceHost } from '../core/inference/rpc-host';
+import type { InferenceResponse } from '../core/inference/types';
+
+/** The app's inference host: the analyzer in an Electron utilityProcess (src/main/inference-process.ts). */
+export function createUtilityInferenceHost(entry: string): RpcInferenceHost {
+  const child = utilityProcess.fork(entry, [], { serviceName: 'FaceGate inference', stdio: 'inherit' });
+  let exitListener: ((reason: string) => void) | undefined;
+  child.on('exit', (code) => exitListener?.(`exit code ${code}`));
+  return new RpcInferenceHost('utility process', {
+    // Structured clone; utilityProcess transfers only MessagePorts, so buffers are copied.
+    post: (request) => child.postMessage(request),
+    onMessage: (listener) => child.on('message', (message: InferenceResponse) => listener(message)),
+    onExit: (listener) => {
+      exitListener = listener;
+    },
+    terminate: async () => {
+      child.kill();
+    },
+  });
+}

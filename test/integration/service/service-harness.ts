@@ -1,0 +1,84 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createWorkerInferenceHost } from '../../../src/core/inference';
+import { createFaceGateService, type CallerSession, type FaceGateService } from '../../../src/core/service';
+import type { CallInput, CallName, CallResult } from '../../../src/shared/contract';
+import type { EventName, EventPayload } from '../../../src/shared/events';
+
+export interface Harness {
+  service: FaceGateService;
+  dir: string;
+  databasePath: string;
+  /** An admin session, logged in with PIN 2468. */
+  admin: CallerSession;
+  /** A kiosk session (no login). */
+  kiosk: CallerSession;
+  call<N extends CallName>(name: N, input?: CallInput<N>, session?: CallerSession): Promise<CallResult<N>>;
+  events: { name: EventName; payload: unknown }[];
+  /** The first event of that name (from index `from` of `events`) that passes the test. */
+  next<E extends EventName>(
+    name: E,
+    test?: (p: EventPayload<E>) => boolean,
+    options?: { from?: number; timeoutMs?: number },
+  ): Promise<EventPayload<E>>;
+  close(): Promise<void>;
+}
+
+/** A real service on a temporary database with the real analyzer in a worker thread. */
+export async function startService(options: { log?: boolean } = {}): Promise<Harness> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-service-'));
+  const databasePath = path.join(dir, 'facegate.db');
+  const logs: string[] = [];
+  const service = await createFaceGateService({
+    inference: createWorkerInferenceHost(),
+    databasePath,
+    validateResults: true,
+    log: (line) => (options.log ? console.log(line) : logs.push(line)),
+  });
+  const events: { name: EventName; payload: unknown }[] = [];
+  const waiters = new Set<() => void>();
+  service.on((name, payload) => {
+    events.push({ name, payload });
+    for (const wake of [...waiters]) wake();
+  });
+  const admin = service.openSession('test-admin');
+  const kiosk = service.openSession('test-kiosk');
+  await service.call('admin.setupPin', { pin: '2468' }, admin);
+  return {
+    service,
+    dir,
+    databasePath,
+    admin,
+    kiosk,
+    events,
+    call: (name, input, session = admin) => service.call(name, input, session),
+    next: (name, test = () => true, { from = 0, timeoutMs = 5000 } = {}) =>
+      new Promise((resolve, reject) => {
+        let seen = from;
+        const check = () => {
+          for (; seen < events.length; seen++) {
+            const e = events[seen];
+            if (e.name === name && test(e.payload as never)) {
+              waiters.delete(check);
+              clearTimeout(timer);
+              resolve(e.payload as never);
+              return;
+            }
+          }
+        };
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(
+            new Error(`no ${name} event within ${timeoutMs} ms; got ${events.map((e) => e.name).join(', ')}`),
+          );
+        }, timeoutMs);
+        waiters.add(check);
+        check();
+      }),
+    close: async () => {
+      await service.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
