@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Tensor } from 'onnxruntime-node';
-import { FaceGateError } from '../src/core/errors';
 import { FaceAnalyzer, type AnalyzeResult } from '../src/core/face';
 import {
   alignFace,
@@ -17,6 +15,7 @@ import {
 } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { createModelSession, listPacks, resolvePack, type ResolvedModel } from '../src/core/models';
+import { sharedFacesDir } from './shared-faces';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
 
 /** Single-person photo the 640x480 frame is cut from, and the group photo (../shared/faces). */
@@ -25,15 +24,7 @@ const groupPhoto = 'group/selfie-many-people.jpg';
 const warmup = 5;
 
 function facesDir(): string {
-  const dir = process.env.FACEGATE_FACES_DIR ?? path.resolve(process.cwd(), '..', 'shared', 'faces');
-  if (!existsSync(path.join(dir, framePhoto))) {
-    throw new FaceGateError(
-      'INVALID_INPUT',
-      `The face benchmark needs the shared photos: ${path.join(dir, framePhoto)} is missing. ` +
-        'Run it from the repository root next to ../shared, or set FACEGATE_FACES_DIR.',
-    );
-  }
-  return dir;
+  return sharedFacesDir(framePhoto);
 }
 
 /** A 640x480 camera-like frame: the photo scaled to cover 640x480, centre crop. */

@@ -10,8 +10,8 @@ export interface PairRow {
   line: number;
 }
 
-/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. */
-function csvRows(text: string): { fields: string[]; line: number }[] {
+/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. Blank lines are skipped. */
+export function csvRows(text: string): { fields: string[]; line: number }[] {
   const rows: { fields: string[]; line: number }[] = [];
   let fields: string[] = [];
   let field = '';
