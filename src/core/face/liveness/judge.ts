@@ -21,8 +21,8 @@ export interface JudgeRule {
 /**
  * Default: a tenth of the face on each side (a centred crop of at least 1.2x). A judgment, not a
  * measurement: upstream trains and tests on crops clamped at the frame, and its own published live
- * sample (minivision image_T1, commit c3e2048) is clamped to 1.5x for MiniFASNet and to 1.24x for
- * the starter pack's square box; below about 1.2x the crop is the face alone, with none of the
+ * sample (minivision image_T1, commit c3e2048) is clamped to 1.5x for MiniFASNet and to about 1.22x
+ * for the starter pack's square box; below about 1.2x the crop is the face alone, with none of the
  * surroundings (paper edge, bezel) the models use, e.g. a print held so close that it fills the
  * frame. docs/liveness.md.
  */
@@ -41,8 +41,6 @@ export function cannotJudge(
   input: ModelInputSize,
   rule: JudgeRule = defaultJudgeRule,
 ): CannotJudgeReason | null {
-  if (face.x1 < 0 || face.y1 < 0 || face.x2 > frame.width || face.y2 > frame.height) return 'face_at_edge';
-  if (rectWidth(crop.rect) < input.width || rectHeight(crop.rect) < input.height) return 'face_too_small';
   const w = face.x2 - face.x1;
   const h = face.y2 - face.y1;
   if (!(w > 0 && h > 0)) return 'face_too_small';
@@ -52,8 +50,17 @@ export function cannotJudge(
     (face.y1 - crop.rect.top) / h,
     (crop.rect.bottom + 1 - face.y2) / h,
   );
-  if (margin >= rule.minContextMargin) return null;
-  // Centred, the crop leaves (scale - 1) / 2 on each side: when even that is too little, the
-  // face is too large for the frame; otherwise the crop was shifted because the face is near an edge.
-  return (crop.appliedScale - 1) / 2 < rule.minContextMargin ? 'face_too_close' : 'face_at_edge';
+  if (margin < rule.minContextMargin) {
+    // Too little background: off-centre (near one edge of an axis, or across it) the person can
+    // move to the centre; near both edges of an axis, or nowhere near one, the face is too
+    // large for the frame and the person must step back.
+    const m = rule.minContextMargin;
+    const left = face.x1 < m * w;
+    const right = frame.width - face.x2 < m * w;
+    const top = face.y1 < m * h;
+    const bottom = frame.height - face.y2 < m * h;
+    return left !== right || top !== bottom ? 'face_at_edge' : 'face_too_close';
+  }
+  if (rectWidth(crop.rect) < input.width || rectHeight(crop.rect) < input.height) return 'face_too_small';
+  return null;
 }
