@@ -16,6 +16,7 @@ import { peopleCommand } from './people';
 import { reembedCommand } from './reembed';
 import { relayCommand } from './relay';
 import { reportCommand } from './report';
+import { serveCommand } from './serve';
 import { verifyCommand } from './verify';
 
 /** Every `facegate` subcommand, in the order `facegate --help` lists them. */
@@ -38,4 +39,5 @@ export const commands: Command[] = [
   modelsCommand,
   relayCommand,
   doorCommand,
+  serveCommand,
 ];
