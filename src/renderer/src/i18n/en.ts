@@ -200,7 +200,7 @@ export const en = {
   'erase.button': 'Erase {name}…',
   'erase.confirmTitle': 'Erase {name}?',
   'erase.body': 'This removes:',
-  'erase.templates': 'their {count} enrolled faces: the face templates and the face crops;',
+  'erase.templates': 'their enrolled faces ({count}): the face templates and the face crops;',
   'erase.eventsDeleted': 'their attendance events: deleted (the erasure setting is “delete”);',
   'erase.eventsAnonymised':
     'their attendance events: kept without their name (the erasure setting is “anonymise”), so totals stay right;',
@@ -381,7 +381,7 @@ export const en = {
   'status.activeModels': 'Models in use',
   'status.packs': 'Model packs',
   'status.activePack': 'in use',
-  'status.missing': 'No: {files} files missing',
+  'status.missing': 'No (missing files: {files})',
   'status.col.model': 'Model',
   'status.col.task': 'Task',
   'status.col.licence': 'Licence',

@@ -1,0 +1,211 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { facesDir, spoofDir } from '../helpers/paths';
+import { RelayBoardSimulator } from '../helpers/relay-board';
+import { createPtyPair, type PtyPair } from '../helpers/socat';
+import { launchWithCamera } from './helpers/browser';
+import { missingForE2e } from './helpers/environment';
+import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
+import { ensureRendererBuilt } from './helpers/renderer-build';
+import { startServe, type ServeProcess } from './helpers/serve';
+import { makeFakeCameraVideo } from './helpers/videos';
+
+/**
+ * The whole product in a real browser: `facegate serve` with a fresh database and the shared
+ * models, Debian's Chromium with a fake camera playing a photo, and a socat pty playing an LCUS
+ * relay board. The admin enrols people from photo files and sets the door up through the UI; the
+ * kiosk then lets the enrolled person in (the board sees ON, then OFF after the pulse) and keeps
+ * an unknown person and a printed photo out.
+ *
+ * People: "Jack" is enrolled from two of his photos and comes to the kiosk in a third; Jeff is
+ * not enrolled; the printed photo (Silent-Face's sample attack) shows a person who IS enrolled
+ * (from that photo), so only liveness stands between the print and the door.
+ */
+
+const missing = missingForE2e();
+const pin = '2468';
+const pulseSeconds = 1;
+const lcusOn = Buffer.from('a00101a2', 'hex');
+const lcusOff = Buffer.from('a00100a1', 'hex');
+
+const photos = {
+  jackEnrol: [path.join(facesDir, 'img16.jpg'), path.join(facesDir, 'img59.jpg')],
+  jackAtKiosk: path.join(facesDir, 'img17.jpg'),
+  group: path.join(facesDir, 'group', 'couple.jpg'),
+  jeff: path.join(facesDir, 'img20.jpg'),
+  print: path.join(spoofDir, 'sfas_c3e2048_image_F1.jpg'),
+};
+
+describe.skipIf(missing.length > 0)(
+  `check-in end to end: Chromium, fake camera, facegate serve, relay pty${missing.length ? ` (skipped: no ${missing.join(', ')})` : ''}`,
+  () => {
+    let tmp: string;
+    let serve: ServeProcess;
+    let pty: PtyPair;
+    let board: RelayBoardSimulator;
+    const videos = { jack: '', jeff: '', print: '' };
+    const browsers: Browser[] = [];
+
+    beforeAll(async () => {
+      tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-e2e-'));
+      const [jack, jeff, print] = await Promise.all([
+        makeFakeCameraVideo(photos.jackAtKiosk, path.join(tmp, 'jack.y4m')),
+        makeFakeCameraVideo(photos.jeff, path.join(tmp, 'jeff.y4m')),
+        makeFakeCameraVideo(photos.print, path.join(tmp, 'print.y4m')),
+        ensureRendererBuilt(),
+      ]);
+      Object.assign(videos, { jack, jeff, print });
+      pty = await createPtyPair();
+      board = await RelayBoardSimulator.attach(pty.boardPath, { protocol: 'lcus' });
+      serve = await startServe({ dataDir: path.join(tmp, 'data') });
+    }, 240_000);
+
+    afterAll(async () => {
+      await Promise.allSettled(browsers.map((b) => b.close()));
+      await serve?.stop();
+      await board?.close();
+      await pty?.dispose();
+      if (tmp) rmSync(tmp, { recursive: true, force: true });
+    }, 60_000);
+
+    const onCommandsSince = (from: number) => board.commands.slice(from).filter((c) => c.energise);
+
+    it('lets the admin set a PIN, enrol people from photo files and set up the door, every screen accessible', async () => {
+      const browser = await launchWithCamera(videos.jack);
+      browsers.push(browser);
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
+      await enterAdmin(page, pin);
+      expect(await audit(page, 'admin-people-empty')).toEqual([]);
+
+      // A person, then their photos: several files at once, each with its own result.
+      await page.click('a[href="#/admin/people/new"]');
+      await page.fill('#person-name', 'Jack');
+      await page.click('form button[type="submit"]');
+      await expect.poll(() => currentHash(page)).toMatch(/^#\/admin\/people\/\d+$/);
+      await page.setInputFiles('#photo-files', [...photos.jackEnrol, photos.group]);
+      const outcome = (file: string) => page.locator(`li[data-photo="${path.basename(file)}"]`);
+      for (const file of [...photos.jackEnrol, photos.group]) {
+        await expect
+          .poll(() => outcome(file).getAttribute('data-outcome'), { timeout: 60_000 })
+          .toMatch(/^(accepted|refused|duplicate|failed)$/);
+      }
+      for (const file of photos.jackEnrol)
+        expect(await outcome(file).getAttribute('data-outcome'), file).toBe('accepted');
+      // Two people in one photo: refused, with the quality gate's reason shown.
+      expect(await outcome(photos.group).getAttribute('data-outcome')).toBe('refused');
+      await expect.poll(() => outcome(photos.group).textContent()).toContain('Several faces');
+      await expect
+        .poll(() => page.locator('#faces-title').textContent())
+        .toContain(`(${photos.jackEnrol.length})`);
+      expect(await audit(page, 'admin-person-enrolled')).toEqual([]);
+
+      // The person whose printed photo will be held up to the camera.
+      await go(page, '#/admin/people/new');
+      await page.fill('#person-name', 'Print subject');
+      await page.click('form button[type="submit"]');
+      await expect.poll(() => currentHash(page)).toMatch(/^#\/admin\/people\/\d+$/);
+      await page.setInputFiles('#photo-files', [photos.print]);
+      await expect
+        .poll(() => outcome(photos.print).getAttribute('data-outcome'), { timeout: 60_000 })
+        .toBe('accepted');
+
+      // The door: LCUS board on the pty, channel 1, a short pulse; saved, then tested.
+      await go(page, '#/admin/door');
+      await page.waitForSelector('#door-driver');
+      await page.check('text=Drive a door relay');
+      await page.selectOption('#door-driver', 'lcus');
+      await page.selectOption('#door-port', '__other__');
+      await page.fill('#door-port-path', pty.devicePath);
+      await page.fill('#door-channel', '1');
+      await page.fill('#door-pulse', String(pulseSeconds));
+      await page.click('text=Save door settings');
+      await page.waitForSelector('.notice.success');
+      // The controller locks the door as it starts.
+      await board.waitForBytes(lcusOff, { timeoutMs: 10_000 });
+      await expect.poll(() => page.getAttribute('p[data-door-state]', 'data-door-state')).toBe('locked');
+      const beforeTest = board.commands.length;
+      await page.click('text=Test the relay');
+      await page.waitForSelector('[data-door-test]', { timeout: 20_000 });
+      expect(await page.getAttribute('[data-door-test]', 'data-door-test')).toBe('ok');
+      const testCommands = board.commands.slice(beforeTest);
+      expect(testCommands.some((c) => c.energise && c.bytes.equals(lcusOn))).toBe(true);
+      expect(testCommands.at(-1)?.energise).toBe(false);
+      expect(await audit(page, 'admin-door')).toEqual([]);
+
+      for (const screen of ['recognition', 'status', 'attendance', 'report', 'security'] as const) {
+        await go(page, `#/admin/${screen}`);
+        await page.waitForSelector('main h1');
+        await page.waitForLoadState('networkidle');
+        await page.waitForTimeout(300);
+        expect(await audit(page, `admin-${screen}`), screen).toEqual([]);
+      }
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }, 240_000);
+
+    it('opens the door for the enrolled person: ON, then OFF after the pulse, "granted" on screen and a check-in in the log', async () => {
+      const browser = browsers[0];
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
+      const from = board.commands.length;
+      await go(page, '#/kiosk');
+
+      const on = await board.waitForCommand((c) => c.energise, { from, timeoutMs: 30_000 });
+      expect(on.bytes.equals(lcusOn)).toBe(true);
+      const off = await board.waitForCommand((c) => !c.energise && c.at > on.at, {
+        from,
+        timeoutMs: pulseSeconds * 1000 + 10_000,
+      });
+      expect(off.bytes.equals(lcusOff)).toBe(true);
+      // The door stayed open for the pulse, not less.
+      expect(off.at - on.at).toBeGreaterThanOrEqual(pulseSeconds * 1000 - 50);
+
+      const result = page.locator('[data-result="granted"]');
+      await result.waitFor({ timeout: 10_000 });
+      expect(await result.textContent()).toContain('Jack');
+      expect(await page.locator('[aria-live="assertive"]').textContent()).toContain('Jack');
+      expect(await audit(page, 'kiosk-granted')).toEqual([]);
+
+      await enterAdmin(page, pin);
+      await go(page, '#/admin/attendance');
+      const row = page.locator('table[data-table="attendance"] tr[data-kind="check_in"]', {
+        hasText: 'Jack',
+      });
+      await row.first().waitFor({ timeout: 10_000 });
+      expect(await audit(page, 'admin-attendance-check-in')).toEqual([]);
+      expect(errors).toEqual([]);
+      await browser.close();
+    }, 120_000);
+
+    it('keeps the door shut for a person who is not enrolled: "unknown", no ON bytes', async () => {
+      const browser = await launchWithCamera(videos.jeff);
+      browsers.push(browser);
+      const from = board.commands.length;
+      const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      await page.locator('[data-result="unknown"]').waitFor({ timeout: 30_000 });
+      // Let several more decisions' worth of frames go by: still nothing on the relay.
+      await page.waitForTimeout(3000);
+      expect(onCommandsSince(from)).toEqual([]);
+      expect(board.commands.slice(from).some((c) => c.bytes.equals(lcusOn))).toBe(false);
+      expect(await audit(page, 'kiosk-unknown')).toEqual([]);
+      expect(errors).toEqual([]);
+      await browser.close();
+    }, 120_000);
+
+    it('keeps the door shut for a printed photo of an enrolled person: "not live", no ON bytes', async () => {
+      const browser = await launchWithCamera(videos.print);
+      browsers.push(browser);
+      const from = board.commands.length;
+      const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      await page.locator('[data-result="not_live"]').waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(3000);
+      expect(onCommandsSince(from)).toEqual([]);
+      expect(await page.locator('[data-result]').getAttribute('data-result')).not.toBe('granted');
+      expect(await audit(page, 'kiosk-not-live')).toEqual([]);
+      expect(errors).toEqual([]);
+      await browser.close();
+    }, 120_000);
+  },
+);

@@ -1,0 +1,59 @@
+import type { Browser, Page } from 'playwright-core';
+import { screenshot, seriousAxeViolations, type AxeViolation } from './browser';
+
+/**
+ * The little of the page's window these helpers touch. The tests are type-checked without the DOM
+ * library (tsconfig.json serves Node code), so page-side callbacks use this instead of `window`.
+ */
+export interface PageWindow {
+  location: { hash: string };
+}
+
+/** The hash of the page's current address. */
+export function currentHash(page: Page): Promise<string> {
+  return page.evaluate(() => (globalThis as unknown as PageWindow).location.hash);
+}
+
+export interface OpenedPage {
+  page: Page;
+  /** Uncaught exceptions in the page (a correct UI throws none). */
+  errors: string[];
+}
+
+export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(url);
+  return { page, errors };
+}
+
+/** Change the hash route inside the same page (the WebSocket connection, and its login, stay). */
+export async function go(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    (globalThis as unknown as PageWindow).location.hash = h;
+  }, hash);
+}
+
+/** Through the PIN screen: sets the PIN on first run, else logs in with it. */
+export async function enterAdmin(page: Page, pin: string): Promise<void> {
+  await go(page, '#/admin/people');
+  const first = await page.waitForSelector('#new-pin, #pin, nav[aria-label]');
+  const id = await first.getAttribute('id');
+  if (id === 'new-pin') {
+    await page.fill('#new-pin', pin);
+    await page.fill('#confirm-pin', pin);
+    await page.click('button[type="submit"]');
+  } else if (id === 'pin') {
+    await page.fill('#pin', pin);
+    await page.click('button[type="submit"]');
+  }
+  await page.waitForSelector('nav[aria-label="Admin pages"]');
+}
+
+/** Screenshot the screen as a test artefact and return axe's serious and critical violations. */
+export async function audit(page: Page, name: string): Promise<AxeViolation[]> {
+  await screenshot(page, name);
+  return seriousAxeViolations(page);
+}
