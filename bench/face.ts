@@ -151,8 +151,13 @@ async function batchDimension(model: ResolvedModel): Promise<number | string | u
   }
 }
 
+const ms = (value: number) => Number(value.toFixed(2));
+
 function rowFor(pack: string, m: SceneMeasurement): BenchRow {
-  const stat = (values: number[]) => summarise(values);
+  const stat = (values: number[]) => {
+    const { median, p95 } = summarise(values);
+    return { median: ms(median), p95: ms(p95) };
+  };
   const stage = (name: 'detect' | 'align' | 'embed' | 'total') => stat(m.analyze.map((t) => t[name]));
   const analyze = stage('total');
   return {
@@ -169,8 +174,8 @@ function rowFor(pack: string, m: SceneMeasurement): BenchRow {
     'embed p95': stage('embed').p95,
     'analyze p50': analyze.median,
     'analyze p95': analyze.p95,
-    'sum(run) p50': m.rawSum,
-    overhead: analyze.median / m.rawSum,
+    'sum(run) p50': ms(m.rawSum),
+    overhead: Number((summarise(m.analyze.map((t) => t.total)).median / m.rawSum).toFixed(3)),
   };
 }
 

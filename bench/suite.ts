@@ -41,18 +41,11 @@ export function summarise(values: readonly number[]): { median: number; p95: num
   return { median, p95 };
 }
 
-/** A plain-text table: one column per key, numbers right-aligned. */
+/** A plain-text table: one column per key, numbers right-aligned (suites round their own numbers). */
 export function formatTable(rows: readonly BenchRow[]): string {
   if (rows.length === 0) return '(no rows)';
   const keys = Object.keys(rows[0]);
-  const text = (cell: BenchCell) =>
-    cell === null
-      ? '-'
-      : typeof cell === 'number'
-        ? Number.isInteger(cell)
-          ? String(cell)
-          : cell.toFixed(2)
-        : cell;
+  const text = (cell: BenchCell) => (cell === null ? '-' : String(cell));
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => text(r[k] ?? null).length)));
   const line = (cells: string[], numeric: boolean[]) =>
     cells
