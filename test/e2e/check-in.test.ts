@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { facesDir, spoofDir } from '../helpers/paths';
 import { RelayBoardSimulator } from '../helpers/relay-board';
 import { createPtyPair, type PtyPair } from '../helpers/socat';
-import { launchWithCamera } from './helpers/browser';
+import type { FaceGateApi, Status } from '../../src/shared/contract';
+import { launchWithCamera, screenshot } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
 import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
@@ -30,6 +31,11 @@ const pin = '2468';
 const pulseSeconds = 1;
 const lcusOn = Buffer.from('a00101a2', 'hex');
 const lcusOff = Buffer.from('a00100a1', 'hex');
+
+/** The app's status as the page's own connection sees it. */
+function status(page: Page): Promise<Status> {
+  return page.evaluate(() => (globalThis as unknown as { facegate: FaceGateApi }).facegate.status.get());
+}
 
 const photos = {
   jackEnrol: [path.join(facesDir, 'img16.jpg'), path.join(facesDir, 'img59.jpg')],
@@ -179,7 +185,7 @@ describe.skipIf(missing.length > 0)(
       await browser.close();
     }, 120_000);
 
-    it('keeps the door shut for a person who is not enrolled: "unknown", no ON bytes', async () => {
+    it('keeps the door shut for a person who is not enrolled ("unknown", no ON bytes), and survives the camera being unplugged', async () => {
       const browser = await launchWithCamera(videos.jeff);
       browsers.push(browser);
       const from = board.commands.length;
@@ -190,6 +196,28 @@ describe.skipIf(missing.length > 0)(
       expect(onCommandsSince(from)).toEqual([]);
       expect(board.commands.slice(from).some((c) => c.bytes.equals(lcusOn))).toBe(false);
       expect(await audit(page, 'kiosk-unknown')).toEqual([]);
+
+      // Unplug the camera (its track ends): the kiosk says so and tells the app ...
+      await page.evaluate(() => {
+        type Track = { stop(): void; dispatchEvent(event: unknown): boolean };
+        const { document, Event } = globalThis as unknown as {
+          document: { querySelector(s: string): { srcObject: { getVideoTracks(): Track[] } } };
+          Event: new (type: string) => unknown;
+        };
+        const track = document.querySelector('video').srcObject.getVideoTracks()[0];
+        track.stop(); // what a pulled cable does to the source; Chromium fires 'ended' only for that
+        track.dispatchEvent(new Event('ended'));
+      });
+      await page.locator('[data-camera-state="disconnected"]').waitFor({ timeout: 5000 });
+      await expect.poll(async () => (await status(page)).camera.state).toBe('no_camera');
+      await screenshot(page, 'kiosk-camera-disconnected');
+      // ... then opens it again by itself, and frames flow again.
+      await page.locator('[data-camera-state]').waitFor({ state: 'detached', timeout: 20_000 });
+      const framesAfter = (await status(page)).camera.framesProcessed;
+      await expect
+        .poll(async () => (await status(page)).camera.framesProcessed, { timeout: 20_000 })
+        .toBeGreaterThan(framesAfter + 3);
+      expect((await status(page)).camera.state).toBe('ok');
       expect(errors).toEqual([]);
       await browser.close();
     }, 120_000);

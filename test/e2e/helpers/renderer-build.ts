@@ -62,7 +62,11 @@ export async function ensureRendererBuilt(): Promise<void> {
       build: {
         outDir,
         emptyOutDir: true,
-        rolldownOptions: renderer.build?.rolldownOptions as never,
+        rolldownOptions: {
+          ...(renderer.build?.rolldownOptions as object | undefined),
+          // A slow 2-core test machine is not news: keep the test output quiet.
+          checks: { bundlerTimings: false },
+        } as never,
       },
     });
   } finally {
