@@ -1,6 +1,12 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cosineSimilarity, FaceAnalyzer, mainFaceScore, type PipelineStage } from '../../../src/core/face';
+import {
+  cosineSimilarity,
+  FaceAnalyzer,
+  mainFaceScore,
+  type AnalyzeResult,
+  type PipelineStage,
+} from '../../../src/core/face';
 import { decodeImage } from '../../../src/core/image';
 import type { RgbImage } from '../../../src/core/image/types';
 import { listPacks } from '../../../src/core/models';
@@ -87,7 +93,7 @@ describe.skipIf(!ready)('FaceAnalyzer on real photos (needs ../shared/models and
 
     it('queues concurrent calls: results equal those of one call at a time', async () => {
       const images = [single, group, other, single, other];
-      const sequential = [];
+      const sequential: AnalyzeResult[] = [];
       for (const image of images) sequential.push(await analyzer.analyze(image, { embed: 'main' }));
       const concurrent = await Promise.all(images.map((image) => analyzer.analyze(image, { embed: 'main' })));
       concurrent.forEach((result, i) => {
