@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { FaceGateError } from '../errors';
 import type { RgbImage } from '../image/types';
 import { createModelSession, resolvePack, type ProviderName, type ResolvedModel } from '../models';
 import { ArcFaceEmbedder } from './arcface-embedder';
@@ -158,6 +159,21 @@ export class FaceAnalyzer {
 
   /** Faces in the image, main face first (largest, nearest the centre), with per-stage timings. */
   analyze(image: RgbImage, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    const { width, height, data } = image;
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 1 ||
+      height < 1 ||
+      data?.length !== width * height * 3
+    ) {
+      return Promise.reject(
+        new FaceGateError(
+          'INVALID_INPUT',
+          `analyze() needs an RGB image: ${width}x${height} takes ${width * height * 3} bytes, got ${data?.length ?? 'none'}.`,
+        ),
+      );
+    }
     return this.queue.run(async () => {
       const start = performance.now();
       const context: PipelineContext = {

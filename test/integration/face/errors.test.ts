@@ -85,3 +85,20 @@ describe.skipIf(!ready)('clear, distinct errors (needs ../shared)', () => {
     expect(unknown.message).toContain('open');
   });
 });
+
+describe.skipIf(!hasSharedModels)('bad input to analyze() (needs ../shared/models)', () => {
+  it('refuses a frame whose pixel buffer does not match its size, without crashing', async () => {
+    const analyzer = await FaceAnalyzer.load({ pack: 'open', searchPath: [sharedModelsDir], threads: 1 });
+    try {
+      const error = await failure(analyzer.analyze({ width: 640, height: 480, data: new Uint8Array(100) }));
+      expect(error.code).toBe('INVALID_INPUT');
+      expect(error.message).toContain('640x480');
+      // The analyzer still works afterwards.
+      expect(
+        (await analyzer.analyze({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) })).faces,
+      ).toEqual([]);
+    } finally {
+      await analyzer.release();
+    }
+  });
+});
