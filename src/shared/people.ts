@@ -186,15 +186,20 @@ export const calibrationResultSchema = z.object({
   pairFar: z.number(),
   suggestedThreshold: z.number(),
   /**
-   * gallery: measured on the impostor tail; extrapolated: a Gaussian fit of the impostor scores
-   * (too few pairs to measure the tail); pack: the pack's threshold, which is also the floor.
+   * gallery: measured on the impostor tail; extrapolated: the tail extrapolated from the top
+   * impostor scores (too few pairs to measure it); pack: the pack's threshold, also the floor.
    */
   source: z.enum(['gallery', 'extrapolated', 'pack']),
   tooSmall: z.boolean(),
   packThreshold: z.number(),
-  /** A Gaussian fit of the impostor scores extrapolated to pairFar. */
+  /** The impostor tail extrapolated to pairFar (exponential over the top tenth of the scores). */
+  tailThreshold: z.number().nullable(),
+  /** A Gaussian fit of all impostor scores at pairFar, for comparison (it misses lookalikes). */
   gaussianThreshold: z.number().nullable(),
+  /** Share of same-person template pairs at or above the suggestion. */
   genuineAcceptRate: z.number().nullable(),
+  /** Share of templates whose person's best other template reaches it (how often people are recognised). */
+  genuineIdentificationRate: z.number().nullable(),
   message: z.string(),
 });
 export type CalibrationResult = z.infer<typeof calibrationResultSchema>;

@@ -4,6 +4,7 @@ import { calibrateGallery } from '../../core/gallery/calibration';
 import type { Gallery } from '../../core/gallery/gallery';
 import type { ModelRef } from '../../core/gallery/template-repository';
 import { findModelSpec, findPackSpec, loadCatalog } from '../../core/models';
+import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { databaseHelp, databaseOptions, openGallery } from './people';
@@ -67,7 +68,8 @@ function describe(result: CalibrationResult, pack: string): string {
     `Target: ${pct(result.targetFar)} of strangers taken for someone, i.e. ${result.pairFar.toExponential(1)} per template pair.`,
     result.message,
     `Suggested threshold: ${result.suggestedThreshold.toFixed(3)} (${sourceText[result.source]}; pack threshold ${result.packThreshold}).`,
-    `Genuine pairs accepted at the suggestion: ${pct(result.genuineAcceptRate)}.`,
+    `At the suggestion: ${pct(result.genuineIdentificationRate)} of templates are recognised by their person's other templates; ` +
+      `${pct(result.genuineAcceptRate)} of genuine pairs pass.`,
   ]
     .filter(Boolean)
     .join('\n');
@@ -82,7 +84,7 @@ export const calibrateCommand: Command = {
     'Genuine scores are pairs of templates of the same person, impostor scores pairs of different people.',
     'A stranger is compared with every template, so 1:N false accepts grow with the gallery: the threshold',
     'is set where the impostor tail falls to RATE / templates. When the gallery has too few impostor pairs to',
-    'see such a rare tail it says so and extrapolates a Gaussian fit of the impostor scores. It never',
+    'see such a rare tail it says so and extrapolates the tail from the highest impostor scores. It never',
     "suggests less than the pack's 1:1 threshold. See docs/gallery.md.",
     '',
     "  --pack ID             calibrate this pack's recognizer (default: the model most templates use)",
@@ -101,6 +103,8 @@ export const calibrateCommand: Command = {
       if (ctx.json) writeJson(ctx, { pack, ...result });
       else ctx.stdout.write(`${describe(result, pack)}\n`);
       return exitCodes.ok;
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -5,6 +5,7 @@ import { analyzeFile } from '../../core/face';
 import { enrolFace } from '../../core/gallery/enrolment';
 import { recognizerOf } from '../../core/gallery/face-engine';
 import type { Gallery } from '../../core/gallery/gallery';
+import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command, type CommandContext } from '../command';
 import { exitCodes } from '../exit-codes';
 import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
@@ -148,6 +149,8 @@ export const enrollCommand: Command = {
       } finally {
         await analyzer.release();
       }
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -3,6 +3,7 @@ import { eventKinds, type EventKind } from '../../shared/attendance';
 import { Attendance } from '../../core/attendance/attendance';
 import { formatLocal } from '../../core/attendance/time-zone';
 import { FaceGateError } from '../../core/errors';
+import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, stringOption, writeJson, type Command, type CommandContext } from '../command';
 import { exitCodes } from '../exit-codes';
 import {
@@ -133,6 +134,8 @@ export const eventsCommand: Command = {
         );
       }
       return exitCodes.ok;
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -2,6 +2,7 @@ import type { IdentifyResult } from '../../shared/people';
 import { FaceGateError } from '../../core/errors';
 import { analyzeFile } from '../../core/face';
 import { recognizerOf } from '../../core/gallery/face-engine';
+import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
@@ -76,6 +77,8 @@ export const identifyCommand: Command = {
       } finally {
         await analyzer.release();
       }
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

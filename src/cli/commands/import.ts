@@ -1,5 +1,6 @@
 import { FaceGateError } from '../../core/errors';
 import { importFolder } from '../../core/gallery/import-folder';
+import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
@@ -78,6 +79,8 @@ export const importCommand: Command = {
       } finally {
         await analyzer.release();
       }
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -2,6 +2,7 @@ import type { AttendanceOptionsInput } from '../../shared/attendance';
 import type { Person, TemplateInfo } from '../../shared/people';
 import { defaultDatabasePath } from '../../core/paths';
 import { FaceGateError } from '../../core/errors';
+import { asDatabaseError } from '../../core/gallery/database';
 import { Gallery } from '../../core/gallery/gallery';
 import type { DecisionRule } from '../../core/gallery/matcher/decide';
 import { defaultQualityGates, type QualityGates } from '../../core/gallery/quality';
@@ -250,6 +251,8 @@ export const peopleCommand: Command = {
         default:
           throw new FaceGateError('INVALID_INPUT', `Unknown action '${action}': use list, show, edit or rm.`);
       }
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -1,4 +1,5 @@
 import { reembedGallery } from '../../core/gallery/reembed';
+import { asDatabaseError } from '../../core/gallery/database';
 import { writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
@@ -41,6 +42,8 @@ export const reembedCommand: Command = {
       } finally {
         await analyzer.release();
       }
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

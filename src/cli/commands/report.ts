@@ -1,6 +1,7 @@
 import { Attendance } from '../../core/attendance/attendance';
 import { formatLocal } from '../../core/attendance/time-zone';
 import { FaceGateError } from '../../core/errors';
+import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { csvHelp, writeCsv } from './events';
@@ -81,6 +82,8 @@ export const reportCommand: Command = {
       }
       if (!report.rows.length) ctx.stdout.write(`No check-ins from ${from} to ${to} (${tz}).\n`);
       return exitCodes.ok;
+    } catch (error) {
+      throw asDatabaseError(error, gallery.db.file);
     } finally {
       gallery.close();
     }

@@ -47,12 +47,17 @@ export interface CalibrationReport {
   pairsNeeded: number;
   /** The impostor-tail threshold at pairFar, when resolvable. */
   empiricalThreshold: number | null;
-  /** A Gaussian fit of the impostor scores extrapolated to pairFar: a hint, not a measurement. */
+  /**
+   * The impostor tail extrapolated to pairFar: an exponential fitted to the top tenth of the
+   * impostor scores (peaks over threshold), and never below the highest impostor score seen.
+   */
+  tailThreshold: number | null;
+  /** A Gaussian fit of all impostor scores at pairFar, for comparison (lighter-tailed, less safe). */
   gaussianThreshold: number | null;
   suggestedThreshold: number;
   /**
-   * gallery: measured on the impostor tail; extrapolated: a Gaussian fit of the impostor scores
-   * (the gallery is too small to measure the tail); pack: the pack's threshold (no estimate, or
+   * gallery: measured on the impostor tail; extrapolated: the tail extrapolated from the top
+   * impostor scores (too few pairs to measure it); pack: the pack's threshold (no estimate, or
    * the estimate was below it: the suggestion never goes under the pack's 1:1 threshold).
    */
   source: 'gallery' | 'extrapolated' | 'pack';
@@ -61,6 +66,12 @@ export interface CalibrationReport {
   note: string;
   /** Share of genuine pairs at or above the suggested threshold (null without genuine pairs). */
   genuineAcceptRate: number | null;
+  /**
+   * Share of templates (of people with several) whose best other template of the same person
+   * reaches the suggested threshold: how often an enrolled person is recognised, person score
+   * being the best of their templates. Null without such people.
+   */
+  genuineIdentificationRate: number | null;
   /** Share of impostor pairs at or above the suggested threshold. */
   impostorAcceptRate: number | null;
 }
@@ -76,9 +87,12 @@ const minPeopleToFit = 5;
  * same person, impostor scores pairs of different people. A stranger's probe meets every
  * template, so the per-pair rate that keeps 1:N false accepts at targetFar is about
  * targetFar / templates; the threshold is where the impostor tail falls to that rate. When there
- * are too few impostor pairs to see such a rare tail, it says so and extrapolates a Gaussian fit
- * of the impostor scores instead. The pack's 1:1 threshold is the floor: 1:N needs at least the
- * strictness of 1:1.
+ * are too few impostor pairs to see such a rare tail, it says so and extrapolates the tail instead:
+ * an exponential fitted to the excesses of the top tenth of the impostor scores over the tenth's
+ * lower edge (peaks over threshold, the usual extreme-value estimate). Cosine scores are bounded,
+ * so their true tail is lighter than exponential and the estimate errs on the strict side, where
+ * a Gaussian fit of the bulk would not see lookalikes. The pack's 1:1 threshold is the floor:
+ * 1:N needs at least the strictness of 1:1.
  */
 export function calibrateScores(
   samples: readonly CalibrationSample[],
@@ -94,7 +108,7 @@ export function calibrateScores(
   const maxImpostorPairs = options.maxImpostorPairs ?? 5_000_000;
   const people = new Set(samples.map((s) => s.personId)).size;
   const templates = samples.length;
-  const { genuine, impostor, impostorPairsTotal, sampled } = pairScores(
+  const { genuine, bestSamePerson, impostor, impostorPairsTotal, sampled } = pairScores(
     samples,
     maxImpostorPairs,
     options.seed ?? 1,
@@ -113,9 +127,10 @@ export function calibrateScores(
   const gaussianThreshold = fittable
     ? impostorSummary.mean + normalQuantile(1 - pairFar) * impostorSummary.std
     : null;
+  const extrapolated = fittable ? exponentialTailThreshold(impostor, pairFar) : null;
 
   // Measured when the tail is resolvable, else extrapolated; never below the pack's 1:1 threshold.
-  const candidate = empiricalThreshold ?? gaussianThreshold;
+  const candidate = empiricalThreshold ?? extrapolated;
   const source: CalibrationReport['source'] =
     candidate === null || candidate < options.packThreshold
       ? 'pack'
@@ -132,7 +147,7 @@ export function calibrateScores(
   const outcome = {
     gallery: 'Suggesting the measured threshold.',
     extrapolated:
-      'Suggesting a Gaussian fit of the impostor scores extrapolated to that rate (an estimate, not a measurement).',
+      "Suggesting the impostor tail extrapolated to that rate from the gallery's highest impostor scores (an estimate, not a measurement).",
     pack:
       candidate === null
         ? "Keeping the pack's threshold."
@@ -152,12 +167,16 @@ export function calibrateScores(
     pairFar,
     pairsNeeded,
     empiricalThreshold,
+    tailThreshold: extrapolated,
     gaussianThreshold,
     suggestedThreshold,
     source,
     tooSmall: !resolvable,
     note,
     genuineAcceptRate: genuine.length ? shareAtOrAbove(genuine, suggestedThreshold) : null,
+    genuineIdentificationRate: bestSamePerson.length
+      ? shareAtOrAbove(bestSamePerson, suggestedThreshold)
+      : null,
     impostorAcceptRate: impostor.length ? shareAtOrAbove(impostor, suggestedThreshold) : null,
   };
 }
@@ -166,7 +185,13 @@ function pairScores(
   samples: readonly CalibrationSample[],
   maxImpostorPairs: number,
   seed: number,
-): { genuine: Float32Array; impostor: Float32Array; impostorPairsTotal: number; sampled: boolean } {
+): {
+  genuine: Float32Array;
+  bestSamePerson: Float32Array;
+  impostor: Float32Array;
+  impostorPairsTotal: number;
+  sampled: boolean;
+} {
   const n = samples.length;
   const byPerson = new Map<number, number[]>();
   samples.forEach((s, i) => {
@@ -179,12 +204,18 @@ function pairScores(
   const impostorPairsTotal = (n * (n - 1)) / 2 - genuinePairs;
 
   const genuine = new Float32Array(genuinePairs);
+  const best = new Float32Array(n).fill(-Infinity);
   let g = 0;
   for (const members of byPerson.values()) {
     for (let a = 0; a < members.length; a++)
-      for (let b = a + 1; b < members.length; b++)
-        genuine[g++] = dot(samples[members[a]].vector, samples[members[b]].vector);
+      for (let b = a + 1; b < members.length; b++) {
+        const score = dot(samples[members[a]].vector, samples[members[b]].vector);
+        genuine[g++] = score;
+        best[members[a]] = Math.max(best[members[a]], score);
+        best[members[b]] = Math.max(best[members[b]], score);
+      }
   }
+  const bestSamePerson = best.filter((score) => score > -Infinity);
 
   const sampled = impostorPairsTotal > maxImpostorPairs;
   const impostor = new Float32Array(sampled ? maxImpostorPairs : impostorPairsTotal);
@@ -203,7 +234,7 @@ function pairScores(
         impostor[k++] = dot(samples[a].vector, samples[b].vector);
     }
   }
-  return { genuine, impostor, impostorPairsTotal, sampled };
+  return { genuine, bestSamePerson, impostor, impostorPairsTotal, sampled };
 }
 
 /** The smallest score t such that the share of scores >= t is at most rate (scores above the tail). */
@@ -213,6 +244,26 @@ function tailThreshold(scores: Float32Array, rate: number): number {
   // Everything strictly above sorted[n - allowed - 1] may be accepted; put the threshold just above it.
   const boundary = sorted[sorted.length - allowed - 1];
   return nextUp(boundary);
+}
+
+/** Share of the impostor scores whose excesses the exponential tail is fitted to. */
+const tailShare = 0.1;
+
+/**
+ * Peaks over threshold with an exponential tail: above u (the lower edge of the top tenth) the
+ * excesses are taken as exponential with the mean excess as scale, so P(S > t) = (m / n) e^(-(t - u) / b).
+ * Never below the highest score seen, which already occurs at a rate of 1 / n > rate.
+ */
+function exponentialTailThreshold(scores: Float32Array, rate: number): number {
+  const sorted = Float32Array.from(scores).sort();
+  const n = sorted.length;
+  const m = Math.max(1, Math.ceil(tailShare * n));
+  const edge = sorted[n - m - 1] ?? sorted[0];
+  let excess = 0;
+  for (let i = n - m; i < n; i++) excess += sorted[i] - edge;
+  const scale = excess / m;
+  const tail = m / n > rate ? edge + scale * Math.log(m / n / rate) : edge;
+  return Math.max(tail, nextUp(sorted[n - 1]));
 }
 
 function nextUp(value: number): number {
@@ -329,8 +380,10 @@ export function calibrateGallery(
     source: report.source,
     tooSmall: report.tooSmall,
     packThreshold: options.packThreshold,
+    tailThreshold: report.tailThreshold,
     gaussianThreshold: report.gaussianThreshold,
     genuineAcceptRate: report.genuineAcceptRate,
+    genuineIdentificationRate: report.genuineIdentificationRate,
     message: report.note,
   };
 }

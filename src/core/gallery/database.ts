@@ -178,6 +178,41 @@ function newerVersionError(file: string, version: number, known: number): FaceGa
   );
 }
 
+/** SQLite result codes that mean the file (not the caller) is the problem. */
+const fileProblems: Record<string, string> = {
+  SQLITE_CORRUPT: 'it is corrupt',
+  SQLITE_NOTADB: 'it is not a database',
+  SQLITE_IOERR: 'it cannot be read or written (disk error)',
+  SQLITE_FULL: 'the disk is full',
+  SQLITE_READONLY: 'it is read-only',
+  SQLITE_CANTOPEN: 'it cannot be opened',
+  SQLITE_BUSY: 'another program keeps it locked',
+  SQLITE_LOCKED: 'another program keeps it locked',
+  SQLITE_PERM: 'access to it is denied',
+};
+
+/**
+ * Turns an SQLite error about the file (corruption found mid-query, a full disk, a lock held too
+ * long) into a DATABASE error naming the file; other errors pass through unchanged.
+ */
+export function asDatabaseError(error: unknown, file: string): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (error instanceof FaceGateError || typeof code !== 'string') return error;
+  const base = Object.keys(fileProblems).find((known) => code === known || code.startsWith(`${known}_`));
+  if (!base) return error;
+  if (base === 'SQLITE_BUSY' || base === 'SQLITE_LOCKED' || base === 'SQLITE_FULL') {
+    return new FaceGateError(
+      'DATABASE',
+      `The database ${file} cannot be written now: ${fileProblems[base]}. Try again.`,
+      {
+        cause: error,
+        details: { file, sqlite: code },
+      },
+    );
+  }
+  return databaseError(file, fileProblems[base], error);
+}
+
 /** A DATABASE error for a file that cannot be used, naming the file and what to do. */
 export function databaseError(file: string, problem: string, cause?: unknown): FaceGateError {
   const sqliteMessage =
