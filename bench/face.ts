@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Tensor } from 'onnxruntime-node';
-import { FaceAnalyzer, type AnalyzeResult } from '../src/core/face';
+import { FaceAnalyzer, type AnalyzedFace, type AnalyzeResult } from '../src/core/face';
 import {
   alignFace,
   cropImage,
@@ -14,7 +14,13 @@ import {
   toTensor,
 } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
-import { createModelSession, listPacks, resolvePack, type ResolvedModel } from '../src/core/models';
+import {
+  createModelSession,
+  listPacks,
+  resolvePack,
+  type ModelSession,
+  type ResolvedModel,
+} from '../src/core/models';
 import { sharedFacesDir } from './shared-faces';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
 
@@ -45,22 +51,65 @@ async function timeIt(iterations: number, task: () => Promise<unknown> | unknown
   return times;
 }
 
-/** The median of session.run alone for one model on the input the pipeline gives it. */
-async function rawRunMedian(
-  model: ResolvedModel,
-  input: Float32Array,
-  dims: number[],
-  iterations: number,
-  threads: number | undefined,
-): Promise<number> {
-  const session = await createModelSession(model.path, threads ? { intraOpNumThreads: threads } : {});
-  try {
-    const tensor = new Tensor('float32', input, dims);
-    const feeds = { [session.inputNames[0]]: tensor };
-    return summarise(await timeIt(iterations, () => session.run(feeds))).median;
-  } finally {
-    await session.release();
+/** One model of the pack with the input the pipeline gives it, for timing session.run alone. */
+interface RawModel {
+  label: string;
+  session: ModelSession;
+  feeds: Record<string, Tensor>;
+  /** How many runs of it one analyze() makes on the scene. */
+  runsPerAnalyze: number;
+  times: number[];
+}
+
+async function rawModels(packId: string, analyzer: FaceAnalyzer, image: RgbImage, faces: AnalyzedFace[]) {
+  const pack = await resolvePack(packId);
+  const models: RawModel[] = [];
+  const add = async (
+    label: string,
+    model: ResolvedModel,
+    input: Float32Array,
+    dims: number[],
+    runs: number,
+  ) => {
+    const session = await createModelSession(model.path);
+    const feeds = { [session.inputNames[0]]: new Tensor('float32', input, dims) };
+    models.push({ label, session, feeds, runsPerAnalyze: runs, times: [] });
+  };
+  const det = pack.detector.spec.input;
+  const { width, height } = analyzer.info.detSize;
+  await add(
+    pack.detector.spec.id,
+    pack.detector,
+    letterboxToTensor(image, width, height, det).data,
+    [1, 3, height, width],
+    1,
+  );
+  if (pack.landmarks && faces.length > 0) {
+    const lm = pack.landmarks.spec.input;
+    const box = faces[0].box;
+    const side = Math.round(box.y2 - box.y1);
+    const crop = cropImage(image, (box.x1 + box.x2 - side) / 2, (box.y1 + box.y2 - side) / 2, side, side);
+    const dims = [1, tensorChannels(lm), lm.height, lm.width];
+    await add(
+      pack.landmarks.spec.id,
+      pack.landmarks,
+      resizeToTensor(crop, lm.width, lm.height, lm),
+      dims,
+      faces.length,
+    );
   }
+  if (faces.length > 0) {
+    const rec = pack.recognizer.spec.input;
+    const crops = faces.map((f) => alignFace(image, f.landmarks, rec.width).image);
+    const plane = 3 * rec.width * rec.height;
+    const batched = typeof (await batchDimension(pack.recognizer)) !== 'number';
+    const batch = batched ? crops.length : 1;
+    const input = new Float32Array(batch * plane);
+    crops.slice(0, batch).forEach((c, i) => toTensor(c, rec, input.subarray(i * plane, (i + 1) * plane)));
+    const label = `${pack.recognizer.spec.id}${batch > 1 ? ` x${batch} batch` : ''}`;
+    await add(label, pack.recognizer, input, [batch, 3, rec.height, rec.width], batched ? 1 : faces.length);
+  }
+  return models;
 }
 
 interface SceneMeasurement {
@@ -72,6 +121,10 @@ interface SceneMeasurement {
   rawSum: number;
 }
 
+/**
+ * analyze() and each model's session.run alone, interleaved iteration by iteration so that a
+ * change in machine load affects both sides of the overhead ratio alike.
+ */
 async function measureScene(
   analyzer: FaceAnalyzer,
   packId: string,
@@ -82,62 +135,28 @@ async function measureScene(
 ): Promise<SceneMeasurement> {
   const iterations = options.iterations;
   const decode = await timeIt(iterations, () => decodeImage(encoded, scene));
+  const { faces } = await analyzer.analyze(image);
+  const models = await rawModels(packId, analyzer, image, faces);
   const timings: AnalyzeResult['timings'][] = [];
-  let faces: AnalyzeResult['faces'] = [];
-  for (let i = 0; i < warmup + iterations; i++) {
-    const result = await analyzer.analyze(image);
-    if (i >= warmup) timings.push(result.timings);
-    faces = result.faces;
+  try {
+    for (let i = 0; i < warmup + iterations; i++) {
+      const result = await analyzer.analyze(image);
+      if (i >= warmup) timings.push(result.timings);
+      for (const model of models) {
+        const start = performance.now();
+        await model.session.run(model.feeds);
+        if (i >= warmup) model.times.push(performance.now() - start);
+      }
+    }
+  } finally {
+    for (const model of models) await model.session.release();
   }
-
-  // The same model runs the pipeline did, each model measured alone on its real input.
-  const pack = await resolvePack(packId);
-  const threads = undefined;
   const rawRuns: Record<string, number> = {};
-  const det = pack.detector.spec.input;
-  const detSize = analyzer.info.detSize;
-  const detInput = letterboxToTensor(image, detSize.width, detSize.height, det).data;
-  rawRuns[pack.detector.spec.id] = await rawRunMedian(
-    pack.detector,
-    detInput,
-    [1, 3, detSize.height, detSize.width],
-    iterations,
-    threads,
-  );
-  let rawSum = rawRuns[pack.detector.spec.id];
-  if (pack.landmarks && faces.length > 0) {
-    const lm = pack.landmarks.spec.input;
-    const box = faces[0].box;
-    const side = Math.round(box.y2 - box.y1);
-    const crop = cropImage(image, (box.x1 + box.x2 - side) / 2, (box.y1 + box.y2 - side) / 2, side, side);
-    const channels = tensorChannels(lm);
-    const time = await rawRunMedian(
-      pack.landmarks,
-      resizeToTensor(crop, lm.width, lm.height, lm),
-      [1, channels, lm.height, lm.width],
-      iterations,
-      threads,
-    );
-    rawRuns[pack.landmarks.spec.id] = time;
-    rawSum += time * faces.length;
-  }
-  if (faces.length > 0) {
-    const rec = pack.recognizer.spec.input;
-    const crops = faces.map((f) => alignFace(image, f.landmarks, rec.width).image);
-    const plane = 3 * rec.width * rec.height;
-    const recognizerBatched = typeof (await batchDimension(pack.recognizer)) !== 'number';
-    const batch = recognizerBatched ? crops.length : 1;
-    const input = new Float32Array(batch * plane);
-    crops.slice(0, batch).forEach((c, i) => toTensor(c, rec, input.subarray(i * plane, (i + 1) * plane)));
-    const time = await rawRunMedian(
-      pack.recognizer,
-      input,
-      [batch, 3, rec.height, rec.width],
-      iterations,
-      threads,
-    );
-    rawRuns[`${pack.recognizer.spec.id}${batch > 1 ? ` x${batch} batch` : ''}`] = time;
-    rawSum += recognizerBatched ? time : time * faces.length;
+  let rawSum = 0;
+  for (const model of models) {
+    const median = summarise(model.times).median;
+    rawRuns[model.label] = median;
+    rawSum += median * model.runsPerAnalyze;
   }
   return { scene, faces: faces.length, decode, analyze: timings, rawRuns, rawSum };
 }
