@@ -58,6 +58,10 @@ function floatScan(vectors: Float32Array, dim: number, count: number, query: Flo
   return best;
 }
 
+function round(value: number, digits: number): number {
+  return Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
 function time(iterations: number, queries: Float32Array[], task: (q: Float32Array) => unknown): number[] {
   for (let i = 0; i < warmup; i++) task(queries[i % queries.length]);
   const times: number[] = [];
@@ -98,10 +102,10 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         templates: size,
         dim,
         method: `int8 ${index.kernelKind} + exact re-score`,
-        'median ms': search.median,
-        'p95 ms': search.p95,
-        'memory MB': index.memoryBytes() / 1e6,
-        'build ms': buildMs,
+        'median ms': round(search.median, 3),
+        'p95 ms': round(search.p95, 3),
+        'memory MB': round(index.memoryBytes() / 1e6, 1),
+        'build ms': Math.round(buildMs),
       });
       if (raw) {
         const scan = summarise(
@@ -111,9 +115,9 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           templates: size,
           dim,
           method: 'float32 JS scan (baseline)',
-          'median ms': scan.median,
-          'p95 ms': scan.p95,
-          'memory MB': raw.byteLength / 1e6,
+          'median ms': round(scan.median, 3),
+          'p95 ms': round(scan.p95, 3),
+          'memory MB': round(raw.byteLength / 1e6, 1),
           'build ms': null,
         });
       }
