@@ -1,17 +1,22 @@
 import type { SettingsStore } from './settings-store';
 
 /**
- * The app keeps its validated settings as one JSON object under this key of the settings table
- * (sections recognition, attendance, enrolment, ...); the CLI reads the same values so both
- * behave alike on one database.
+ * The app keeps each section of its validated settings (recognition, attendance, enrolment, ...)
+ * as one JSON object under the key `app.<section>` of the settings table (the service's settings
+ * manager); the CLI reads the same values so both behave alike on one database.
  */
-export const appSettingsKey = 'settings';
+export function appSettingsKey(section: string): string {
+  return `app.${section}`;
+}
 
 /** One section of the app's stored settings, or {} when none is stored. */
 export function storedSection(store: SettingsStore, section: string): Record<string, unknown> {
-  const all = store.get(appSettingsKey);
-  if (!all || typeof all !== 'object') return {};
-  const value = (all as Record<string, unknown>)[section];
+  let value: unknown;
+  try {
+    value = store.get(appSettingsKey(section));
+  } catch {
+    return {}; // a damaged value: the defaults apply, as in the app
+  }
   return value && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};

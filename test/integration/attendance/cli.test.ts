@@ -28,20 +28,15 @@ beforeAll(() => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-att-cli-'));
   db = path.join(dir, 'facegate.db');
   const gallery = Gallery.open(db);
-  // The app's stored settings: the CLI reads the same attendance section.
-  gallery.settings.set(appSettingsKey, {
-    attendance: {
-      mode: 'toggle',
-      timeZone: 'Europe/Berlin',
-      shiftStarts: { night: '22:00' },
-      retentionDays,
-    },
+  // The app's stored settings (one key per section): the CLI reads the same attendance section.
+  gallery.settings.set(appSettingsKey('attendance'), {
+    mode: 'toggle',
+    timeZone: 'Europe/Berlin',
+    shiftStarts: { night: '22:00' },
+    retentionDays,
   });
   ada = gallery.createPerson({ name: 'Ada Nightly', group: 'night', employeeCode: 'N-1' }, 'test').id;
-  const attendance = new Attendance(
-    gallery.db,
-    gallery.settings.get<Record<string, never>>(appSettingsKey)!.attendance,
-  );
+  const attendance = new Attendance(gallery.db, gallery.settings.get(appSettingsKey('attendance')) ?? {});
   // Night shift from 22:00 on 26 October 2024; clocks go back at 03:00 that night.
   attendance.record({
     outcome: 'recognised',
