@@ -2,10 +2,17 @@ import { faceSuite } from './face';
 import { livenessSuite } from './liveness';
 import { matcherSuite } from './matcher';
 import { recognitionSuite } from './recognition';
+import { streamSuite } from './stream';
 import type { BenchSuite } from './suite';
 
 /**
  * Every benchmark suite `facegate bench --suite NAME` can run, in default order. To add one,
  * write a module exporting a BenchSuite and list it here.
  */
-export const benchSuites: BenchSuite[] = [faceSuite, recognitionSuite, matcherSuite, livenessSuite];
+export const benchSuites: BenchSuite[] = [
+  faceSuite,
+  recognitionSuite,
+  matcherSuite,
+  livenessSuite,
+  streamSuite,
+];
