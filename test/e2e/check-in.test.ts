@@ -152,6 +152,40 @@ describe.skipIf(missing.length > 0)(
       await page.context().close();
     }, 240_000);
 
+    it('guides enrolment from the camera, refuses a face that is already someone else’s, and erases a person after saying what goes', async () => {
+      const { page, errors } = await openPage(browsers[0], `${serve.url}#/admin`);
+      await enterAdmin(page, pin);
+      await go(page, '#/admin/people/new');
+      await page.fill('#person-name', 'Camera check');
+      await page.click('form button[type="submit"]');
+      await expect.poll(() => currentHash(page)).toMatch(/^#\/admin\/people\/\d+$/);
+
+      // The camera shows Jack: the quality gates pass, so the guidance says so ...
+      await page.click('text=Start the camera');
+      await page.locator('[data-quality-ok="true"]').waitFor({ timeout: 30_000 });
+      expect(await audit(page, 'admin-camera-enrol')).toEqual([]);
+      // ... but capturing finds him already enrolled as Jack: refused, nothing stored.
+      await page.click('text=/^Capture \\d+ samples$/');
+      await page.locator('.notice.warning', { hasText: 'looks like Jack' }).waitFor({ timeout: 30_000 });
+      expect(await page.locator('#faces-title').textContent()).toContain('(0)');
+      await page.click('text=Stop the camera');
+
+      // Erasing asks first and lists what goes.
+      await page.click('text=Erase Camera check…');
+      const dialog = page.locator('dialog[open]');
+      await dialog.waitFor();
+      expect(await dialog.textContent()).toContain('enrolled faces (0)');
+      expect(await dialog.textContent()).toContain('deleted');
+      expect(await audit(page, 'admin-erase-dialog')).toEqual([]);
+      await dialog.locator('button', { hasText: /^Erase$/ }).click();
+      await expect.poll(() => currentHash(page)).toBe('#/admin/people');
+      await page.locator('.notice.success', { hasText: 'Camera check was erased' }).waitFor();
+      await expect.poll(() => page.locator('table').textContent()).not.toContain('Camera check');
+      expect(await page.locator('table').textContent()).toContain('Jack');
+      expect(errors).toEqual([]);
+      await page.context().close();
+    }, 120_000);
+
     it('opens the door for the enrolled person: ON, then OFF after the pulse, "granted" on screen and a check-in in the log', async () => {
       const browser = browsers[0];
       const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
