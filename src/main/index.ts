@@ -1,7 +1,8 @@
 // The Electron main process: windows, security, the app:// protocol, IPC. Thin on purpose: the
 // app is src/core (plain Node, tested without Electron); inference runs in a utilityProcess.
 import { fileURLToPath } from 'node:url';
-import { app, powerSaveBlocker, session, type BrowserWindow } from 'electron';
+import { app, dialog, powerSaveBlocker, session, type BrowserWindow } from 'electron';
+import { toErrorInfo } from '../core/errors';
 import { createFaceGateService } from '../core/service';
 import type { FaceGateService } from '../core/service/types';
 import { registerAppScheme, serveRenderer } from './app-protocol';
@@ -54,10 +55,19 @@ if (!app.requestSingleInstanceLock()) {
     }
     serveRenderer(file('../renderer/'), csp);
 
-    service = await createFaceGateService({
-      inference: createUtilityInferenceHost(file('./inference-process.js')),
-      version: app.getVersion(),
-    });
+    try {
+      service = await createFaceGateService({
+        inference: createUtilityInferenceHost(file('./inference-process.js')),
+        version: app.getVersion(),
+        // The window opens at once; the status page shows the models loading.
+        waitForModels: false,
+      });
+    } catch (error) {
+      // A database from a newer version or a damaged file: say what to do rather than hang.
+      dialog.showErrorBox('FaceGate cannot start', toErrorInfo(error).message);
+      app.exit(1);
+      return;
+    }
     installIpc(service, origins);
 
     const shell = service.openSession('main');
