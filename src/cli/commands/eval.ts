@@ -74,7 +74,8 @@ export const evalCommand: Command = {
           title: `ROC of pack ${result.pack}: ${result.pairs} pairs (${path.basename(pairsFile)})`,
           auc: result.auc,
           logFar: Boolean(ctx.values['log-far']),
-          minFar: Math.min(1e-3, 1 / Math.max(1, result.impostorPairs)),
+          // A power of ten at or below one false accept among the pairs.
+          minFar: 10 ** Math.floor(Math.log10(Math.min(1e-3, 1 / Math.max(1, result.impostorPairs)))),
           marker: {
             far: packThreshold.far,
             tar: packThreshold.tar,

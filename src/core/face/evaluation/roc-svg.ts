@@ -30,14 +30,17 @@ export function rocSvg(roc: readonly RocPoint[], options: RocPlotOptions): strin
   const fmt = (v: number) => v.toFixed(1);
 
   const xTicks = options.logFar
-    ? Array.from({ length: Math.round(-Math.log10(minFar)) + 1 }, (_, i) => 10 ** (Math.log10(minFar) + i))
+    ? Array.from(
+        { length: Math.floor(-Math.log10(minFar)) + 1 },
+        (_, i) => 10 ** (i - Math.floor(-Math.log10(minFar))),
+      )
     : [0, 0.2, 0.4, 0.6, 0.8, 1];
   const yTicks = [0, 0.2, 0.4, 0.6, 0.8, 1];
   const grid = [
     ...xTicks.map(
       (t) =>
         `<line x1="${fmt(xOf(t))}" y1="${size.top}" x2="${fmt(xOf(t))}" y2="${size.top + plotH}" class="grid"/>` +
-        `<text x="${fmt(xOf(t))}" y="${size.top + plotH + 18}" text-anchor="middle">${options.logFar ? t.toExponential(0) : t}</text>`,
+        `<text x="${fmt(xOf(t))}" y="${size.top + plotH + 18}" text-anchor="middle">${options.logFar && t < 1 ? t.toExponential(0) : t}</text>`,
     ),
     ...yTicks.map(
       (t) =>
