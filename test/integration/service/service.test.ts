@@ -176,6 +176,14 @@ describe.skipIf(!hasSharedFaces)('the service through direct calls (needs ../sha
     expect(audit.entries.some((e) => e.action === 'settings.set')).toBe(true);
   });
 
+  it('refuses a model pack that is not on this machine before saving it', async () => {
+    await expect(
+      h.call('settings.set', { patch: { recognition: { pack: 'no-such-pack' } } }),
+    ).rejects.toMatchObject({ code: 'PACK_NOT_FOUND' });
+    expect((await h.call('settings.get')).recognition.pack).toBeNull();
+    expect((await h.call('status.get', undefined, h.kiosk)).models.state).toBe('ready');
+  });
+
   it('refuses a manual door open while the door is disabled', async () => {
     await expect(h.call('door.open', {})).rejects.toMatchObject({ code: 'DOOR' });
     expect(await h.call('door.status')).toEqual({ enabled: false, status: null });

@@ -1,6 +1,6 @@
 import { calibrateGallery } from '../../gallery/calibration';
 import { recognizerOf } from '../../gallery/face-engine';
-import { listPacks, modelSearchPath } from '../../models';
+import { listPacks, modelSearchPath, resolvePack } from '../../models';
 import { FaceGateError } from '../../errors';
 import { actorOf, type Handlers } from '../context';
 
@@ -10,6 +10,11 @@ export const settingsHandlers: Pick<
 > = {
   'settings.get': (_args, _session, ctx) => ctx.settings.current,
   'settings.set': async ({ patch }, session, ctx) => {
+    const pack = patch.recognition?.pack;
+    if (pack && pack !== ctx.settings.current.recognition.pack) {
+      // Refuse a pack whose files are missing or damaged now, rather than stop recognising later.
+      await resolvePack(pack, ctx.searchPath ? { searchPath: ctx.searchPath } : {});
+    }
     const { settings, changed } = ctx.settings.update(patch, actorOf(session));
     if (changed.length > 0) {
       await ctx.applySettings(settings);
