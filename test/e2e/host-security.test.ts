@@ -10,7 +10,7 @@ import type { FaceGateApi } from '../../src/shared/contract';
 import { socketPath } from '../../src/server/codec';
 import { launchPlain } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
-import { audit, enterAdmin, openPage } from './helpers/pages';
+import { audit, enterAdmin, go, openPage } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
 
@@ -138,6 +138,32 @@ describe.skipIf(missing.length > 0)(
       await page.click('text=Log out');
       await page.waitForSelector('#pin');
       expect(await adminCall(page, 'people.list')).toBe('UNAUTHORIZED');
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it('shows In/Out buttons in explicit mode, counts the choice down, and says when there is no camera', async () => {
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin`);
+      await enterAdmin(page, '1357');
+      await go(page, '#/admin/recognition');
+      await page.check('text=In / Out buttons at the kiosk');
+      await page.click('text=Save settings');
+      await page.locator('.notice.success').waitFor();
+      await go(page, '#/kiosk');
+      // This browser has no camera at all: the kiosk says so instead of a black box.
+      const cameraState = page.locator('[data-camera-state]');
+      await cameraState.waitFor();
+      await expect
+        .poll(() => cameraState.getAttribute('data-camera-state'))
+        .toMatch(/^(no_camera|permission_denied)$/);
+      const comingIn = page.locator('button', { hasText: 'Coming in' });
+      expect(await comingIn.getAttribute('aria-pressed')).toBe('false');
+      await comingIn.click();
+      await expect.poll(() => comingIn.getAttribute('aria-pressed')).toBe('true');
+      await expect
+        .poll(() => page.locator('.chosen').textContent())
+        .toMatch(/Coming in: look at the camera \(\d+ s\)/);
+      expect(await audit(page, 'kiosk-explicit-no-camera')).toEqual([]);
       expect(errors).toEqual([]);
       await page.context().close();
     });

@@ -17,8 +17,8 @@ export interface CameraSnapshot {
   label: string | null;
   /** The browser's error message, for the status page. */
   message: string | null;
-  /** Seconds until the next attempt, while waiting to retry. */
-  retryInSeconds: number | null;
+  /** When the next attempt starts (epoch ms), while waiting to retry. */
+  retryAt: number | null;
 }
 
 export interface CameraOptions {
@@ -37,7 +37,7 @@ export class CameraController {
     deviceId: null,
     label: null,
     message: null,
-    retryInSeconds: null,
+    retryAt: null,
   };
   private wantedDevice: string | null;
   private attempts = 0;
@@ -105,7 +105,7 @@ export class CameraController {
     this.retryTimer = undefined;
     const seq = ++this.openSeq;
     this.stopStream();
-    this.update({ state: 'starting', stream: null, message: null, retryInSeconds: null });
+    this.update({ state: 'starting', stream: null, message: null, retryAt: null });
     if (!navigator.mediaDevices?.getUserMedia) {
       this.update({
         state: 'no_camera',
@@ -135,7 +135,7 @@ export class CameraController {
         deviceId: track?.getSettings().deviceId ?? deviceId,
         label: track?.label || null,
         message: null,
-        retryInSeconds: null,
+        retryAt: null,
       });
     } catch (error) {
       if (seq !== this.openSeq || this.destroyed) return;
@@ -159,7 +159,7 @@ export class CameraController {
   private scheduleRetry(state: CameraState, message: string | null): void {
     if (this.destroyed) return;
     const delay = backoffDelay(this.attempts++, this.retryBaseMs, this.retryMaxMs);
-    this.update({ state, stream: null, message, retryInSeconds: Math.ceil(delay / 1000) });
+    this.update({ state, stream: null, message, retryAt: Date.now() + delay });
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.open(), delay);
   }
