@@ -9,6 +9,11 @@ import { startService, type Harness } from '../service/service-harness';
 
 const chromiumPath = '/usr/bin/chromium';
 
+/** What the page's script leaves behind (page-side code: tsconfig here has no DOM library). */
+const pageResults = () =>
+  (globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> } } }).document
+    .body.dataset.results;
+
 /** A page whose only script is external (the CSP forbids inline ones), as the real UI is. */
 const appScript = `
 const results = {};
@@ -54,8 +59,8 @@ describe.skipIf(!hasSharedFaces || !existsSync(chromiumPath))(
     it('provides the same API as the preload, sends frames as binary, and keeps the CSP strict', async () => {
       const page = await browser.newPage();
       await page.goto(host.url);
-      await page.waitForFunction('document.body.dataset.results', undefined, { timeout: 20_000 });
-      const results = JSON.parse(((await page.evaluate('document.body.dataset.results')) as string) ?? '{}');
+      await page.waitForFunction(pageResults, undefined, { timeout: 20_000 });
+      const results = JSON.parse((await page.evaluate(pageResults)) ?? '{}');
       expect(results.error).toBeUndefined();
       expect(results.shape).toEqual(
         expect.arrayContaining([
