@@ -1,5 +1,6 @@
 import { FaceGateError } from '../errors';
 import { letterboxGeometry, linearTaps, resizeRow } from './resize';
+import { resizeIntoPlanes } from './resize-tensor';
 import type { Affine, RgbImage, TensorSpec } from './types';
 import { warpInverse, warpRow } from './warp';
 
@@ -133,18 +134,28 @@ export function letterboxToTensor(
   const planeSize = width * height;
   const data = outputBuffer(tables.luts.length * planeSize, out, 'letterboxToTensor');
   const sameSize = resizedWidth === image.width && resizedHeight === image.height;
-  const xs = sameSize ? undefined : linearTaps(image.width, resizedWidth);
-  const ys = sameSize ? undefined : linearTaps(image.height, resizedHeight);
-  const row = sameSize ? image.data : new Uint8Array(resizedWidth * 3);
-  for (let y = 0; y < resizedHeight; y++) {
-    let rowOffset = y * image.width * 3;
-    if (xs && ys) {
-      resizeRow(image, xs, ys.i0[y], ys.i1[y], ys.w1[y], row, 0);
-      rowOffset = 0;
+  if (sameSize && resizedWidth === width) {
+    // Rows are contiguous in both the image and the planes (a 640x480 frame into 640x640): one run.
+    writePixels(image.data, 0, resizedWidth * resizedHeight, data, planeSize, 0, tables);
+  } else if (sameSize || tables.luts.length !== 3) {
+    const xs = sameSize ? undefined : linearTaps(image.width, resizedWidth);
+    const ys = sameSize ? undefined : linearTaps(image.height, resizedHeight);
+    const row = sameSize ? image.data : new Uint8Array(resizedWidth * 3);
+    for (let y = 0; y < resizedHeight; y++) {
+      let rowOffset = y * image.width * 3;
+      if (xs && ys) {
+        resizeRow(image, xs, ys.i0[y], ys.i1[y], ys.w1[y], row, 0);
+        rowOffset = 0;
+      }
+      writePixels(row, rowOffset, resizedWidth, data, planeSize, y * width, tables);
     }
-    writePixels(row, rowOffset, resizedWidth, data, planeSize, y * width, tables);
-    if (resizedWidth < width)
+  } else {
+    resizeIntoPlanes(image, resizedWidth, resizedHeight, spec, data, width, planeSize);
+  }
+  if (resizedWidth < width) {
+    for (let y = 0; y < resizedHeight; y++) {
       writeBlack(data, planeSize, y * width + resizedWidth, width - resizedWidth, tables);
+    }
   }
   if (resizedHeight < height) {
     writeBlack(data, planeSize, resizedHeight * width, (height - resizedHeight) * width, tables);
@@ -170,6 +181,10 @@ export function resizeToTensor(
   const planeSize = width * height;
   const data = outputBuffer(tables.luts.length * planeSize, out, 'resizeToTensor');
   if (width === image.width && height === image.height) return toTensor(image, spec, data);
+  if (tables.luts.length === 3) {
+    resizeIntoPlanes(image, width, height, spec, data, width, planeSize);
+    return data;
+  }
   const xs = linearTaps(image.width, width);
   const ys = linearTaps(image.height, height);
   const row = new Uint8Array(width * 3);
