@@ -74,7 +74,9 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
   const handleHttp = async (req: IncomingMessage, res: ServerResponse) => {
     const security = {
       'Content-Security-Policy': contentSecurityPolicy({
-        connect: [...origins].map((o) => o.replace(/^http/, 'ws')),
+        // IPv6 literals are not valid CSP host-sources (Chromium drops them with a warning); pages
+        // opened on [::1] still reach their own socket through 'self'.
+        connect: [...origins].filter((o) => !o.includes('[')).map((o) => o.replace(/^http/, 'ws')),
       }),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',

@@ -211,7 +211,7 @@ export const activeModelsSchema = z.object({
 export type ActiveModels = z.infer<typeof activeModelsSchema>;
 
 export const cameraStates = ['unknown', 'ok', 'no_camera', 'permission_denied', 'error'] as const;
-const partState = <T extends readonly [string, ...string[]]>(states: T) =>
+const partState = <const T extends readonly [string, ...string[]]>(states: T) =>
   z.object({ state: z.enum(states), message: z.string().nullable() });
 
 export const statusSchema = z.object({
