@@ -172,7 +172,16 @@ export class AccessPolicy {
       liveness,
     });
 
-    if (agreed === 'unknown') return outcome('unknown', 'not_identified', true);
+    // A stranger's printed photo is an attack too: report it as one (logged as a spoof), not as a
+    // visitor, when the agreeing frames were judged and fail liveness.
+    const judgedSpoof =
+      s.livenessRequired &&
+      s.livenessAvailable &&
+      judged.length >= s.framesToAgree &&
+      liveness !== null &&
+      liveness.score < s.livenessThreshold;
+    if (agreed === 'unknown')
+      return judgedSpoof ? outcome('not_live', 'spoof', true) : outcome('unknown', 'not_identified', true);
     const person = typeof agreed === 'number' ? this.people(agreed) : undefined;
     if (!person) return outcome('denied', 'person_missing', true);
 
@@ -189,7 +198,7 @@ export class AccessPolicy {
           );
         return outcome('cannot_judge', mode(reasons) ?? 'liveness_missing', false);
       }
-      if (!liveness || liveness.score < s.livenessThreshold) return outcome('not_live', 'spoof', true);
+      if (!liveness || judgedSpoof) return outcome('not_live', 'spoof', true);
     }
     if (!person.active) return outcome('denied', 'inactive', true);
     if (!person.allowed) return outcome('denied', 'not_allowed', true);

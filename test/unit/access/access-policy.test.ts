@@ -99,6 +99,26 @@ describe('AccessPolicy: agreement over frames', () => {
     expect(see(face(ALICE))).toMatchObject({ kind: 'granted', personId: ALICE, agreeing: 3 });
   });
 
+  it("reports a stranger's photo that fails liveness as not live, not as a visitor", () => {
+    const { see } = setup();
+    see(face(null, spoof()));
+    see(face(null, spoof()));
+    expect(see(face(null, spoof()))).toMatchObject({
+      kind: 'not_live',
+      reason: 'spoof',
+      openDoor: false,
+      logAttendance: true,
+      personId: null,
+    });
+  });
+
+  it('keeps a stranger unknown when liveness could not judge the frames', () => {
+    const { see } = setup();
+    see(face(null, unjudged('face_too_small')));
+    see(face(null, unjudged('face_too_small')));
+    expect(see(face(null, unjudged('face_too_small')))).toMatchObject({ kind: 'unknown' });
+  });
+
   it('decides unknown after K unrecognised frames, logging the visitor without opening', () => {
     const { see } = setup();
     see(face(null));
