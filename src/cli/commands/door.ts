@@ -3,7 +3,7 @@ import { numberOption, stringOption, writeJson, type Command, type CommandContex
 import { exitCodeFor, exitCodes } from '../exit-codes';
 import { DoorController, createRelayDriver, installShutdownRelock } from '../../core/door';
 import { FaceGateError } from '../../core/errors';
-import { AuditLog } from '../../core/gallery/audit-log';
+import { Attendance } from '../../core/attendance/attendance';
 import { FaceGateDatabase } from '../../core/gallery/database';
 import { defaultDatabasePath } from '../../core/paths';
 import {
@@ -22,9 +22,10 @@ export type ManualOpenAudit = (entry: {
 }) => void;
 
 /**
- * The audit for `door open`: the database named by --db, else the user's database when it
- * exists; undefined when there is none (the open then goes unaudited, and says so). Opened before
- * the door so a database that cannot be written stops the open.
+ * The record of `door open`: a manual_open attendance event and its audit entry in the database
+ * named by --db, else the user's database when it exists; undefined when there is none (the open
+ * then goes unrecorded, and says so). Opened before the door so a database that cannot be
+ * written stops the open.
  */
 function openAudit(
   ctx: CommandContext,
@@ -33,22 +34,16 @@ function openAudit(
   const file = named ?? defaultDatabasePath();
   if (!named && !existsSync(file)) return undefined;
   const db = FaceGateDatabase.open(file);
-  const log = new AuditLog(db);
+  const attendance = new Attendance(db);
   return {
     file: db.file,
     close: () => db.close(),
     audit: ({ seconds, result, settings }) => {
-      log.record({
-        action: 'door.manual_open',
+      attendance.manualOpen({
         actor: 'cli',
-        target: 'door',
-        details: {
-          seconds,
-          opened: result.opened,
-          ...(result.reason ? { reason: result.reason } : {}),
-          driver: settings.driver,
-          port: settings.port,
-        },
+        seconds,
+        doorOpened: result.opened,
+        note: [`${settings.driver} on ${settings.port}`, result.reason].filter(Boolean).join(': '),
       });
     },
   };

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Attendance } from '../../../src/core/attendance/attendance';
 import { AuditLog } from '../../../src/core/gallery/audit-log';
 import { FaceGateDatabase } from '../../../src/core/gallery/database';
 import { repoRoot } from '../../helpers/paths';
@@ -190,7 +191,7 @@ describe.skipIf(!hasSocat)('facegate relay test and door open on a socat pty', (
     expect(run.stdout).toMatch(/disconnected\s+signal:SIGTERM/);
   });
 
-  it('door open records the manual open in the audit log of --db', async () => {
+  it('door open records the manual open as an attendance event and in the audit log of --db', async () => {
     const { port } = await board({ protocol: 'numato' });
     const file = path.join(tempDir(), 'facegate.db');
     const run = await facegate([
@@ -215,8 +216,11 @@ describe.skipIf(!hasSocat)('facegate relay test and door open on a socat pty', (
       expect(entries[0]).toMatchObject({
         actor: 'cli',
         target: 'door',
-        details: { seconds: 0.3, opened: true, driver: 'numato', port },
+        details: { seconds: 0.3, opened: true, note: `numato on ${port}` },
       });
+      const { events } = new Attendance(db).events();
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ kind: 'manual_open', doorOpened: true, person: null });
     } finally {
       db.close();
     }
@@ -240,6 +244,7 @@ describe.skipIf(!hasSocat)('facegate relay test and door open on a socat pty', (
     try {
       const { entries } = new AuditLog(db).list({ actions: ['door.manual_open'] });
       expect(entries[0].details).toMatchObject({ opened: false });
+      expect(new Attendance(db).events().events[0]).toMatchObject({ kind: 'manual_open', doorOpened: false });
     } finally {
       db.close();
     }
