@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { FaceGateError } from '../src/core/errors';
-import { csvRows } from '../src/core/face/evaluation/pairs-file';
+import { csvRows } from '../src/core/csv';
 
 /** ../shared/faces (the developer photo set), or FACEGATE_FACES_DIR. */
 export function sharedFacesDir(required = 'labels.csv'): string {

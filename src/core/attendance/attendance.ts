@@ -13,7 +13,7 @@ import { AuditLog } from '../gallery/audit-log';
 import type { FaceGateDatabase } from '../gallery/database';
 import { PeopleRepository } from '../gallery/people-repository';
 import { parseInput } from '../gallery/validate';
-import type { CsvOptions } from './csv';
+import type { CsvOptions } from '../csv';
 import { eventsToCsv, reportToCsv } from './csv-exports';
 import { EventLog } from './event-log';
 import { AttendanceRecorder, type RecordOutcome, type Sighting } from './recorder';

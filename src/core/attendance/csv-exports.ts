@@ -1,5 +1,5 @@
 import type { AttendanceEvent, AttendanceReport } from '../../shared/attendance';
-import { toCsv, type CsvOptions } from './csv';
+import { toCsv, type CsvOptions } from '../csv';
 import { formatLocal } from './time-zone';
 
 /** Times go out twice: ISO 8601 UTC (exact, sortable) and local 'YYYY-MM-DD HH:MM:SS' (Excel reads it as a date). */

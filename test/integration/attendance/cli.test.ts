@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attendance } from '../../../src/core/attendance/attendance';
-import { parseCsv } from '../../../src/core/attendance/csv';
+import { parseCsv } from '../../../src/core/csv';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { appSettingsKey } from '../../../src/core/gallery/stored-settings';
 import { repoRoot } from '../../helpers/paths';

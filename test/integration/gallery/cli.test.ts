@@ -13,7 +13,7 @@ import path from 'node:path';
 import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Attendance } from '../../../src/core/attendance/attendance';
-import { parseCsv } from '../../../src/core/attendance/csv';
+import { parseCsv } from '../../../src/core/csv';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { poseFromLandmarks } from '../../../src/core/gallery/quality';
 import type { Landmarks5 } from '../../../src/core/face/types';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Attendance } from '../../../src/core/attendance/attendance';
-import { parseCsv } from '../../../src/core/attendance/csv';
+import { parseCsv } from '../../../src/core/csv';
 import { openDatabase, type FaceGateDatabase } from '../../../src/core/gallery/database';
 import { PeopleRepository } from '../../../src/core/gallery/people-repository';
 import { AuditLog } from '../../../src/core/gallery/audit-log';

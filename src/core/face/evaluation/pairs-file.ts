@@ -1,3 +1,4 @@
+import { csvRows } from '../../csv';
 import { FaceGateError } from '../../errors';
 
 export interface PairRow {
@@ -8,46 +9,6 @@ export interface PairRow {
   fold: string;
   /** 1-based line number, for messages. */
   line: number;
-}
-
-/** RFC 4180 rows: quoted fields may hold commas, quotes ("") and line breaks. Blank lines are skipped. */
-export function csvRows(text: string): { fields: string[]; line: number }[] {
-  const rows: { fields: string[]; line: number }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const endRow = () => {
-    fields.push(field);
-    if (fields.length > 1 || fields[0].trim() !== '') rows.push({ fields, line: rowLine });
-    fields = [];
-    field = '';
-    rowLine = line;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '\n') line++;
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\r' || c === '\n') {
-      if (c === '\r' && text[i + 1] === '\n') {
-        i++;
-        line++;
-      } else if (c === '\r') line++;
-      endRow();
-    } else field += c;
-  }
-  if (field !== '' || fields.length > 0) endRow();
-  return rows;
 }
 
 const sameValues: Record<string, boolean> = {
@@ -67,7 +28,7 @@ const sameValues: Record<string, boolean> = {
  * any order. Paths are returned as written (relative to the caller's root).
  */
 export function parsePairsCsv(text: string, fileName = 'pairs file'): PairRow[] {
-  const rows = csvRows(text.replace(/^\uFEFF/, ''));
+  const rows = csvRows(text);
   if (rows.length === 0) throw new FaceGateError('INVALID_INPUT', `${fileName} holds no pairs.`);
   let columns = { a: 0, b: 1, same: 2, fold: 3 };
   const first = rows[0].fields.map((f) => f.trim().toLowerCase());

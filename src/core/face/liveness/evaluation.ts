@@ -1,3 +1,4 @@
+import { csvRows } from '../../csv';
 import { FaceGateError } from '../../errors';
 import type { LivenessVerdict } from '../types';
 
@@ -11,49 +12,9 @@ export interface LivenessLabel {
   line: number;
 }
 
-/** RFC 4180 fields of each non-empty line (quoted fields may hold commas, quotes and line breaks). */
-function csvRows(text: string): { fields: string[]; line: number }[] {
-  const rows: { fields: string[]; line: number }[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  let line = 1;
-  let rowLine = 1;
-  const endRow = () => {
-    fields.push(field);
-    if (fields.length > 1 || fields[0].trim() !== '') rows.push({ fields, line: rowLine });
-    fields = [];
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else {
-        if (c === '\n') line++;
-        field += c;
-      }
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      fields.push(field);
-      field = '';
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-      line++;
-      rowLine = line;
-    } else field += c;
-  }
-  if (field !== '' || fields.length > 0) endRow();
-  return rows;
-}
-
 /** Parses a labels CSV with a header naming at least `file` and `label` (real or spoof). */
 export function parseLivenessLabels(text: string, fileName = 'labels file'): LivenessLabel[] {
-  const rows = csvRows(text.replace(/^\uFEFF/, ''));
+  const rows = csvRows(text);
   const header = rows.shift()?.fields.map((h) => h.trim().toLowerCase()) ?? [];
   const fileCol = header.indexOf('file');
   const labelCol = header.indexOf('label');
