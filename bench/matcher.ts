@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { EmbeddingIndex } from '../src/core/gallery/matcher/embedding-index';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
+import { seededRandom } from '../src/core/random';
 
 /**
  * 1:N search in the gallery's in-memory index at 1k, 10k and 100k templates, for 128-d (open,
@@ -14,17 +15,6 @@ const sizes = [1_000, 10_000, 100_000];
 const dims = [128, 512];
 const templatesPerPerson = 5;
 const warmup = 5;
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function unitVector(dim: number, next: () => number, near?: Float32Array, similarity = 0.7): Float32Array {
   const v = new Float32Array(dim);
@@ -79,7 +69,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   for (const dim of dims) {
     for (const size of sizes) {
       options.log(`matcher: ${size} templates x ${dim}-d`);
-      const next = random(size + dim);
+      const next = seededRandom(size + dim);
       const index = new EmbeddingIndex(dim, { initialCapacity: size });
       const raw = size === 100_000 ? new Float32Array(size * dim) : null;
       const centres: Float32Array[] = [];

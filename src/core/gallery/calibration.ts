@@ -1,5 +1,6 @@
 import { FaceGateError } from '../errors';
 import type { CalibrationResult } from '../../shared/people';
+import { seededRandom } from '../random';
 
 export interface CalibrationSample {
   personId: number;
@@ -226,7 +227,7 @@ function pairScores(
         if (samples[a].personId !== samples[b].personId)
           impostor[k++] = dot(samples[a].vector, samples[b].vector);
   } else {
-    const random = mulberry32(seed);
+    const random = seededRandom(seed);
     while (k < impostor.length) {
       const a = Math.floor(random() * n);
       const b = Math.floor(random() * n);
@@ -304,17 +305,6 @@ function dot(a: Float32Array, b: Float32Array): number {
 
 function formatRate(rate: number): string {
   return `${(rate * 100).toPrecision(2).replace(/\.?0+$/, '')}%`;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Inverse of the standard normal CDF (Acklam's rational approximation, |error| < 1.2e-9). */

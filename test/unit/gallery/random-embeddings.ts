@@ -1,14 +1,5 @@
-/** Deterministic random unit vectors for matcher tests (mulberry32 + Box-Muller). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic random unit vectors for matcher tests (seeded mulberry32 + Box-Muller). */
+export { seededRandom } from '../../../src/core/random';
 
 export function randomUnitVector(dim: number, random: () => number): Float32Array {
   const v = new Float32Array(dim);
