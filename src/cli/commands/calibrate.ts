@@ -4,10 +4,9 @@ import { calibrateGallery } from '../../core/gallery/calibration';
 import type { Gallery } from '../../core/gallery/gallery';
 import type { ModelRef } from '../../core/gallery/template-repository';
 import { findModelSpec, findPackSpec, loadCatalog } from '../../core/models';
-import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
-import { databaseHelp, databaseOptions, openGallery } from './people';
+import { databaseHelp, databaseOptions, withGallery } from './people';
 
 /** The model to calibrate and its pack's default threshold: from --pack, else the gallery's main model. */
 function chooseModel(
@@ -93,8 +92,7 @@ export const calibrateCommand: Command = {
     databaseHelp,
   ].join('\n'),
   async run(ctx) {
-    const gallery = openGallery(ctx);
-    try {
+    return withGallery(ctx, async (gallery) => {
       const { model, pack, packThreshold } = chooseModel(gallery, stringOption(ctx, 'pack'));
       const result = calibrateGallery(gallery, model, {
         targetFar: numberOption(ctx, 'far') ?? 0.001,
@@ -103,10 +101,6 @@ export const calibrateCommand: Command = {
       if (ctx.json) writeJson(ctx, { pack, ...result });
       else ctx.stdout.write(`${describe(result, pack)}\n`);
       return exitCodes.ok;
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+    });
   },
 };

@@ -55,6 +55,19 @@ export function loadAnalyzer(ctx: CommandContext): Promise<FaceAnalyzer> {
   return FaceAnalyzer.load(analyzerOptionsFrom(ctx));
 }
 
+/** Runs work with the analyzer of the command's options loaded, releasing it afterwards. */
+export async function withAnalyzer<T>(
+  ctx: CommandContext,
+  work: (analyzer: FaceAnalyzer) => Promise<T>,
+): Promise<T> {
+  const analyzer = await loadAnalyzer(ctx);
+  try {
+    return await work(analyzer);
+  } finally {
+    await analyzer.release();
+  }
+}
+
 export const detectCommand: Command = {
   name: 'detect',
   summary: 'Find the faces in images: boxes, 5 landmarks and scores',

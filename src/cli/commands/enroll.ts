@@ -5,10 +5,9 @@ import { analyzeFile } from '../../core/face';
 import { enrolFace } from '../../core/gallery/enrolment';
 import { recognizerOf } from '../../core/gallery/face-engine';
 import type { Gallery } from '../../core/gallery/gallery';
-import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command, type CommandContext } from '../command';
 import { exitCodes } from '../exit-codes';
-import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
+import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
 import {
   cliActor,
   databaseHelp,
@@ -16,7 +15,7 @@ import {
   gateHelp,
   gateOptions,
   matchRule,
-  openGallery,
+  withGallery,
   parsePersonId,
   qualityGates,
 } from './people';
@@ -90,11 +89,9 @@ export const enrollCommand: Command = {
         'INVALID_INPUT',
         'Give at least one image: facegate enroll --name NAME IMAGE...',
       );
-    const gallery = openGallery(ctx);
-    try {
+    return withGallery(ctx, async (gallery) => {
       const target = targetPerson(ctx, gallery);
-      const analyzer = await loadAnalyzer(ctx);
-      try {
+      return withAnalyzer(ctx, async (analyzer) => {
         const model = recognizerOf(analyzer);
         gallery.useModel(model);
         const { threshold } = matchRule(ctx, gallery, analyzer.info.threshold);
@@ -146,14 +143,8 @@ export const enrollCommand: Command = {
         }
         if (ctx.json) writeJson(ctx, { person: person ? gallery.people.get(person.id) : null, results });
         return status;
-      } finally {
-        await analyzer.release();
-      }
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+      });
+    });
   },
 };
 

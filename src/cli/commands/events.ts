@@ -3,7 +3,6 @@ import { eventKinds, type EventKind } from '../../shared/attendance';
 import { Attendance } from '../../core/attendance/attendance';
 import { formatLocal } from '../../core/attendance/time-zone';
 import { FaceGateError } from '../../core/errors';
-import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, stringOption, writeJson, type Command, type CommandContext } from '../command';
 import { exitCodes } from '../exit-codes';
 import {
@@ -11,7 +10,7 @@ import {
   cliActor,
   databaseHelp,
   databaseOptions,
-  openGallery,
+  withGallery,
   parsePersonId,
 } from './people';
 
@@ -76,8 +75,7 @@ export const eventsCommand: Command = {
     databaseHelp,
   ].join('\n'),
   async run(ctx) {
-    const gallery = openGallery(ctx);
-    try {
+    return withGallery(ctx, async (gallery) => {
       const options = attendanceOptions(ctx, gallery);
       const days = numberOption(ctx, 'days');
       if (days !== undefined) options.retentionDays = days;
@@ -134,10 +132,6 @@ export const eventsCommand: Command = {
         );
       }
       return exitCodes.ok;
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+    });
   },
 };

@@ -2,11 +2,10 @@ import type { IdentifyResult } from '../../shared/people';
 import { FaceGateError } from '../../core/errors';
 import { analyzeFile } from '../../core/face';
 import { recognizerOf } from '../../core/gallery/face-engine';
-import { asDatabaseError } from '../../core/gallery/database';
 import { numberOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
-import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
-import { databaseHelp, databaseOptions, matchHelp, matchOptions, matchRule, openGallery } from './people';
+import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
+import { databaseHelp, databaseOptions, matchHelp, matchOptions, matchRule, withGallery } from './people';
 
 export const identifyCommand: Command = {
   name: 'identify',
@@ -33,10 +32,8 @@ export const identifyCommand: Command = {
     const top = numberOption(ctx, 'top') ?? 5;
     if (!Number.isInteger(top) || top < 1)
       throw new FaceGateError('INVALID_INPUT', `--top must be 1 or more, got ${top}.`);
-    const gallery = openGallery(ctx);
-    try {
-      const analyzer = await loadAnalyzer(ctx);
-      try {
+    return withGallery(ctx, async (gallery) => {
+      return withAnalyzer(ctx, async (analyzer) => {
         gallery.useModel(recognizerOf(analyzer));
         const rule = matchRule(ctx, gallery, analyzer.info.threshold);
         let status: number = exitCodes.ok;
@@ -74,13 +71,7 @@ export const identifyCommand: Command = {
           }
         }
         return status;
-      } finally {
-        await analyzer.release();
-      }
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+      });
+    });
   },
 };

@@ -1,9 +1,8 @@
 import { FaceGateError } from '../../core/errors';
 import { importFolder } from '../../core/gallery/import-folder';
-import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
-import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
+import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
 import {
   cliActor,
   databaseHelp,
@@ -11,7 +10,7 @@ import {
   gateHelp,
   gateOptions,
   matchRule,
-  openGallery,
+  withGallery,
   qualityGates,
 } from './people';
 
@@ -48,10 +47,8 @@ export const importCommand: Command = {
     const [folder] = ctx.positionals;
     if (!folder || ctx.positionals.length > 1)
       throw new FaceGateError('INVALID_INPUT', 'Give one folder: facegate import DIR');
-    const gallery = openGallery(ctx);
-    try {
-      const analyzer = await loadAnalyzer(ctx);
-      try {
+    return withGallery(ctx, async (gallery) => {
+      return withAnalyzer(ctx, async (analyzer) => {
         const report = await importFolder(gallery, folder, {
           engine: analyzer,
           duplicateThreshold: matchRule(ctx, gallery, analyzer.info.threshold).threshold,
@@ -76,13 +73,7 @@ export const importCommand: Command = {
           }
         }
         return report.refused.length ? exitCodes.dataError : exitCodes.ok;
-      } finally {
-        await analyzer.release();
-      }
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+      });
+    });
   },
 };

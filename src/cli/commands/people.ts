@@ -30,6 +30,25 @@ export function openGallery(ctx: CommandContext, options: { readonly?: boolean }
   return Gallery.open(stringOption(ctx, 'db') ?? defaultDatabasePath(), options);
 }
 
+/**
+ * Runs work with the command's gallery open, closing it afterwards; SQLite failures on the way
+ * (a damaged file found mid-query) become DATABASE errors naming the file.
+ */
+export async function withGallery<T>(
+  ctx: CommandContext,
+  work: (gallery: Gallery) => Promise<T>,
+  options: { readonly?: boolean } = {},
+): Promise<T> {
+  const gallery = openGallery(ctx, options);
+  try {
+    return await work(gallery);
+  } catch (error) {
+    throw asDatabaseError(error, gallery.db.file);
+  } finally {
+    gallery.close();
+  }
+}
+
 export const matchOptions: OptionSpec = { threshold: { type: 'string' }, margin: { type: 'string' } };
 export const matchHelp = [
   "  --threshold T         similarity a match must reach (default: the app's setting, else the pack's)",
@@ -177,8 +196,7 @@ export const peopleCommand: Command = {
   ].join('\n'),
   async run(ctx) {
     const [action = 'list', idText] = ctx.positionals;
-    const gallery = openGallery(ctx);
-    try {
+    return withGallery(ctx, async (gallery) => {
       switch (action) {
         case 'list': {
           const people = gallery.listPeople({
@@ -251,10 +269,6 @@ export const peopleCommand: Command = {
         default:
           throw new FaceGateError('INVALID_INPUT', `Unknown action '${action}': use list, show, edit or rm.`);
       }
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+    });
   },
 };

@@ -1,9 +1,8 @@
 import { reembedGallery } from '../../core/gallery/reembed';
-import { asDatabaseError } from '../../core/gallery/database';
 import { writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
-import { analyzerCliHelp, analyzerCliOptions, loadAnalyzer } from './detect';
-import { cliActor, databaseHelp, databaseOptions, openGallery } from './people';
+import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
+import { cliActor, databaseHelp, databaseOptions, withGallery } from './people';
 
 export const reembedCommand: Command = {
   name: 'reembed',
@@ -19,10 +18,8 @@ export const reembedCommand: Command = {
     analyzerCliHelp,
   ].join('\n'),
   async run(ctx) {
-    const gallery = openGallery(ctx);
-    try {
-      const analyzer = await loadAnalyzer(ctx);
-      try {
+    return withGallery(ctx, async (gallery) => {
+      return withAnalyzer(ctx, async (analyzer) => {
         const report = await reembedGallery(gallery, analyzer, {
           actor: cliActor,
           onProgress: (done, total) => {
@@ -39,13 +36,7 @@ export const reembedCommand: Command = {
           for (const f of report.failed) ctx.stdout.write(`  template ${f.templateId}: ${f.message}\n`);
         }
         return report.failed.length || report.withoutCrop.length ? exitCodes.dataError : exitCodes.ok;
-      } finally {
-        await analyzer.release();
-      }
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+      });
+    });
   },
 };

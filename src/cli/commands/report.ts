@@ -1,11 +1,10 @@
 import { Attendance } from '../../core/attendance/attendance';
 import { formatLocal } from '../../core/attendance/time-zone';
 import { FaceGateError } from '../../core/errors';
-import { asDatabaseError } from '../../core/gallery/database';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { csvHelp, writeCsv } from './events';
-import { attendanceOptions, databaseHelp, databaseOptions, openGallery, parsePersonId } from './people';
+import { attendanceOptions, databaseHelp, databaseOptions, withGallery, parsePersonId } from './people';
 
 function hours(minutes: number): string {
   return `${Math.floor(minutes / 60)}:${String(Math.round(minutes % 60)).padStart(2, '0')}`;
@@ -44,8 +43,7 @@ export const reportCommand: Command = {
         'INVALID_INPUT',
         'Give the days: facegate report --from YYYY-MM-DD --to YYYY-MM-DD',
       );
-    const gallery = openGallery(ctx);
-    try {
+    return withGallery(ctx, async (gallery) => {
       const attendance = new Attendance(gallery.db, attendanceOptions(ctx, gallery));
       const personText = stringOption(ctx, 'person');
       const query = {
@@ -82,10 +80,6 @@ export const reportCommand: Command = {
       }
       if (!report.rows.length) ctx.stdout.write(`No check-ins from ${from} to ${to} (${tz}).\n`);
       return exitCodes.ok;
-    } catch (error) {
-      throw asDatabaseError(error, gallery.db.file);
-    } finally {
-      gallery.close();
-    }
+    });
   },
 };
