@@ -71,6 +71,17 @@ export const packSpecSchema = z.object({
   description: z.string().default(''),
   detector: z.string(),
   recognizer: z.string(),
+  /**
+   * Further recognizers fused with `recognizer` at score level (an ensemble of independently
+   * trained embedders, whose errors are partly independent). Every one must be a recognition
+   * model with the main recognizer's input size: each embeds the same aligned crop (with its own
+   * mean, std and channel order), each embedding is L2-normalised, they are concatenated in order
+   * (the main recognizer first) and the concatenation is L2-normalised again. The cosine of two
+   * fused embeddings is then the mean of the models' cosines. Fused models are required files of
+   * the pack, and the gallery keeps their templates apart from any single model's (the fused
+   * recognizer's id is the ids joined with '+'). Empty: the main recognizer alone.
+   */
+  fuse: z.array(z.string()).default([]),
   landmarks: z.string().optional(),
   liveness: z.array(z.string()).default([]),
   /** Default cosine threshold for 1:1 verification, and how it was measured. */

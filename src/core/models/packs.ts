@@ -19,7 +19,10 @@ export interface ResolvedModel {
 export interface ResolvedPack {
   spec: PackSpec;
   detector: ResolvedModel;
+  /** The main recognizer; with `fused`, the first member of a fused recognizer. */
   recognizer: ResolvedModel;
+  /** Recognizers fused with the main one (catalog `fuse`, in order); empty for one model. */
+  fused: ResolvedModel[];
   landmarks?: ResolvedModel;
   /** The pack's liveness models whose files are present (verified like the others). */
   liveness: ResolvedModel[];
@@ -37,7 +40,7 @@ export interface PackOptions {
 interface PackMember {
   role: PackRole;
   spec: ModelSpec;
-  /** Detector, recognizer and landmarks are required; liveness models are optional. */
+  /** Detector, recognizers and landmarks are required; liveness models are optional. */
   required: boolean;
 }
 
@@ -55,6 +58,7 @@ function packMembers(catalog: Catalog, pack: PackSpec): PackMember[] {
   return [
     member('detector', pack.detector, true),
     member('recognizer', pack.recognizer, true),
+    ...pack.fuse.map((id) => member('recognizer', id, true)),
     ...(pack.landmarks ? [member('landmarks', pack.landmarks, true)] : []),
     ...pack.liveness.map((id) => member('liveness', id, false)),
   ];
@@ -114,10 +118,13 @@ async function resolveCatalogPack(
   for (const m of present) await verifyModelFile(m.spec, m.path, pack.id);
   const resolved = (role: PackRole) =>
     present.filter((m) => m.role === role).map(({ spec, path: file }) => ({ spec, path: file }));
+  // packMembers lists the main recognizer before the fused ones.
+  const [recognizer, ...fused] = resolved('recognizer');
   return {
     spec: pack,
     detector: resolved('detector')[0],
-    recognizer: resolved('recognizer')[0],
+    recognizer,
+    fused,
     ...(pack.landmarks ? { landmarks: resolved('landmarks')[0] } : {}),
     liveness: resolved('liveness'),
     missingLiveness: members.filter((m) => m.role === 'liveness' && !m.path).map((m) => m.spec),
@@ -195,13 +202,17 @@ async function resolveFolderPack(folder: string): Promise<ResolvedPack> {
       { details: { folder: dir, recognised: found, skipped } },
     );
   }
-  const catalogPackThreshold = loadCatalog().packs.find((p) => p.recognizer === recognizer.spec.id);
+  // Only a pack with this recognizer alone: a fused pack's threshold is for the fused scores.
+  const catalogPackThreshold = loadCatalog().packs.find(
+    (p) => p.recognizer === recognizer.spec.id && p.fuse.length === 0,
+  );
   const spec: PackSpec = {
     id: folderPackId(dir),
     title: `Models in ${dir}`,
     description: `Built from the ONNX files of ${dir}, each recognised from its inputs and outputs (or its sha256).`,
     detector: detector.spec.id,
     recognizer: recognizer.spec.id,
+    fuse: [],
     ...(landmarks ? { landmarks: landmarks.spec.id } : {}),
     liveness: liveness.map((m) => m.spec.id),
     threshold: catalogPackThreshold?.threshold ?? 0.3,
@@ -214,6 +225,7 @@ async function resolveFolderPack(folder: string): Promise<ResolvedPack> {
     spec,
     detector: pick(detector),
     recognizer: pick(recognizer),
+    fused: [],
     ...(landmarks ? { landmarks: pick(landmarks) } : {}),
     liveness: liveness.map(pick),
     missingLiveness: [],
@@ -268,7 +280,7 @@ export interface PackStatus {
   id: string;
   title: string;
   description: string;
-  /** Detector, recognizer and landmarks files all present. */
+  /** Detector, recognizer(s) and landmarks files all present. */
   available: boolean;
   /** The pack resolvePack() picks when no id is given. */
   isDefault: boolean;

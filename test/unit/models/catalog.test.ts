@@ -2,7 +2,9 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FaceGateError } from '../../../src/core/errors';
+import { createHash } from 'node:crypto';
 import { cachedSha256, loadCatalog, parseCatalog, type Catalog } from '../../../src/core/models';
+import { packRecognizerIdentity, recognizerIdentity } from '../../../src/core/models/catalog';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { starterDir } from './helpers';
 
@@ -141,5 +143,76 @@ describe('parseCatalog: an invalid catalog is a clear error naming the file', ()
     const bad = clone();
     bad.defaultPacks = ['ghost'];
     expect(parseError(bad).message).toMatch(/defaultPacks names 'ghost'/);
+  });
+});
+
+describe('parseCatalog: fused recognizers', () => {
+  /** A copy of the catalog whose 'foamliu' pack fuses the given models. */
+  function fusing(...ids: string[]): Catalog {
+    const copy = clone();
+    const pack = copy.packs.find((p) => p.id === 'foamliu')!;
+    pack.fuse = ids;
+    return copy;
+  }
+
+  it('defaults "fuse" to none', () => {
+    const copy = clone() as unknown as { packs: Record<string, unknown>[] };
+    delete copy.packs[0].fuse;
+    expect(parseCatalog(copy).packs[0].fuse).toEqual([]);
+  });
+
+  it('accepts a recognition model of the same input size', () => {
+    const parsed = parseCatalog(fusing('mobilefacenet-paddle'));
+    expect(parsed.packs.find((p) => p.id === 'foamliu')?.fuse).toEqual(['mobilefacenet-paddle']);
+  });
+
+  it('refuses an unknown model, a model of another task, one of another size, and a model named twice', () => {
+    expect(parseError(fusing('no-such-model')).message).toMatch(
+      /pack 'foamliu' fuses 'no-such-model', which is not in "models"/,
+    );
+    expect(parseError(fusing('yunet-2023mar')).message).toMatch(
+      /pack 'foamliu' fuses 'yunet-2023mar', a detection model: "fuse" lists recognition models only/,
+    );
+    const otherSize = fusing('mobilefacenet-paddle');
+    // Only the pack under test, so no other pack trips over the resized model first.
+    otherSize.packs = otherSize.packs.filter((p) => p.id === 'foamliu');
+    otherSize.defaultPacks = ['foamliu'];
+    const paddle = otherSize.models.find((m) => m.id === 'mobilefacenet-paddle')!;
+    paddle.input = { ...paddle.input, width: 128, height: 128 };
+    const sizeError = parseError(otherSize);
+    expect(sizeError.code).toBe('MODEL_LOAD');
+    expect(sizeError.message).toMatch(/test-catalog\.json is invalid/);
+    expect(sizeError.message).toMatch(
+      /fuses 'mobilefacenet-paddle' \(128x128 input\) with 'mobilefacenet-foamliu' \(112x112\).*input sizes must match/,
+    );
+    expect(parseError(fusing('mobilefacenet-foamliu')).message).toMatch(
+      /names recognizer 'mobilefacenet-foamliu' twice/,
+    );
+    expect(parseError(fusing('mobilefacenet-paddle', 'mobilefacenet-paddle')).message).toMatch(
+      /names recognizer 'mobilefacenet-paddle' twice/,
+    );
+  });
+});
+
+describe('recognizerIdentity', () => {
+  const paddle = byId('mobilefacenet-paddle')!;
+  const foamliu = byId('mobilefacenet-foamliu')!;
+
+  it("is the model itself for one model, and the ids joined with '+' and a hash of the hashes for fused ones", () => {
+    expect(recognizerIdentity([paddle])).toEqual({ id: paddle.id, sha256: paddle.sha256 });
+    const fused = recognizerIdentity([paddle, foamliu]);
+    expect(fused.id).toBe('mobilefacenet-paddle+mobilefacenet-foamliu');
+    expect(fused.sha256).toBe(
+      createHash('sha256').update(`${paddle.sha256}+${foamliu.sha256}`).digest('hex'),
+    );
+    // Order matters: the main recognizer comes first, and another order is another recognizer.
+    expect(recognizerIdentity([foamliu, paddle]).sha256).not.toBe(fused.sha256);
+  });
+
+  it('of a catalog pack: its recognizer and the fused ones, as the analyzer reports them', () => {
+    for (const pack of catalog.packs) {
+      const expected = recognizerIdentity([pack.recognizer, ...pack.fuse].map((id) => byId(id)!));
+      expect(packRecognizerIdentity(catalog, pack), pack.id).toEqual(expected);
+    }
   });
 });
