@@ -3,7 +3,8 @@ import { FaceGateError } from '../../core/errors';
 import { calibrateGallery } from '../../core/gallery/calibration';
 import type { Gallery } from '../../core/gallery/gallery';
 import type { ModelRef } from '../../core/gallery/template-repository';
-import { findModelSpec, findPackSpec, loadCatalog } from '../../core/models';
+import { findPackSpec, loadCatalog } from '../../core/models';
+import { packRecognizerIdentity } from '../../core/models/catalog';
 import { numberOption, stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { databaseHelp, databaseOptions, withGallery } from './people';
@@ -16,15 +17,16 @@ function chooseModel(
   const catalog = loadCatalog();
   if (packId) {
     const pack = findPackSpec(catalog, packId);
-    const spec = pack && findModelSpec(catalog, pack.recognizer);
-    if (!pack || !spec) {
+    if (!pack) {
       throw new FaceGateError(
         'PACK_NOT_FOUND',
         `There is no pack '${packId}' in the catalog; see facegate models.`,
       );
     }
+    // The pack's recognizer as templates record it (fused recognizers under their joint id).
+    const recognizer = packRecognizerIdentity(catalog, pack);
     return {
-      model: { modelId: spec.id, modelSha256: spec.sha256 },
+      model: { modelId: recognizer.id, modelSha256: recognizer.sha256 },
       pack: pack.id,
       packThreshold: pack.threshold,
     };
@@ -38,7 +40,7 @@ function chooseModel(
   const ordered = [...catalog.packs].sort(
     (a, b) => rank(catalog.defaultPacks, a.id) - rank(catalog.defaultPacks, b.id),
   );
-  const pack = ordered.find((p) => p.recognizer === main.modelId);
+  const pack = ordered.find((p) => packRecognizerIdentity(catalog, p).id === main.modelId);
   if (!pack) {
     throw new FaceGateError(
       'PACK_NOT_FOUND',

@@ -10,7 +10,9 @@ export const embedCommand: Command = {
   options: { ...analyzerCliOptions },
   help: [
     'The main face is the largest one nearest the centre. The embedding is L2-normalised: the cosine',
-    'similarity of two embeddings of the same model is their dot product.',
+    'similarity of two embeddings of the same model is their dot product. A pack that fuses',
+    "recognizers reports them as one model: their ids joined with '+'; its embedding is their",
+    'L2-normalised embeddings concatenated and normalised again.',
     '',
     analyzerCliHelp,
   ].join('\n'),
@@ -23,20 +25,21 @@ export const embedCommand: Command = {
     try {
       const { result } = await analyzeFile(analyzer, file, { embed: 'main' });
       const face = requireMainFace(result, file);
-      const recognizer = analyzer.info.models.find((m) => m.role === 'recognizer');
+      const { recognizer } = analyzer.info;
       const embedding = Array.from(face.embedding, (v) => Number(v.toFixed(6)));
       if (ctx.json) {
         writeJson(ctx, {
           file,
           pack: analyzer.info.pack,
-          model: recognizer?.id,
+          model: recognizer.id,
+          modelSha256: recognizer.sha256,
           size: embedding.length,
           face: detectionToJson(face),
           embedding,
         });
       } else {
         ctx.stdout.write(
-          `${file}: ${embedding.length}-d embedding from ${recognizer?.id} (pack ${analyzer.info.pack})\n`,
+          `${file}: ${embedding.length}-d embedding from ${recognizer.id} (pack ${analyzer.info.pack})\n`,
         );
         ctx.stdout.write(`${embedding.join(' ')}\n`);
       }

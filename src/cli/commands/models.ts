@@ -30,6 +30,20 @@ function packToJson(pack: PackStatus) {
   };
 }
 
+/** 'detector yunet; recognizers a + b (fused); liveness c, d': the pack's models by role. */
+function describeModels(pack: PackStatus): string {
+  const roles: PackStatus['files'][number]['role'][] = ['detector', 'landmarks', 'recognizer', 'liveness'];
+  return roles
+    .map((role) => {
+      const ids = pack.files.filter((f) => f.role === role).map((f) => f.model.id);
+      if (ids.length === 0) return '';
+      if (role === 'recognizer' && ids.length > 1) return `recognizers ${ids.join(' + ')} (fused)`;
+      return `${role} ${ids.join(', ')}`;
+    })
+    .filter(Boolean)
+    .join('; ');
+}
+
 async function list(ctx: CommandContext): Promise<number> {
   const searchPath = modelSearchPath();
   const packs = await listPacks(searchPath);
@@ -44,6 +58,7 @@ async function list(ctx: CommandContext): Promise<number> {
     const state = pack.available ? (pack.isDefault ? 'available, default' : 'available') : 'not installed';
     lines.push(`  ${pack.id.padEnd(width)}  ${pack.title}`);
     lines.push(`  ${''.padEnd(width)}  ${state}; threshold ${pack.threshold}`);
+    lines.push(`  ${''.padEnd(width)}  models: ${describeModels(pack)}`);
     lines.push(
       `  ${''.padEnd(width)}  licence: ${pack.licences.join(' + ')}; commercial use ${pack.commercialUse ? 'allowed' : 'NOT allowed'}`,
     );

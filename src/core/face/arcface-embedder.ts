@@ -6,6 +6,7 @@ import { FaceGateError } from '../errors';
 import { arcfaceLayoutSchema, parseLayout } from './layouts';
 import { InputBuffer, runFloat32 } from './model-io';
 import { SerialQueue } from './serial-queue';
+import type { FaceEmbedder } from './types';
 
 export interface EmbedderSettings {
   /**
@@ -42,7 +43,7 @@ export function cosineSimilarity(a: Float32Array, b: Float32Array): number {
  * ArcFace template, normalised with the catalog's mean/std/channel order, embedding L2-normalised.
  * Several faces go through one run when the model's batch dimension is dynamic.
  */
-export class ArcFaceEmbedder {
+export class ArcFaceEmbedder implements FaceEmbedder {
   readonly modelId: string;
   readonly inputSize: number;
   /** True when the graph takes a batch of crops in one run. */

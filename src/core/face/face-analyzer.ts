@@ -2,11 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { FaceGateError } from '../errors';
 import type { RgbImage } from '../image/types';
 import { createModelSession, resolvePack, type ProviderName, type ResolvedModel } from '../models';
+import { recognizerIdentity } from '../models/catalog';
 import { ArcFaceEmbedder } from './arcface-embedder';
 import { createDetector } from './create-detector';
+import { FusedEmbedder } from './fused-embedder';
 import { sortMainFaceFirst } from './main-face';
 import { SerialQueue } from './serial-queue';
-import type { AnalyzedFace, AnalyzeResult, Detector, StageTimings } from './types';
+import type { AnalyzedFace, AnalyzeResult, Detector, FaceEmbedder, StageTimings } from './types';
 
 export interface FaceAnalyzerOptions {
   /** Pack id (or a folder of ONNX files); the catalog's first available default pack when absent. */
@@ -19,7 +21,10 @@ export interface FaceAnalyzerOptions {
   nmsThreshold?: number;
   /** Intra-op threads per model (default: the cores available). */
   threads?: number;
-  /** Embed the mirrored crop too and add the two (slower; see the catalog evidence for its effect). */
+  /**
+   * Embed the mirrored crop too and add the two, for every recognizer of the pack (slower; see
+   * the catalog evidence for its effect).
+   */
   flipAugment?: boolean;
   /** Where packs are looked up (default: the model search path of DESIGN.md). */
   searchPath?: string[];
@@ -47,10 +52,21 @@ export interface AnalyzerModelInfo {
   provider: ProviderName;
 }
 
+/** The recognizer whose embeddings analyze() returns (gallery templates are stored per id + sha256). */
+export interface AnalyzerRecognizerInfo {
+  /** The model's catalog id, or the fused models' ids joined with '+' (main recognizer first). */
+  id: string;
+  /** The model file's sha256, or the sha256 of the fused models' sha256 strings joined with '+'. */
+  sha256: string;
+  embeddingSize: number;
+}
+
 export interface AnalyzerInfo {
   pack: string;
   title: string;
+  /** Every model the analyzer runs; a fused recognizer lists each of its models as 'recognizer'. */
   models: AnalyzerModelInfo[];
+  recognizer: AnalyzerRecognizerInfo;
   /** True only when every model's licence allows commercial use. */
   commercialUse: boolean;
   embeddingSize: number;
@@ -103,7 +119,7 @@ export class FaceAnalyzer {
   private constructor(
     readonly info: AnalyzerInfo,
     private readonly detector: Detector,
-    private readonly embedder: ArcFaceEmbedder,
+    private readonly embedder: FaceEmbedder,
   ) {
     this.stages = [this.detectStage(), this.alignStage(), this.embedStage()];
   }
@@ -118,19 +134,21 @@ export class FaceAnalyzer {
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     };
     const open = (model: ResolvedModel) => createModelSession(model.path, sessionOptions);
-    const [detectorSession, recognizerSession, landmarkSession] = await Promise.all([
+    const recognizers = [pack.recognizer, ...pack.fused];
+    const [detectorSession, landmarkSession, recognizerSessions] = await Promise.all([
       open(pack.detector),
-      open(pack.recognizer),
       pack.landmarks ? open(pack.landmarks) : Promise.resolve(undefined),
+      Promise.all(recognizers.map(open)),
     ]);
     const detector = createDetector(pack, detectorSession, landmarkSession, {
       inputSize: toSize(options.detSize),
       scoreThreshold: options.detThreshold,
       nmsThreshold: options.nmsThreshold,
     });
-    const embedder = new ArcFaceEmbedder(recognizerSession, pack.recognizer.spec, {
-      flipAugment: options.flipAugment ?? false,
-    });
+    const settings = { flipAugment: options.flipAugment ?? false };
+    const members = recognizers.map((m, i) => new ArcFaceEmbedder(recognizerSessions[i], m.spec, settings));
+    // One model: its embedder itself, so the single-model path adds no step.
+    const embedder: FaceEmbedder = members.length > 1 ? new FusedEmbedder(members) : members[0];
     // Warm-up: the first run of an ONNX session is slow, and it tells the embedding size.
     const blank = { width: embedder.inputSize, height: embedder.inputSize };
     await embedder.embed([{ ...blank, data: new Uint8Array(blank.width * blank.height * 3) }]);
@@ -141,14 +159,16 @@ export class FaceAnalyzer {
       ...(pack.landmarks && landmarkSession
         ? [modelInfo('landmarks', pack.landmarks, landmarkSession.provider)]
         : []),
-      modelInfo('recognizer', pack.recognizer, recognizerSession.provider),
+      ...recognizers.map((m, i) => modelInfo('recognizer', m, recognizerSessions[i].provider)),
     ];
+    const embeddingSize = embedder.embeddingSize ?? 0;
     const info: AnalyzerInfo = {
       pack: pack.spec.id,
       title: pack.spec.title,
       models,
+      recognizer: { ...recognizerIdentity(recognizers.map((m) => m.spec)), embeddingSize },
       commercialUse: models.every((m) => m.licence.commercialUse),
-      embeddingSize: embedder.embeddingSize ?? 0,
+      embeddingSize,
       threshold: pack.spec.threshold,
       thresholdEvidence: pack.spec.thresholdEvidence,
       detSize: detector.inputSize,
@@ -192,7 +212,10 @@ export class FaceAnalyzer {
     });
   }
 
-  /** The embedding of an already aligned crop (re-embedding stored gallery crops after a model change). */
+  /**
+   * The embedding of an already aligned crop (re-embedding stored gallery crops after a model
+   * change): the fused embedding when the pack fuses recognizers.
+   */
   embedAligned(crop: RgbImage): Promise<Float32Array> {
     return this.queue.run(async () => (await this.embedder.embed([crop]))[0]);
   }

@@ -5,11 +5,13 @@ export {
   type AnalyzeOptions,
   type AnalyzerInfo,
   type AnalyzerModelInfo,
+  type AnalyzerRecognizerInfo,
   type FaceAnalyzerOptions,
   type PipelineContext,
   type PipelineStage,
 } from './face-analyzer';
 export { ArcFaceEmbedder, cosineSimilarity, l2Normalise } from './arcface-embedder';
+export { FusedEmbedder } from './fused-embedder';
 export { createDetector } from './create-detector';
 export { ScrfdDetector } from './detectors/scrfd-detector';
 export { YunetDetector } from './detectors/yunet-detector';

@@ -75,3 +75,19 @@ export interface Detector {
   detect(image: RgbImage, options?: DetectOptions): Promise<Detection[]>;
   release(): Promise<void>;
 }
+
+/**
+ * What the analyzer embeds aligned crops with: one ArcFace-style model (ArcFaceEmbedder) or
+ * several fused ones (FusedEmbedder).
+ */
+export interface FaceEmbedder {
+  /** Side of the square aligned crop the model(s) take. */
+  readonly inputSize: number;
+  /** Length of the embeddings; known after the first run when the catalog does not say. */
+  readonly embeddingSize: number | undefined;
+  /** The aligned crop for 5 landmarks (InsightFace norm_crop at inputSize). */
+  align(image: RgbImage, landmarks: readonly Point[]): RgbImage;
+  /** L2-normalised embeddings of aligned crops, in order. */
+  embed(crops: readonly RgbImage[]): Promise<Float32Array[]>;
+  release(): Promise<void>;
+}

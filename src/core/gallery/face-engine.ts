@@ -17,12 +17,20 @@ export interface FaceEngine {
     pack: string;
     threshold: number;
     models: readonly { role: string; id: string; sha256: string }[];
+    /**
+     * The recognizer the embeddings come from: one model, or several fused ones under an id and
+     * hash of their own (FaceAnalyzer's info.recognizer).
+     */
+    recognizer: { id: string; sha256: string };
   };
 }
 
-/** The recognizer of an engine, as templates record it. */
+/**
+ * The recognizer of an engine, as templates record it. A fused recognizer is one model here
+ * (ids joined with '+', a hash of the models' hashes), so its templates never mix with those
+ * of any of its models alone.
+ */
 export function recognizerOf(engine: Pick<FaceEngine, 'info'>): ModelRef {
-  const model = engine.info.models.find((m) => m.role === 'recognizer');
-  if (!model) throw new Error(`The pack ${engine.info.pack} reports no recognition model.`);
-  return { modelId: model.id, modelSha256: model.sha256 };
+  const { recognizer } = engine.info;
+  return { modelId: recognizer.id, modelSha256: recognizer.sha256 };
 }

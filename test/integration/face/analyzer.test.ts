@@ -45,13 +45,17 @@ describe.skipIf(!ready)('FaceAnalyzer on real photos (needs ../shared/models and
       expect(info.pack).toBe(id);
       expect(info.threshold).toBe(status.threshold);
       expect(info.thresholdEvidence).toMatch(/Gaussian/);
-      expect(info.models.map((m) => m.role)).toEqual(
-        status.files.some((f) => f.role === 'landmarks')
-          ? ['detector', 'landmarks', 'recognizer']
-          : ['detector', 'recognizer'],
-      );
+      const recognizers = status.files.filter((f) => f.role === 'recognizer').map((f) => f.model.id);
+      expect(info.models.map((m) => m.role)).toEqual([
+        'detector',
+        ...(status.files.some((f) => f.role === 'landmarks') ? ['landmarks'] : []),
+        ...recognizers.map(() => 'recognizer'),
+      ]);
       expect(info.models.every((m) => m.provider === 'cpu' && /^[0-9a-f]{64}$/.test(m.sha256))).toBe(true);
-      expect([128, 512]).toContain(info.embeddingSize);
+      // One model: 128 or 512 values; a fused pack: the sum of its models' sizes.
+      expect([128, 256, 512]).toContain(info.embeddingSize);
+      expect(info.recognizer).toMatchObject({ id: recognizers.join('+'), embeddingSize: info.embeddingSize });
+      expect(info.recognizer.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(info.commercialUse).toBe(status.commercialUse);
     });
 
