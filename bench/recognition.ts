@@ -1,5 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
-import { ArcFaceEmbedder, cosineSimilarity, FaceAnalyzer } from '../src/core/face';
+import { ArcFaceEmbedder, cosineSimilarity, FaceAnalyzer, FusedEmbedder } from '../src/core/face';
 import {
   bestThreshold,
   equalErrorRate,
@@ -7,19 +7,21 @@ import {
   tarAtFar,
   type ScoredPair,
 } from '../src/core/face/evaluation/metrics';
-import type { Landmarks5 } from '../src/core/face/types';
+import type { FaceEmbedder, Landmarks5 } from '../src/core/face/types';
 import { alignFace, decodeImage, encodeJpeg, resizeBilinear, toGrey } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
-import { createModelSession, listPacks, resolvePack } from '../src/core/models';
+import { createModelSession, listPacks, resolvePack, type ModelSession } from '../src/core/models';
 import type { ModelSpec } from '../src/core/models/catalog-schema';
+import { recognizerIdentity } from '../src/core/models/catalog';
 import { identityPhotos } from './shared-faces';
 import type { BenchOptions, BenchReport, BenchRow, BenchSuite } from './suite';
 
 /**
- * Recognition evidence per pack, on ../shared/faces: genuine/impostor separation of the pack's
- * recognizer for RGB and BGR input, with and without flip-averaged embeddings, plus a landmark
- * order sanity check (eyes and mouth corners swapped must collapse accuracy). The catalog's
- * channel orders and thresholds cite this suite (`facegate bench --suite recognition`).
+ * Recognition evidence per pack, on ../shared/faces: genuine/impostor separation of each of the
+ * pack's recognizers for RGB and BGR input, with and without flip-averaged embeddings, plus a
+ * landmark order sanity check (eyes and mouth corners swapped must collapse accuracy); for a pack
+ * that fuses recognizers, the same for the fused recognizer as shipped. The catalog's channel
+ * orders and thresholds cite this suite (`facegate bench --suite recognition`).
  *
  * Clean: every pair of the single-person photos (main face, the pack's own detector).
  * Stress (as in ../shared/models/MODELS.md): each clean crop against degraded crops of the other
@@ -31,7 +33,7 @@ import type { BenchOptions, BenchReport, BenchRow, BenchSuite } from './suite';
 const farTarget = 1e-4;
 const zAtFar = 3.719; // one-sided standard normal quantile for 1e-4
 
-type Variant = { name: string; channelOrder: 'rgb' | 'bgr'; flip: boolean; swapLandmarks: boolean };
+type Variant = { name: string; channelOrder?: 'rgb' | 'bgr'; flip: boolean; swapLandmarks: boolean };
 
 function swapped(order: 'rgb' | 'bgr', spec: ModelSpec): ModelSpec['input'] {
   const reverse = (t: readonly number[]) => [t[2], t[1], t[0]] as [number, number, number];
@@ -174,7 +176,7 @@ function cleanFigures(pairs: ScoredPair[]) {
   };
 }
 
-async function measureVariant(embedder: ArcFaceEmbedder, photos: Photo[], variant: Variant) {
+async function measureVariant(embedder: FaceEmbedder, photos: Photo[], variant: Variant) {
   const size = embedder.inputSize;
   const order = (l: Landmarks5): Landmarks5 => (variant.swapLandmarks ? [l[1], l[0], l[2], l[4], l[3]] : l);
   const clean = await embedder.embed(photos.map((p) => alignFace(p.image, order(p.landmarks), size).image));
@@ -215,9 +217,71 @@ async function measureVariant(embedder: ArcFaceEmbedder, photos: Photo[], varian
   };
 }
 
+type Measured = Awaited<ReturnType<typeof measureVariant>>;
+
+/** The table row and the JSON detail of one recognizer variant. */
+function report(
+  packId: string,
+  recognizer: string,
+  variant: Variant,
+  shipped: boolean,
+  photos: Photo[],
+  m: Measured,
+) {
+  const row: BenchRow = {
+    pack: packId,
+    recognizer,
+    variant: variant.name + (shipped ? ' *' : ''),
+    photos: photos.length,
+    'clean AUC': Number(m.auc.toFixed(4)),
+    'best acc %': Number((m.bestAccuracy * 100).toFixed(2)),
+    'same mean': Number(m.sameMean.toFixed(3)),
+    'diff mean': Number(m.diffMean.toFixed(3)),
+    "d'": Number(m.dPrime.toFixed(2)),
+    'minSame-maxDiff': Number((m.sameMin - m.diffMax).toFixed(3)),
+    'stress AUC': m.stress ? Number(m.stress.auc.toFixed(4)) : null,
+    'stress EER %': m.stress ? Number((m.stress.eer * 100).toFixed(2)) : null,
+    'stress TAR@1%': m.stress ? Number((m.stress.tarAtFar1e2 * 100).toFixed(1)) : null,
+    'thr@FAR1e-4': Number(m.threshold.toFixed(3)),
+  };
+  return { row, detail: { pack: packId, recognizer, variant, shipped, ...m } };
+}
+
+/** Each model alone: RGB and BGR, with and without flip, and its shipped order with landmarks swapped. */
+function singleModelVariants(spec: ModelSpec): Variant[] {
+  const shipped = spec.input.channelOrder as 'rgb' | 'bgr';
+  return [
+    ...(['rgb', 'bgr'] as const).flatMap((order) => [
+      { name: order, channelOrder: order, flip: false, swapLandmarks: false },
+      { name: `${order}+flip`, channelOrder: order, flip: true, swapLandmarks: false },
+    ]),
+    { name: `${shipped}, landmarks swapped`, channelOrder: shipped, flip: false, swapLandmarks: true },
+  ];
+}
+
+/** The fused recognizer as shipped (every model in its catalog order), with flip, and landmarks swapped. */
+const fusedVariants: Variant[] = [
+  { name: 'fused', flip: false, swapLandmarks: false },
+  { name: 'fused+flip', flip: true, swapLandmarks: false },
+  { name: 'fused, landmarks swapped', flip: false, swapLandmarks: true },
+];
+
+/** An embedder for a variant. Sessions are shared between variants, so nothing is released here. */
+function variantEmbedder(
+  models: { spec: ModelSpec; session: ModelSession }[],
+  variant: Variant,
+): FaceEmbedder {
+  const members = models.map(({ spec, session }) => {
+    const input = variant.channelOrder ? swapped(variant.channelOrder, spec) : spec.input;
+    return new ArcFaceEmbedder(session, { ...spec, input }, { flipAugment: variant.flip });
+  });
+  return members.length > 1 ? new FusedEmbedder(members) : members[0];
+}
+
 export const recognitionSuite: BenchSuite = {
   name: 'recognition',
-  summary: 'Recognizer evidence on ../shared/faces: channel order, flip averaging, landmark order, threshold',
+  summary:
+    'Recognizer evidence on ../shared/faces: channel order, flip averaging, fusion, landmark order, threshold',
   async run(options: BenchOptions): Promise<BenchReport> {
     const packs = options.packs.length
       ? options.packs
@@ -237,48 +301,48 @@ export const recognitionSuite: BenchSuite = {
       }
       await analyzer.release();
       const pack = await resolvePack(packId);
-      const session = await createModelSession(pack.recognizer.path);
-      const shipped = pack.recognizer.spec.input.channelOrder as 'rgb' | 'bgr';
-      const variants: Variant[] = [
-        ...(['rgb', 'bgr'] as const).flatMap((order) => [
-          { name: order, channelOrder: order, flip: false, swapLandmarks: false },
-          { name: `${order}+flip`, channelOrder: order, flip: true, swapLandmarks: false },
-        ]),
-        { name: `${shipped}, landmarks swapped`, channelOrder: shipped, flip: false, swapLandmarks: true },
-      ];
-      for (const variant of variants) {
-        options.log(`recognition: ${packId} / ${variant.name}`);
-        const spec = { ...pack.recognizer.spec, input: swapped(variant.channelOrder, pack.recognizer.spec) };
-        const embedder = new ArcFaceEmbedder(session, spec, { flipAugment: variant.flip });
-        const m = await measureVariant(embedder, photos, variant);
-        rows.push({
-          pack: packId,
-          recognizer: pack.recognizer.spec.id,
-          variant:
-            variant.name +
-            (variant.channelOrder === shipped && !variant.swapLandmarks && !variant.flip ? ' *' : ''),
-          photos: photos.length,
-          'clean AUC': Number(m.auc.toFixed(4)),
-          'best acc %': Number((m.bestAccuracy * 100).toFixed(2)),
-          'same mean': Number(m.sameMean.toFixed(3)),
-          'diff mean': Number(m.diffMean.toFixed(3)),
-          "d'": Number(m.dPrime.toFixed(2)),
-          'minSame-maxDiff': Number((m.sameMin - m.diffMax).toFixed(3)),
-          'stress AUC': m.stress ? Number(m.stress.auc.toFixed(4)) : null,
-          'stress EER %': m.stress ? Number((m.stress.eer * 100).toFixed(2)) : null,
-          'stress TAR@1%': m.stress ? Number((m.stress.tarAtFar1e2 * 100).toFixed(1)) : null,
-          'thr@FAR1e-4': Number(m.threshold.toFixed(3)),
-        });
-        details.push({ pack: packId, recognizer: pack.recognizer.spec.id, variant, ...m });
+      const recognizers = [pack.recognizer, ...pack.fused];
+      const models = await Promise.all(
+        recognizers.map(async (m) => ({ spec: m.spec, session: await createModelSession(m.path) })),
+      );
+      try {
+        const runs: { recognizer: string; variant: Variant; shipped: boolean; models: typeof models }[] = [];
+        for (const model of models) {
+          for (const variant of singleModelVariants(model.spec)) {
+            const shipped =
+              recognizers.length === 1 &&
+              variant.channelOrder === model.spec.input.channelOrder &&
+              !variant.flip &&
+              !variant.swapLandmarks;
+            runs.push({ recognizer: model.spec.id, variant, shipped, models: [model] });
+          }
+        }
+        if (models.length > 1) {
+          const fusedId = recognizerIdentity(recognizers.map((m) => m.spec)).id;
+          for (const variant of fusedVariants) {
+            const shipped = !variant.flip && !variant.swapLandmarks;
+            runs.push({ recognizer: fusedId, variant, shipped, models });
+          }
+        }
+        for (const run of runs) {
+          options.log(`recognition: ${packId} / ${run.recognizer} / ${run.variant.name}`);
+          const m = await measureVariant(variantEmbedder(run.models, run.variant), photos, run.variant);
+          const { row, detail } = report(packId, run.recognizer, run.variant, run.shipped, photos, m);
+          rows.push(row);
+          details.push(detail);
+        }
+      } finally {
+        for (const { session } of models) await session.release();
       }
-      await session.release();
     }
     return {
       suite: 'recognition',
       rows,
       notes: [
-        '* = the channel order the catalog ships. Clean: every pair of the single-person photos of',
-        "../shared/faces (main face, pack detector); d' = (same mean - diff mean) / pooled sd.",
+        "* = the pack as shipped (its recognizer in the catalog's channel order, or its fused recognizer).",
+        'Clean: every pair of the single-person photos of ../shared/faces (main face, pack detector);',
+        "d' = (same mean - diff mean) / pooled sd. Fused: each model in its catalog order, embeddings",
+        "L2-normalised, concatenated, normalised again (cosine = mean of the models' cosines).",
         'Stress: clean crops against degraded crops of the other photos (lowres 28 px, JPEG q12, blur 1.8,',
         'dark+noise, grey, misaligned, combined), averaged. thr@FAR1e-4: impostor mean + 3.719 sd (Gaussian',
         `fit of the different-person cosines; FAR ${farTarget}). A small, easy set: compare orders, not absolutes.`,
