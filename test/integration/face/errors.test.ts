@@ -56,7 +56,7 @@ describe.skipIf(!ready)('clear, distinct errors (needs ../shared)', () => {
   it('a model file whose sha256 does not match the catalog: MODEL_CHECKSUM naming the file', async () => {
     const models = path.join(dir, 'models');
     const catalog = loadCatalog();
-    for (const id of ['yunet-2023mar', 'mobilefacenet-paddle']) {
+    for (const id of ['yunet-2023mar', 'mobilefacenet-paddle', 'mobilefacenet-foamliu']) {
       const spec = findModelSpec(catalog, id);
       const source = spec && locateModel(spec, [sharedModelsDir]);
       if (!spec || !source) throw new Error(`${id} missing from ${sharedModelsDir}`);

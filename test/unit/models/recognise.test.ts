@@ -211,9 +211,13 @@ describe.skipIf(!hasSharedModels)('a folder of ONNX files as a pack (needs ../sh
     expect(pack.detector.spec.kind).toBe('yunet');
     expect(pack.recognizer.path).toBe(path.join(dir, 'embedder.onnx'));
     expect(pack.liveness.map((m) => m.spec.id)).toEqual(['minifasnet-v2-2.7']);
-    // The recognizer is a catalog model: the threshold comes from the catalog pack that uses it.
-    const openPack = loadCatalog().packs.find((p) => p.id === 'open');
-    expect(pack.spec.threshold).toBe(openPack?.threshold);
+    expect(pack.fused).toEqual([]);
+    expect(pack.spec.fuse).toEqual([]);
+    // The recognizer is a catalog model: the threshold comes from the catalog pack that uses it
+    // alone (open fuses it with another model, so its threshold is for fused scores).
+    const singlePack = loadCatalog().packs.find((p) => p.id === 'open_single');
+    expect(pack.spec.threshold).toBe(singlePack?.threshold);
+    expect(pack.spec.thresholdEvidence).toMatch(/open_single/);
   });
 
   it('uses synthetic specs for files the catalog does not know', async () => {

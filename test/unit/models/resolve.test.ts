@@ -11,6 +11,7 @@ import {
   modelSearchPath,
   resolvePack,
   sha256File,
+  verifyPacks,
 } from '../../../src/core/models';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { cleanEnv, copySharedModel, rejection, removeTemp, starterDir, tempDir } from './helpers';
@@ -77,6 +78,10 @@ describe('resolvePack: the default pack', () => {
       expect(pack.recognizer.path).toBe(
         path.join(sharedModelsDir, 'mobilefacenet-paddle', 'MobileFaceNet.onnx'),
       );
+      // open fuses foamliu's MobileFaceNet with Paddle's: a required member, found like the others.
+      expect(pack.fused.map((m) => [m.spec.id, m.path])).toEqual([
+        ['mobilefacenet-foamliu', path.join(sharedModelsDir, 'mobilefacenet-foamliu', 'MobileFaceNet.onnx')],
+      ]);
       expect(pack.liveness).toHaveLength(2);
     },
   );
@@ -93,10 +98,14 @@ describe('resolvePack: the default pack', () => {
         path.join(late, 'mobilefacenet-paddle/MobileFaceNet.onnx'),
       );
       copySharedModel(late, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
+      copySharedModel(early, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
       const env = { ...cleanEnv(temp('order-data')), FACEGATE_MODELS_PATH: `${early}:${late}` };
       const pack = await resolvePack('open', { searchPath: modelSearchPath(env) });
       expect(pack.detector.path).toBe(path.join(early, 'opencv-zoo/face_detection_yunet_2023mar.onnx'));
       expect(pack.recognizer.path).toBe(path.join(late, 'mobilefacenet-paddle/MobileFaceNet.onnx'));
+      expect(pack.fused.map((m) => m.path)).toEqual([
+        path.join(early, 'mobilefacenet-foamliu/MobileFaceNet.onnx'),
+      ]);
       // The liveness files are not in either folder: the pack still resolves and says so.
       expect(pack.liveness).toEqual([]);
       expect(pack.missingLiveness.map((m) => m.id)).toEqual(['minifasnet-v2-2.7', 'minifasnet-v1se-4.0']);
@@ -109,6 +118,7 @@ describe('resolvePack: the default pack', () => {
     copySharedModel(path.join(data, 'models'), 'mobilefacenet-foamliu/MobileFaceNet.onnx');
     const pack = await resolvePack('foamliu', { searchPath: modelSearchPath(cleanEnv(data)) });
     expect(pack.recognizer.path).toBe(path.join(data, 'models/mobilefacenet-foamliu/MobileFaceNet.onnx'));
+    expect(pack.fused).toEqual([]);
   });
 });
 
@@ -118,7 +128,7 @@ describe('resolvePack: each failure has its own clear error', () => {
     expect(error).toBeInstanceOf(FaceGateError);
     expect(error.code).toBe('PACK_NOT_FOUND');
     expect(error.message).toMatch(/no model pack 'nonexistent-pack'/);
-    expect(error.message).toMatch(/open, starter, buffalo_s, buffalo_l, opencv_zoo/);
+    expect(error.message).toMatch(/open, open_single, starter, buffalo_s, buffalo_l, opencv_zoo/);
   });
 
   it('a pack with missing files names the files, the pack, the folders searched and what to do', async () => {
@@ -147,6 +157,7 @@ describe('resolvePack: each failure has its own clear error', () => {
       const root = temp('corrupt');
       const detector = copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
       copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
+      copySharedModel(root, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
       const bytes = readFileSync(detector);
       bytes[bytes.length >> 1] ^= 0xff; // same size, one byte flipped
       writeFileSync(detector, bytes);
@@ -161,10 +172,58 @@ describe('resolvePack: each failure has its own clear error', () => {
     },
   );
 
+  it.skipIf(!hasSharedModels)(
+    'a missing fused recognizer makes the pack unavailable, named like any missing file (needs ../shared/models)',
+    async () => {
+      const root = temp('fused-missing');
+      copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
+      copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
+      const error = (await rejection(resolvePack('open', { searchPath: [root] }))) as FaceGateError;
+      expect(error.code).toBe('PACK_NOT_FOUND');
+      expect(error.message).toMatch(/Model pack 'open' is missing a file: /);
+      expect(error.message).toContain(
+        "mobilefacenet-foamliu/MobileFaceNet.onnx (model 'mobilefacenet-foamliu')",
+      );
+      expect(error.message).toContain(spec('mobilefacenet-foamliu').urls[0]);
+      expect(error.details).toMatchObject({ pack: 'open', missing: [{ model: 'mobilefacenet-foamliu' }] });
+      // The same two files make the single-model pack, and the default falls back past open.
+      expect((await resolvePack('open_single', { searchPath: [root] })).fused).toEqual([]);
+      const packs = await listPacks([root, starterDir()]);
+      const open = packs.find((p) => p.id === 'open');
+      expect(open?.available).toBe(false);
+      expect(open?.missing).toContain('mobilefacenet-foamliu/MobileFaceNet.onnx');
+      expect(packs.find((p) => p.id === 'open_single')?.available).toBe(true);
+      expect((await resolvePack(undefined, { searchPath: [root, starterDir()] })).spec.id).toBe('starter');
+    },
+  );
+
+  it.skipIf(!hasSharedModels)(
+    'a damaged fused recognizer fails its sha256 check (needs ../shared/models)',
+    async () => {
+      const root = temp('fused-corrupt');
+      copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
+      copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
+      const fused = copySharedModel(root, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
+      const bytes = readFileSync(fused);
+      bytes[bytes.length >> 1] ^= 0xff;
+      writeFileSync(fused, bytes);
+      const error = (await rejection(resolvePack('open', { searchPath: [root] }))) as FaceGateError;
+      expect(error.code).toBe('MODEL_CHECKSUM');
+      expect(error.message).toContain(fused);
+      expect(error.message).toContain("pack 'open'");
+      const verified = await verifyPacks(['open'], [root]);
+      expect(verified.filter((f) => f.role === 'recognizer').map((f) => [f.model, f.status])).toEqual([
+        ['mobilefacenet-paddle', 'ok'],
+        ['mobilefacenet-foamliu', 'mismatch'],
+      ]);
+    },
+  );
+
   it.skipIf(!hasSharedModels)('a truncated copy names both sizes (needs ../shared/models)', async () => {
     const root = temp('truncated');
     const detector = copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
     copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
+    copySharedModel(root, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
     writeFileSync(detector, readFileSync(detector).subarray(0, 1000));
     const error = (await rejection(resolvePack('open', { searchPath: [root] }))) as FaceGateError;
     expect(error.code).toBe('MODEL_CHECKSUM');
@@ -174,7 +233,7 @@ describe('resolvePack: each failure has its own clear error', () => {
   it('a default pack whose file is corrupt is reported, not silently replaced by the next default', async () => {
     const root = temp('default-corrupt');
     // An "open" pack whose files exist but hold the wrong bytes.
-    for (const id of ['yunet-2023mar', 'mobilefacenet-paddle']) {
+    for (const id of ['yunet-2023mar', 'mobilefacenet-paddle', 'mobilefacenet-foamliu']) {
       const s = spec(id);
       mkdirSync(path.join(root, s.folder), { recursive: true });
       writeFileSync(path.join(root, s.folder, s.fileName), 'not a model');
@@ -227,6 +286,14 @@ describe('listPacks', () => {
     expect(byId.starter.files.find((f) => f.role === 'landmarks')?.path).toBe(
       path.join(starterDir(), 'fr_landmark.onnx'),
     );
+    // A fused recognizer is a required recognizer file of its pack.
+    expect(
+      byId.open.files.filter((f) => f.role === 'recognizer').map((f) => [f.model.id, f.required]),
+    ).toEqual([
+      ['mobilefacenet-paddle', true],
+      ['mobilefacenet-foamliu', true],
+    ]);
+    expect(byId.open.missing).toContain('mobilefacenet-foamliu/MobileFaceNet.onnx');
   });
 
   it.skipIf(!hasSharedModels)(
