@@ -181,10 +181,6 @@ export function resizeToTensor(
   const planeSize = width * height;
   const data = outputBuffer(tables.luts.length * planeSize, out, 'resizeToTensor');
   if (width === image.width && height === image.height) return toTensor(image, spec, data);
-  if (tables.luts.length === 3) {
-    resizeIntoPlanes(image, width, height, spec, data, width, planeSize);
-    return data;
-  }
   const xs = linearTaps(image.width, width);
   const ys = linearTaps(image.height, height);
   const row = new Uint8Array(width * 3);

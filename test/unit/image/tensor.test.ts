@@ -96,15 +96,8 @@ describe('fused tensor writers equal the two-step path', () => {
     expect(out).toEqual(toTensor(letterbox(frame, 64, 64).image, yunet));
   });
 
-  it('resizeToTensor equals toTensor(resizeBilinear()) within rounding', () => {
-    for (const [width, height] of [
-      [20, 30],
-      [130, 97],
-    ]) {
-      const fused = resizeToTensor(frame, width, height, scrfd);
-      const twoStep = toTensor(resizeBilinear(frame, width, height), scrfd);
-      expect(maxLevelDifference(fused, twoStep, scrfd)).toBeLessThanOrEqual(0.5001);
-    }
+  it('resizeToTensor equals toTensor(resizeBilinear())', () => {
+    expect(resizeToTensor(frame, 20, 30, yunet)).toEqual(toTensor(resizeBilinear(frame, 20, 30), yunet));
     expect(resizeToTensor(frame, 64, 48, raw)).toEqual(toTensor(frame, raw));
   });
 
