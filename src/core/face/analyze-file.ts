@@ -2,10 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { FaceGateError } from '../errors';
 import { decodeImage } from '../image';
 import type { FaceAnalyzer, AnalyzeOptions } from './face-analyzer';
+import type { RgbImage } from '../image/types';
 import type { AnalyzedFace, AnalyzeResult } from './types';
 
 export interface AnalyzedFile {
   file: string;
+  /** The decoded image (upright), for a second look. */
+  image: RgbImage;
   result: AnalyzeResult;
   /** Milliseconds spent reading and decoding the file. */
   decodeMs: number;
@@ -20,7 +23,7 @@ export async function analyzeFile(
   const start = performance.now();
   const image = await decodeImage(file);
   const decodeMs = performance.now() - start;
-  return { file, result: await analyzer.analyze(image, options), decodeMs };
+  return { file, image, result: await analyzer.analyze(image, options), decodeMs };
 }
 
 /** The main face (largest, nearest the centre) with its embedding, or NO_FACE naming the file. */

@@ -39,6 +39,8 @@ export interface AnalyzeOptions {
   embed?: boolean | 'main';
   /** Run the liveness stage where one is installed (see addStage). */
   liveness?: boolean;
+  /** Detection score threshold for this call (default: the one the analyzer was loaded with). */
+  detThreshold?: number;
 }
 
 export interface AnalyzerModelInfo {
@@ -243,7 +245,9 @@ export class FaceAnalyzer {
       run: async (context) => {
         const { image, options } = context;
         const minSize = options.minFaceSize ?? 0;
-        const detections = (await this.detector.detect(image)).filter(
+        const detectOptions =
+          options.detThreshold === undefined ? {} : { scoreThreshold: options.detThreshold };
+        const detections = (await this.detector.detect(image, detectOptions)).filter(
           (d) => Math.min(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1) >= minSize,
         );
         const sorted = sortMainFaceFirst(detections, image.width, image.height);

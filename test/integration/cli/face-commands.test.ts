@@ -1,13 +1,37 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRgbImage, decodeImage, encodePng, resizeBilinear } from '../../../src/core/image';
 import { findPackSpec, loadCatalog } from '../../../src/core/models';
 import { relativeToFaces, writeNoFacePhoto, writeSharedFacesPairsCsv } from '../../helpers/face-pairs';
 import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
 
 const bin = path.join(repoRoot, 'bin/facegate.js');
+
+/** A photo shrunk to 28 px wide on a black 640x480 frame: its face is only a few pixels. */
+async function writeTinyFacePhoto(file: string): Promise<string> {
+  const source = await decodeImage(photo('img18.jpg'));
+  const width = 28;
+  const height = Math.round((source.height * width) / source.width);
+  const small = resizeBilinear(source, width, height);
+  const frame = createRgbImage(640, 480);
+  for (let y = 0; y < height; y++) {
+    frame.data.set(small.data.subarray(y * width * 3, (y + 1) * width * 3), ((200 + y) * 640 + 300) * 3);
+  }
+  writeFileSync(file, await encodePng(frame));
+  return file;
+}
 const ready = hasSharedModels && hasSharedFaces;
 const photo = (file: string) => path.join(facesDir, file);
 
@@ -114,6 +138,7 @@ describe.skipIf(!ready)('face commands of the CLI on real photos (needs ../share
         ['img1.jpg', relativeToFaces(path.join(spaced, 'angelina, 2.jpg')), 1],
         ['img1.jpg', relativeToFaces(wall), 0],
         ['img1.jpg', 'no/such/photo.jpg', 0],
+        ['img18.jpg', relativeToFaces(await writeTinyFacePhoto(path.join(dir, 'tiny.png'))), 1],
       ],
     });
     const plot = path.join(dir, 'roc.svg');
@@ -121,8 +146,10 @@ describe.skipIf(!ready)('face commands of the CLI on real photos (needs ../share
     expect(res.status, res.stderr).toBe(0);
     expect(res.stderr).toMatch(/images analysed/);
     const out = JSON.parse(res.stdout);
-    expect(out.pairs).toBe(genuine + impostor + 3);
+    expect(out.pairs).toBe(genuine + impostor + 4);
     expect(out.noFace).toBe(1);
+    // The tiny face scores under the pack's detection threshold: found on the second search.
+    expect(out.lowConfidenceFaces).toBe(1);
     expect(out.unreadable).toBe(1);
     expect(out.folds).toHaveLength(10);
     expect(out.accuracy).toBeGreaterThanOrEqual(0.98);
