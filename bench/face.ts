@@ -22,7 +22,14 @@ import {
   type ResolvedModel,
 } from '../src/core/models';
 import { sharedFacesDir } from './shared-faces';
-import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
+import {
+  milliseconds as ms,
+  summarise,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  type BenchSuite,
+} from './suite';
 
 /** Single-person photo the 640x480 frame is cut from, and the group photo (../shared/faces). */
 const framePhoto = 'img18.jpg';
@@ -170,8 +177,6 @@ async function batchDimension(model: ResolvedModel): Promise<number | string | u
     await session.release();
   }
 }
-
-const ms = (value: number) => Number(value.toFixed(2));
 
 function rowFor(pack: string, m: SceneMeasurement): BenchRow {
   const stat = (values: number[]) => {

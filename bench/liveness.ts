@@ -7,7 +7,14 @@ import { FaceGateError } from '../src/core/errors';
 import { cropImage, decodeImage, resizeBilinear } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { listPacks, resolvePack } from '../src/core/models';
-import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
+import {
+  milliseconds,
+  summarise,
+  type BenchOptions,
+  type BenchReport,
+  type BenchRow,
+  type BenchSuite,
+} from './suite';
 
 /** The live capture of the shared spoof set, as a 640x480 landscape camera frame (face centred). */
 const livePhoto = 'spoof/sfas_b6d5f04_image_T1.jpg';
@@ -65,9 +72,9 @@ async function measurePack(pack: string, frame: RgbImage, iterations: number): P
       pack,
       models: liveness.models.join('+'),
       verdict,
-      'liveness ms': s.median,
-      'p95 ms': s.p95,
-      'frame ms': summarise(total).median,
+      'liveness ms': milliseconds(s.median),
+      'p95 ms': milliseconds(s.p95),
+      'frame ms': milliseconds(summarise(total).median),
     };
   } finally {
     await analyzer.release();

@@ -32,6 +32,11 @@ export interface BenchSuite {
 }
 
 /** Median and 95th percentile (nearest rank) of a list of milliseconds. */
+/** Milliseconds rounded to hundredths, for tables and JSON. */
+export function milliseconds(value: number): number {
+  return Number(value.toFixed(2));
+}
+
 export function summarise(values: readonly number[]): { median: number; p95: number } {
   if (values.length === 0) return { median: Number.NaN, p95: Number.NaN };
   const sorted = [...values].sort((a, b) => a - b);
