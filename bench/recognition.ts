@@ -15,6 +15,7 @@ import type { ModelSpec } from '../src/core/models/catalog-schema';
 import { recognizerIdentity } from '../src/core/models/catalog';
 import { identityPhotos } from './shared-faces';
 import type { BenchOptions, BenchReport, BenchRow, BenchSuite } from './suite';
+import { seededRandom } from '../src/core/random';
 
 /**
  * Recognition evidence per pack, on ../shared/faces: genuine/impostor separation of each of the
@@ -46,18 +47,6 @@ function swapped(order: 'rgb' | 'bgr', spec: ModelSpec): ModelSpec['input'] {
   };
 }
 
-/** Small deterministic PRNG (mulberry32) so the noise condition is reproducible. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 async function viaSharp(image: RgbImage, edit: (s: Sharp) => Sharp): Promise<RgbImage> {
   const input = sharp(Buffer.from(image.data), {
     raw: { width: image.width, height: image.height, channels: 3 },
@@ -75,7 +64,7 @@ function lowRes(image: RgbImage, side: number): RgbImage {
 }
 
 function darkNoise(image: RgbImage, seed: number): RgbImage {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const data = new Uint8Array(image.data.length);
   for (let i = 0; i < data.length; i++) {
     const gaussian = Math.sqrt(-2 * Math.log(next() + 1e-12)) * Math.cos(2 * Math.PI * next());
