@@ -13,6 +13,7 @@ import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
 import { makeFakeCameraVideo } from './helpers/videos';
+import { skipWithout } from '../helpers/fixtures';
 
 /**
  * The whole product in a real browser: `facegate serve` with a fresh database and the shared
@@ -45,7 +46,7 @@ const photos = {
   print: path.join(spoofDir, 'sfas_c3e2048_image_F1.jpg'),
 };
 
-describe.skipIf(missing.length > 0)(
+describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
   `check-in end to end: Chromium, fake camera, facegate serve, relay pty${missing.length ? ` (skipped: no ${missing.join(', ')})` : ''}`,
   () => {
     let tmp: string;

@@ -13,6 +13,7 @@ import { missingForE2e } from './helpers/environment';
 import { audit, enterAdmin, go, openPage } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
+import { skipWithout } from '../helpers/fixtures';
 
 /**
  * What keeps a kiosk browser safe: the WebSocket only opens for the host's own pages, admin calls
@@ -79,7 +80,7 @@ function adminCall(
   }, call);
 }
 
-describe.skipIf(missing.length > 0)(
+describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
   `headless host security in Chromium${missing.length ? ` (skipped: no ${missing.join(', ')})` : ''}`,
   () => {
     let tmp: string;

@@ -9,6 +9,7 @@ import { FaceGateDatabase } from '../../../src/core/gallery/database';
 import { repoRoot } from '../../helpers/paths';
 import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
+import { skipUnlessPlatform, skipWithout } from '../../helpers/fixtures';
 
 const bin = path.join(repoRoot, 'bin/facegate.js');
 const hasUdevadm = spawnSync('udevadm', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -55,7 +56,7 @@ afterEach(async () => {
 });
 
 describe('facegate relay list', () => {
-  it.skipIf(process.platform === 'linux' && !hasUdevadm)(
+  it.skipIf(skipWithout('udevadm', process.platform !== 'linux' || hasUdevadm))(
     'lists ports, or says none were found (needs udevadm on Linux)',
     async () => {
       const { code, stdout } = await facegate(['relay', 'list']).done;
@@ -64,7 +65,7 @@ describe('facegate relay list', () => {
     },
   );
 
-  it.skipIf(process.platform !== 'linux')(
+  it.skipIf(skipUnlessPlatform('linux'))(
     'without udevadm says how to install it, and does not crash',
     async () => {
       // A PATH holding only node: udevadm cannot be found.
@@ -78,7 +79,7 @@ describe('facegate relay list', () => {
   );
 });
 
-describe.skipIf(!hasSocat)('facegate relay test and door open on a socat pty', () => {
+describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door open on a socat pty', () => {
   it('relay test locks, pulses and relocks, printing each state change', async () => {
     const { port, sim } = await board({ protocol: 'lcus' });
     const run = await facegate([

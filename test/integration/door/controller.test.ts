@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasValidCrc } from '../../../src/core/door/crc16';
 import { hasSocat } from '../../helpers/socat';
 import { disposeDoorRigs, doorRig, nextChange, sleep } from './rig';
+import { skipWithout } from '../../helpers/fixtures';
 
 /** setTimeout may fire a millisecond early by rounding; a relock is never earlier than that. */
 const timerSlackMs = 2;
 
 afterEach(disposeDoorRigs);
 
-describe.skipIf(!hasSocat)('door controller on a socat pty', () => {
+describe.skipIf(skipWithout('socat', hasSocat))('door controller on a socat pty', () => {
   it('sends "locked" before anything else on start', async () => {
     const { door, board, events } = await doorRig({ driver: 'lcus', channel: 2 });
     const status = await door.start();

@@ -5,6 +5,7 @@ import { RelayError } from '../../../src/core/door/relay-error';
 import { relaySettingsSchema, type RelaySettingsInput } from '../../../src/shared/door';
 import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
+import { skipWithout } from '../../helpers/fixtures';
 
 /** Relay settings minus the port (distributes over the union of drivers). */
 type SettingsWithoutPort = RelaySettingsInput extends infer T
@@ -43,7 +44,7 @@ afterEach(async () => {
   await disposeAllPtyPairs();
 });
 
-describe.skipIf(!hasSocat)('relay drivers on a socat pty', () => {
+describe.skipIf(skipWithout('socat', hasSocat))('relay drivers on a socat pty', () => {
   it.each([
     [1, 'A0 01 01 A2 A0 01 00 A1'],
     [2, 'A0 02 01 A3 A0 02 00 A2'],

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
+import { skipWithout } from '../../helpers/fixtures';
 
 const fixture = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures/hold-door-open.ts');
 const boards: RelayBoardSimulator[] = [];
@@ -26,7 +27,7 @@ async function holdOpenThen(ending: 'exit' | 'throw') {
   return { board, code, stdout };
 }
 
-describe.skipIf(!hasSocat)('a process that ends without an orderly shutdown', () => {
+describe.skipIf(skipWithout('socat', hasSocat))('a process that ends without an orderly shutdown', () => {
   it.each(['exit', 'throw'] as const)('writes "locked" on the way out (%s)', async (ending) => {
     const { board, code, stdout } = await holdOpenThen(ending);
     expect(stdout).toContain('open');

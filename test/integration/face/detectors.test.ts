@@ -23,6 +23,7 @@ import {
   labelledPhotos,
   sharedModelsDir,
 } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 const ready = hasSharedModels && hasSharedFaces;
 const searchPath = [sharedModelsDir, ...modelSearchPath()];
@@ -41,140 +42,144 @@ interface Found {
   faces: Record<string, Detection[]>;
 }
 
-describe.skipIf(!ready)('SCRFD, YuNet and UltraFace on ../shared/faces (needs ../shared)', () => {
-  const detectors: Record<string, Detector> = {};
-  const found: Found[] = [];
-  const singles = () => found.filter((f) => !f.notes.startsWith('multi_face'));
-  const main = (f: Found, name: string) => sortMainFaceFirst(f.faces[name], f.image.width, f.image.height)[0];
+describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
+  'SCRFD, YuNet and UltraFace on ../shared/faces (needs ../shared)',
+  () => {
+    const detectors: Record<string, Detector> = {};
+    const found: Found[] = [];
+    const singles = () => found.filter((f) => !f.notes.startsWith('multi_face'));
+    const main = (f: Found, name: string) =>
+      sortMainFaceFirst(f.faces[name], f.image.width, f.image.height)[0];
 
-  beforeAll(async () => {
-    const scrfd = await session('scrfd-500m');
-    const yunet = await session('yunet-2023mar');
-    const ultra = await session('ultraface-rfb-320');
-    const lm = await session('faceplugin-landmark68');
-    detectors.scrfd = new ScrfdDetector(scrfd.session, scrfd.spec);
-    detectors.yunet = new YunetDetector(yunet.session, yunet.spec);
-    detectors.ultraface = new UltrafaceDetector(
-      ultra.session,
-      ultra.spec,
-      new Landmark68(lm.session, lm.spec),
-    );
-    for (const photo of labelledPhotos()) {
-      const image = await decodeImage(photo.path);
-      const faces: Record<string, Detection[]> = {};
-      for (const [name, detector] of Object.entries(detectors)) faces[name] = await detector.detect(image);
-      found.push({ file: photo.file, notes: photo.notes, image, faces });
-    }
-  }, 300_000);
-  afterAll(async () => {
-    for (const detector of Object.values(detectors)) await detector.release();
-  });
-
-  it('finds exactly one face in each single-person photo without background faces, at least one in the others', () => {
-    expect(singles().length).toBeGreaterThanOrEqual(60);
-    for (const f of singles()) {
-      for (const name of Object.keys(detectors)) {
-        const count = f.faces[name].length;
-        if (f.notes.startsWith('background_faces'))
-          expect(count, `${name} on ${f.file}`).toBeGreaterThanOrEqual(1);
-        else expect(count, `${name} on ${f.file}`).toBe(1);
+    beforeAll(async () => {
+      const scrfd = await session('scrfd-500m');
+      const yunet = await session('yunet-2023mar');
+      const ultra = await session('ultraface-rfb-320');
+      const lm = await session('faceplugin-landmark68');
+      detectors.scrfd = new ScrfdDetector(scrfd.session, scrfd.spec);
+      detectors.yunet = new YunetDetector(yunet.session, yunet.spec);
+      detectors.ultraface = new UltrafaceDetector(
+        ultra.session,
+        ultra.spec,
+        new Landmark68(lm.session, lm.spec),
+      );
+      for (const photo of labelledPhotos()) {
+        const image = await decodeImage(photo.path);
+        const faces: Record<string, Detection[]> = {};
+        for (const [name, detector] of Object.entries(detectors)) faces[name] = await detector.detect(image);
+        found.push({ file: photo.file, notes: photo.notes, image, faces });
       }
-    }
-  });
+    }, 300_000);
+    afterAll(async () => {
+      for (const detector of Object.values(detectors)) await detector.release();
+    });
 
-  it('SCRFD and YuNet agree on the subject of every single-person photo (IoU > 0.7), UltraFace too', () => {
-    for (const f of singles()) {
-      const reference = main(f, 'scrfd').box;
-      expect(iou(reference, main(f, 'yunet').box), `yunet on ${f.file}`).toBeGreaterThan(0.7);
-      expect(iou(reference, main(f, 'ultraface').box), `ultraface on ${f.file}`).toBeGreaterThan(0.7);
-    }
-  });
-
-  it('gives landmarks in our order: image-left eye first, eyes above the nose above the mouth, inside the box', () => {
-    for (const f of singles()) {
-      for (const name of Object.keys(detectors)) {
-        const {
-          box,
-          landmarks: [leftEye, rightEye, nose, leftMouth, rightMouth],
-        } = main(f, name);
-        const where = `${name} on ${f.file}`;
-        expect(leftEye.x, where).toBeLessThan(rightEye.x);
-        expect(leftMouth.x, where).toBeLessThan(rightMouth.x);
-        expect(Math.max(leftEye.y, rightEye.y), where).toBeLessThan(Math.max(leftMouth.y, rightMouth.y));
-        expect(nose.y, where).toBeGreaterThan(Math.min(leftEye.y, rightEye.y));
-        for (const p of [leftEye, rightEye, nose, leftMouth, rightMouth]) {
-          expect(p.x, where).toBeGreaterThan(box.x1 - 0.1 * (box.x2 - box.x1));
-          expect(p.x, where).toBeLessThan(box.x2 + 0.1 * (box.x2 - box.x1));
+    it('finds exactly one face in each single-person photo without background faces, at least one in the others', () => {
+      expect(singles().length).toBeGreaterThanOrEqual(60);
+      for (const f of singles()) {
+        for (const name of Object.keys(detectors)) {
+          const count = f.faces[name].length;
+          if (f.notes.startsWith('background_faces'))
+            expect(count, `${name} on ${f.file}`).toBeGreaterThanOrEqual(1);
+          else expect(count, `${name} on ${f.file}`).toBe(1);
         }
       }
-    }
-  });
+    });
 
-  it('finds both people of group/couple.jpg', () => {
-    const couple = found.find((f) => f.file === 'group/couple.jpg') as Found;
-    for (const name of Object.keys(detectors)) expect(couple.faces[name], name).toHaveLength(2);
-  });
-
-  it('finds the 6 whole faces of the group selfie at default thresholds, and 7 with the half face cut by the frame when asked for low scores', async () => {
-    const selfie = found.find((f) => f.file === 'group/selfie-many-people.jpg') as Found;
-    // The seventh face is half outside the frame: both detectors score it 0.3-0.5, under
-    // their defaults (kiosk settings, where a cut face cannot be matched anyway).
-    expect(selfie.faces.scrfd).toHaveLength(6);
-    expect(selfie.faces.yunet).toHaveLength(6);
-    // SCRFD-500M (the small SCRFD) also needs a larger input for it, as for any group photo.
-    const { spec, session: s } = await session('scrfd-500m');
-    const largeScrfd = new ScrfdDetector(s, spec, { inputSize: { width: 960, height: 960 } });
-    try {
-      for (const [name, detector] of [
-        ['yunet', detectors.yunet],
-        ['scrfd at 960', largeScrfd],
-      ] as const) {
-        const faces = await detector.detect(selfie.image, { scoreThreshold: 0.3 });
-        expect(faces.length, name).toBeGreaterThanOrEqual(7);
-        for (let i = 0; i < faces.length; i++)
-          for (let j = i + 1; j < faces.length; j++)
-            expect(iou(faces[i].box, faces[j].box)).toBeLessThan(0.3);
+    it('SCRFD and YuNet agree on the subject of every single-person photo (IoU > 0.7), UltraFace too', () => {
+      for (const f of singles()) {
+        const reference = main(f, 'scrfd').box;
+        expect(iou(reference, main(f, 'yunet').box), `yunet on ${f.file}`).toBeGreaterThan(0.7);
+        expect(iou(reference, main(f, 'ultraface').box), `ultraface on ${f.file}`).toBeGreaterThan(0.7);
       }
-    } finally {
-      await largeScrfd.release();
-    }
-  });
+    });
 
-  it('maps boxes back through the letterbox: the same face at half the size has half the box', async () => {
-    const f = found.find((x) => x.file === 'img18.jpg') as Found;
-    const half = resizeBilinear(f.image, f.image.width / 2, f.image.height / 2);
-    for (const name of Object.keys(detectors)) {
-      const full = main(f, name).box;
-      const [small] = await detectors[name].detect(half);
-      for (const key of ['x1', 'y1', 'x2', 'y2'] as const) {
-        expect(Math.abs(small.box[key] * 2 - full[key]), `${name} ${key}`).toBeLessThan(
-          0.04 * (full.x2 - full.x1),
-        );
+    it('gives landmarks in our order: image-left eye first, eyes above the nose above the mouth, inside the box', () => {
+      for (const f of singles()) {
+        for (const name of Object.keys(detectors)) {
+          const {
+            box,
+            landmarks: [leftEye, rightEye, nose, leftMouth, rightMouth],
+          } = main(f, name);
+          const where = `${name} on ${f.file}`;
+          expect(leftEye.x, where).toBeLessThan(rightEye.x);
+          expect(leftMouth.x, where).toBeLessThan(rightMouth.x);
+          expect(Math.max(leftEye.y, rightEye.y), where).toBeLessThan(Math.max(leftMouth.y, rightMouth.y));
+          expect(nose.y, where).toBeGreaterThan(Math.min(leftEye.y, rightEye.y));
+          for (const p of [leftEye, rightEye, nose, leftMouth, rightMouth]) {
+            expect(p.x, where).toBeGreaterThan(box.x1 - 0.1 * (box.x2 - box.x1));
+            expect(p.x, where).toBeLessThan(box.x2 + 0.1 * (box.x2 - box.x1));
+          }
+        }
       }
-    }
-  });
+    });
 
-  it('runs SCRFD at another input size (dynamic graph) with the same face found', async () => {
-    const { spec, session: s } = await session('scrfd-500m');
-    const small = new ScrfdDetector(s, spec, { inputSize: { width: 320, height: 320 } });
-    try {
+    it('finds both people of group/couple.jpg', () => {
+      const couple = found.find((f) => f.file === 'group/couple.jpg') as Found;
+      for (const name of Object.keys(detectors)) expect(couple.faces[name], name).toHaveLength(2);
+    });
+
+    it('finds the 6 whole faces of the group selfie at default thresholds, and 7 with the half face cut by the frame when asked for low scores', async () => {
+      const selfie = found.find((f) => f.file === 'group/selfie-many-people.jpg') as Found;
+      // The seventh face is half outside the frame: both detectors score it 0.3-0.5, under
+      // their defaults (kiosk settings, where a cut face cannot be matched anyway).
+      expect(selfie.faces.scrfd).toHaveLength(6);
+      expect(selfie.faces.yunet).toHaveLength(6);
+      // SCRFD-500M (the small SCRFD) also needs a larger input for it, as for any group photo.
+      const { spec, session: s } = await session('scrfd-500m');
+      const largeScrfd = new ScrfdDetector(s, spec, { inputSize: { width: 960, height: 960 } });
+      try {
+        for (const [name, detector] of [
+          ['yunet', detectors.yunet],
+          ['scrfd at 960', largeScrfd],
+        ] as const) {
+          const faces = await detector.detect(selfie.image, { scoreThreshold: 0.3 });
+          expect(faces.length, name).toBeGreaterThanOrEqual(7);
+          for (let i = 0; i < faces.length; i++)
+            for (let j = i + 1; j < faces.length; j++)
+              expect(iou(faces[i].box, faces[j].box)).toBeLessThan(0.3);
+        }
+      } finally {
+        await largeScrfd.release();
+      }
+    });
+
+    it('maps boxes back through the letterbox: the same face at half the size has half the box', async () => {
       const f = found.find((x) => x.file === 'img18.jpg') as Found;
-      const [face] = await small.detect(f.image);
-      expect(small.inputSize).toEqual({ width: 320, height: 320 });
-      expect(iou(face.box, main(f, 'scrfd').box)).toBeGreaterThan(0.8);
-      expect(() => new ScrfdDetector(s, spec, { inputSize: { width: 300, height: 300 } })).toThrow(
-        /multiples of 32/,
-      );
-    } finally {
-      await small.release();
-    }
-  });
+      const half = resizeBilinear(f.image, f.image.width / 2, f.image.height / 2);
+      for (const name of Object.keys(detectors)) {
+        const full = main(f, name).box;
+        const [small] = await detectors[name].detect(half);
+        for (const key of ['x1', 'y1', 'x2', 'y2'] as const) {
+          expect(Math.abs(small.box[key] * 2 - full[key]), `${name} ${key}`).toBeLessThan(
+            0.04 * (full.x2 - full.x1),
+          );
+        }
+      }
+    });
 
-  it('finds no face on a plain wall', async () => {
-    const selfie = await decodeImage(path.join(facesDir, 'group', 'selfie-many-people.jpg'));
-    const wall = { width: 200, height: 220, data: new Uint8Array(200 * 220 * 3) };
-    for (let y = 0; y < 220; y++)
-      wall.data.set(selfie.data.subarray(y * selfie.width * 3, (y * selfie.width + 200) * 3), y * 600);
-    for (const name of Object.keys(detectors)) expect(await detectors[name].detect(wall), name).toEqual([]);
-  });
-});
+    it('runs SCRFD at another input size (dynamic graph) with the same face found', async () => {
+      const { spec, session: s } = await session('scrfd-500m');
+      const small = new ScrfdDetector(s, spec, { inputSize: { width: 320, height: 320 } });
+      try {
+        const f = found.find((x) => x.file === 'img18.jpg') as Found;
+        const [face] = await small.detect(f.image);
+        expect(small.inputSize).toEqual({ width: 320, height: 320 });
+        expect(iou(face.box, main(f, 'scrfd').box)).toBeGreaterThan(0.8);
+        expect(() => new ScrfdDetector(s, spec, { inputSize: { width: 300, height: 300 } })).toThrow(
+          /multiples of 32/,
+        );
+      } finally {
+        await small.release();
+      }
+    });
+
+    it('finds no face on a plain wall', async () => {
+      const selfie = await decodeImage(path.join(facesDir, 'group', 'selfie-many-people.jpg'));
+      const wall = { width: 200, height: 220, data: new Uint8Array(200 * 220 * 3) };
+      for (let y = 0; y < 220; y++)
+        wall.data.set(selfie.data.subarray(y * selfie.width * 3, (y * selfie.width + 200) * 3), y * 600);
+      for (const name of Object.keys(detectors)) expect(await detectors[name].detect(wall), name).toEqual([]);
+    });
+  },
+);

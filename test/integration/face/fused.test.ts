@@ -20,6 +20,7 @@ import {
 } from '../../../src/core/models';
 import { packRecognizerIdentity } from '../../../src/core/models/catalog';
 import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 process.env.FACEGATE_MODELS_PATH = sharedModelsDir;
 const ready = hasSharedModels && hasSharedFaces;
@@ -29,7 +30,7 @@ const singlePack = 'open_single';
 
 const norm = (v: Float32Array) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 
-describe.skipIf(!ready)(
+describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
   'fused recognizers on real photos (needs ../shared/models and ../shared/faces)',
   () => {
     let analyzer: FaceAnalyzer;

@@ -25,6 +25,7 @@ import {
   repoRoot,
   sharedModelsDir,
 } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 const bin = path.join(repoRoot, 'bin/facegate.js');
 const ready = hasSharedModels && hasSharedFaces;
@@ -119,7 +120,7 @@ interface ImportReport {
   refused: { file: string; reason: string; message: string }[];
 }
 
-describe.skipIf(!ready)(
+describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
   'gallery CLI on the shared photos (needs ../shared/models and ../shared/faces)',
   () => {
     const photos = identityPhotos();

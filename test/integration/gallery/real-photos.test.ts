@@ -17,6 +17,7 @@ import {
   sharedModelsDir,
   type LabelledPhoto,
 } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 process.env.FACEGATE_MODELS_PATH = sharedModelsDir;
 const ready = hasSharedModels && hasSharedFaces;
@@ -28,7 +29,7 @@ interface Analysed {
   result: AnalyzeResult;
 }
 
-describe.skipIf(!ready)(
+describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
   'gallery on the shared photos, per pack (needs ../shared/models and ../shared/faces)',
   () => {
     it('has packs to test', () => expect(packs.length).toBeGreaterThanOrEqual(2));

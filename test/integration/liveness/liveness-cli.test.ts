@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir, spoofDir } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 const bin = path.join(repoRoot, 'bin/facegate.js');
 const temps: string[] = [];
@@ -42,7 +43,7 @@ describe('facegate liveness and eval-liveness: usage', () => {
   });
 });
 
-describe.skipIf(!hasSharedFaces || !hasSharedModels)(
+describe.skipIf(skipWithout('../shared/faces and ../shared/models', hasSharedFaces && hasSharedModels))(
   'facegate liveness on real images (needs ../shared)',
   () => {
     it('prints per face the score, the verdict and the models, and goes on past an unreadable image (exit 66)', () => {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 const bin = path.join(repoRoot, 'bin/facegate.js');
 const temps: string[] = [];
@@ -67,7 +68,7 @@ describe('facegate models (spawned CLI)', () => {
     expect(JSON.parse(unknown.stdout).error.code).toBe('PACK_NOT_FOUND');
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'reports a corrupted copy on FACEGATE_MODELS_PATH and exits 78 (needs ../shared/models)',
     () => {
       const root = temp('verify-corrupt');
@@ -85,7 +86,7 @@ describe('facegate models (spawned CLI)', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'makes open the default when FACEGATE_MODELS_PATH holds ../shared/models (needs ../shared/models)',
     () => {
       const res = facegate(['models', '--json'], { FACEGATE_MODELS_PATH: sharedModelsDir });
@@ -96,13 +97,16 @@ describe('facegate models (spawned CLI)', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)('inspects a folder of ONNX files (needs ../shared/models)', () => {
-    const res = facegate(['models', 'inspect', path.join(sharedModelsDir, 'anti-spoofing'), '--json']);
-    expect(res.status, res.stderr).toBe(0);
-    const out = JSON.parse(res.stdout);
-    expect(out.models.map((m: { spec: { id: string } }) => m.spec.id)).toEqual([
-      'minifasnet-v2-2.7',
-      'minifasnet-v1se-4.0',
-    ]);
-  });
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
+    'inspects a folder of ONNX files (needs ../shared/models)',
+    () => {
+      const res = facegate(['models', 'inspect', path.join(sharedModelsDir, 'anti-spoofing'), '--json']);
+      expect(res.status, res.stderr).toBe(0);
+      const out = JSON.parse(res.stdout);
+      expect(out.models.map((m: { spec: { id: string } }) => m.spec.id)).toEqual([
+        'minifasnet-v2-2.7',
+        'minifasnet-v1se-4.0',
+      ]);
+    },
+  );
 });

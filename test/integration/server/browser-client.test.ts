@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type HeadlessHost } from '../../../src/server/host';
 import { hasSharedFaces } from '../../helpers/paths';
 import { startService, type Harness } from '../service/service-harness';
+import { skipWithout } from '../../helpers/fixtures';
 
 const chromiumPath = '/usr/bin/chromium';
 
@@ -29,7 +30,7 @@ try {
 document.body.dataset.results = JSON.stringify(results);
 `;
 
-describe.skipIf(!hasSharedFaces || !existsSync(chromiumPath))(
+describe.skipIf(skipWithout('../shared/faces and chromium', hasSharedFaces && existsSync(chromiumPath)))(
   'window.facegate in Chromium over the WebSocket (needs ../shared/faces, /usr/bin/chromium)',
   () => {
     let h: Harness;

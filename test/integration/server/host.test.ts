@@ -9,6 +9,7 @@ import type { FaceGateApi } from '../../../src/shared/contract';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { rgbaFrameFromPhoto } from '../service/camera-frames';
 import { startService, type Harness } from '../service/service-harness';
+import { skipWithout } from '../../helpers/fixtures';
 
 /** The browser client's own code, run under Node against the real host with `ws` as its WebSocket. */
 function connect(url: string, origin: string) {
@@ -32,111 +33,116 @@ function upgradeStatus(url: string, headers: Record<string, string>): Promise<nu
   });
 }
 
-describe.skipIf(!hasSharedFaces)('headless host (needs ../shared/faces)', () => {
-  let h: Harness;
-  let host: HeadlessHost;
-  let rendererDir: string;
-  let origin: string;
-  let socketUrl: string;
-  const clients: { close(): void }[] = [];
+describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
+  'headless host (needs ../shared/faces)',
+  () => {
+    let h: Harness;
+    let host: HeadlessHost;
+    let rendererDir: string;
+    let origin: string;
+    let socketUrl: string;
+    const clients: { close(): void }[] = [];
 
-  beforeAll(async () => {
-    h = await startService();
-    rendererDir = mkdtempSync(path.join(os.tmpdir(), 'facegate-renderer-'));
-    mkdirSync(path.join(rendererDir, 'assets'));
-    writeFileSync(
-      path.join(rendererDir, 'index.html'),
-      '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body></body></html>',
-    );
-    writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'export {};');
-    host = await startHeadlessHost({ service: h.service, port: 0, rendererDir });
-    origin = `http://127.0.0.1:${host.port}`;
-    socketUrl = `ws://127.0.0.1:${host.port}/facegate`;
-  });
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await host?.close();
-    await h?.close();
-    rmSync(rendererDir, { recursive: true, force: true });
-  });
-
-  const api = (o = origin): FaceGateApi => {
-    const client = connect(socketUrl, o);
-    clients.push(client);
-    return client.api;
-  };
-
-  it('binds to 127.0.0.1 by default', () => {
-    expect(host.url).toBe(`http://127.0.0.1:${host.port}/`);
-  });
-
-  it('serves the app with a strict CSP and the client loaded before the app', async () => {
-    const res = await fetch(host.url);
-    expect(res.status).toBe(200);
-    const csp = res.headers.get('content-security-policy') ?? '';
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).toContain(`ws://127.0.0.1:${host.port}`);
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    const html = await res.text();
-    expect(html.indexOf('/facegate-client.js')).toBeLessThan(html.indexOf('/assets/app.js'));
-    const client = await fetch(new URL('/facegate-client.js', host.url));
-    expect(client.status).toBe(200);
-    expect(client.headers.get('content-type')).toContain('javascript');
-    // Paths outside the renderer folder never leave it (unknown routes are the app itself).
-    const outside = await fetch(`${host.url}..%2f..%2f..%2fetc%2fpasswd`);
-    expect(await outside.text()).not.toContain('root:');
-  });
-
-  it('refuses a WebSocket from a foreign origin, a missing origin and a foreign Host', async () => {
-    expect(await upgradeStatus(socketUrl, { Origin: 'http://evil.example' })).toBe(403);
-    expect(await upgradeStatus(socketUrl, {})).toBe(403);
-    expect(await upgradeStatus(socketUrl, { Origin: `http://127.0.0.1:${host.port + 1}` })).toBe(403);
-    expect(await upgradeStatus(socketUrl, { Origin: 'http://evil.example', Host: 'evil.example' })).toBe(421);
-    expect(await upgradeStatus(socketUrl, { Origin: origin })).toBe(101);
-    expect(await upgradeStatus(socketUrl, { Origin: `http://localhost:${host.port}` })).toBe(101);
-  });
-
-  it('answers kiosk calls without a PIN and refuses admin calls until this connection logs in', async () => {
-    const facegate = api();
-    expect((await facegate.status.get()).models.state).toBe('ready');
-    await expect(facegate.people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    expect((await facegate.admin.login({ pin: '0000' })).loggedIn).toBe(false);
-    expect((await facegate.admin.login({ pin: '2468' })).loggedIn).toBe(true);
-    expect((await facegate.people.list()).total).toBeGreaterThanOrEqual(0);
-    // Another connection has its own session.
-    await expect(api().people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-  });
-
-  it('carries a camera frame as binary and returns the analysis', async () => {
-    const frame = await rgbaFrameFromPhoto(identityPhotos()[0].path);
-    const result = await api().frames.submit({ ...frame, timestamp: 42 });
-    expect(result).toMatchObject({ status: 'processed', timestamp: 42, width: 640, height: 480 });
-    if (result.status === 'processed') expect(result.faces.length).toBeGreaterThanOrEqual(1);
-  });
-
-  it('reports invalid input with the contract’s message', async () => {
-    await expect(
-      api().frames.submit({ width: 640, height: 480, data: new Uint8Array(3), timestamp: 0 }),
-    ).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
-      message: expect.stringContaining('frames.submit'),
+    beforeAll(async () => {
+      h = await startService();
+      rendererDir = mkdtempSync(path.join(os.tmpdir(), 'facegate-renderer-'));
+      mkdirSync(path.join(rendererDir, 'assets'));
+      writeFileSync(
+        path.join(rendererDir, 'index.html'),
+        '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body></body></html>',
+      );
+      writeFileSync(path.join(rendererDir, 'assets', 'app.js'), 'export {};');
+      host = await startHeadlessHost({ service: h.service, port: 0, rendererDir });
+      origin = `http://127.0.0.1:${host.port}`;
+      socketUrl = `ws://127.0.0.1:${host.port}/facegate`;
     });
-  });
+    afterAll(async () => {
+      for (const c of clients) c.close();
+      await host?.close();
+      await h?.close();
+      rmSync(rendererDir, { recursive: true, force: true });
+    });
 
-  it('pushes events, and admin events only to logged-in connections', async () => {
-    const kiosk = api();
-    const admin = api();
-    await admin.admin.login({ pin: '2468' });
-    const kioskSeen: string[] = [];
-    const adminSeen: string[] = [];
-    kiosk.on('people.changed', () => kioskSeen.push('people'));
-    admin.on('people.changed', () => adminSeen.push('people'));
-    const status = new Promise((resolve) => kiosk.on('status.changed', resolve));
-    await kiosk.status.reportCamera({ state: 'ok', label: 'Test camera' });
-    expect(await status).toMatchObject({ camera: { state: 'ok', label: 'Test camera' } });
-    await admin.people.create({ name: 'Pushed Person' });
-    await new Promise((r) => setTimeout(r, 300));
-    expect(adminSeen).toEqual(['people']);
-    expect(kioskSeen).toEqual([]);
-  });
-});
+    const api = (o = origin): FaceGateApi => {
+      const client = connect(socketUrl, o);
+      clients.push(client);
+      return client.api;
+    };
+
+    it('binds to 127.0.0.1 by default', () => {
+      expect(host.url).toBe(`http://127.0.0.1:${host.port}/`);
+    });
+
+    it('serves the app with a strict CSP and the client loaded before the app', async () => {
+      const res = await fetch(host.url);
+      expect(res.status).toBe(200);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain(`ws://127.0.0.1:${host.port}`);
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      const html = await res.text();
+      expect(html.indexOf('/facegate-client.js')).toBeLessThan(html.indexOf('/assets/app.js'));
+      const client = await fetch(new URL('/facegate-client.js', host.url));
+      expect(client.status).toBe(200);
+      expect(client.headers.get('content-type')).toContain('javascript');
+      // Paths outside the renderer folder never leave it (unknown routes are the app itself).
+      const outside = await fetch(`${host.url}..%2f..%2f..%2fetc%2fpasswd`);
+      expect(await outside.text()).not.toContain('root:');
+    });
+
+    it('refuses a WebSocket from a foreign origin, a missing origin and a foreign Host', async () => {
+      expect(await upgradeStatus(socketUrl, { Origin: 'http://evil.example' })).toBe(403);
+      expect(await upgradeStatus(socketUrl, {})).toBe(403);
+      expect(await upgradeStatus(socketUrl, { Origin: `http://127.0.0.1:${host.port + 1}` })).toBe(403);
+      expect(await upgradeStatus(socketUrl, { Origin: 'http://evil.example', Host: 'evil.example' })).toBe(
+        421,
+      );
+      expect(await upgradeStatus(socketUrl, { Origin: origin })).toBe(101);
+      expect(await upgradeStatus(socketUrl, { Origin: `http://localhost:${host.port}` })).toBe(101);
+    });
+
+    it('answers kiosk calls without a PIN and refuses admin calls until this connection logs in', async () => {
+      const facegate = api();
+      expect((await facegate.status.get()).models.state).toBe('ready');
+      await expect(facegate.people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      expect((await facegate.admin.login({ pin: '0000' })).loggedIn).toBe(false);
+      expect((await facegate.admin.login({ pin: '2468' })).loggedIn).toBe(true);
+      expect((await facegate.people.list()).total).toBeGreaterThanOrEqual(0);
+      // Another connection has its own session.
+      await expect(api().people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    });
+
+    it('carries a camera frame as binary and returns the analysis', async () => {
+      const frame = await rgbaFrameFromPhoto(identityPhotos()[0].path);
+      const result = await api().frames.submit({ ...frame, timestamp: 42 });
+      expect(result).toMatchObject({ status: 'processed', timestamp: 42, width: 640, height: 480 });
+      if (result.status === 'processed') expect(result.faces.length).toBeGreaterThanOrEqual(1);
+    });
+
+    it('reports invalid input with the contract’s message', async () => {
+      await expect(
+        api().frames.submit({ width: 640, height: 480, data: new Uint8Array(3), timestamp: 0 }),
+      ).rejects.toMatchObject({
+        code: 'INVALID_INPUT',
+        message: expect.stringContaining('frames.submit'),
+      });
+    });
+
+    it('pushes events, and admin events only to logged-in connections', async () => {
+      const kiosk = api();
+      const admin = api();
+      await admin.admin.login({ pin: '2468' });
+      const kioskSeen: string[] = [];
+      const adminSeen: string[] = [];
+      kiosk.on('people.changed', () => kioskSeen.push('people'));
+      admin.on('people.changed', () => adminSeen.push('people'));
+      const status = new Promise((resolve) => kiosk.on('status.changed', resolve));
+      await kiosk.status.reportCamera({ state: 'ok', label: 'Test camera' });
+      expect(await status).toMatchObject({ camera: { state: 'ok', label: 'Test camera' } });
+      await admin.people.create({ name: 'Pushed Person' });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(adminSeen).toEqual(['people']);
+      expect(kioskSeen).toEqual([]);
+    });
+  },
+);

@@ -7,6 +7,7 @@ import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
 import { toRgba } from './camera-frames';
 import { startService, type Harness } from './service-harness';
+import { skipWithout } from '../../helpers/fixtures';
 
 const on = Buffer.from([0xa0, 0x01, 0x01, 0xa2]);
 const off = Buffer.from([0xa0, 0x01, 0x00, 0xa1]);
@@ -28,7 +29,7 @@ async function decide(h: Harness, frame: { width: number; height: number; data: 
   return null;
 }
 
-describe.skipIf(!hasSharedFaces || !hasSocat)(
+describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
   'access through the service to a relay board (needs ../shared/faces, socat)',
   () => {
     let h: Harness;

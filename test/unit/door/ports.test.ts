@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePortSpec } from '../../../src/core/door/port-spec';
 import { listSerialPorts, resolvePortPath } from '../../../src/core/door/serial-ports';
 import type { SerialPortInfo } from '../../../src/shared/door';
+import { skipUnlessPlatform, skipWithout } from '../../helpers/fixtures';
 
 const hasUdevadm = spawnSync('udevadm', ['--version'], { stdio: 'ignore' }).status === 0;
 
@@ -53,7 +54,7 @@ describe('resolvePortPath', () => {
   });
 });
 
-describe.skipIf(process.platform !== 'linux')('listSerialPorts on Linux', () => {
+describe.skipIf(skipUnlessPlatform('linux'))('listSerialPorts on Linux', () => {
   it('explains how to install udevadm when it is missing instead of crashing', async () => {
     await expect(listSerialPorts({ env: { PATH: '/nonexistent' } })).rejects.toMatchObject({
       code: 'DOOR',
@@ -61,12 +62,15 @@ describe.skipIf(process.platform !== 'linux')('listSerialPorts on Linux', () => 
     });
   });
 
-  it.skipIf(!hasUdevadm)('lists the machine’s ports with lower-case USB ids (needs udevadm)', async () => {
-    const ports = await listSerialPorts();
-    expect(Array.isArray(ports)).toBe(true);
-    for (const port of ports) {
-      expect(port.path).toMatch(/^\/dev\//);
-      if (port.vendorId) expect(port.vendorId).toBe(port.vendorId.toLowerCase());
-    }
-  });
+  it.skipIf(skipWithout('udevadm', hasUdevadm))(
+    'lists the machine’s ports with lower-case USB ids (needs udevadm)',
+    async () => {
+      const ports = await listSerialPorts();
+      expect(Array.isArray(ports)).toBe(true);
+      for (const port of ports) {
+        expect(port.path).toMatch(/^\/dev\//);
+        if (port.vendorId) expect(port.vendorId).toBe(port.vendorId.toLowerCase());
+      }
+    },
+  );
 });

@@ -8,6 +8,7 @@ import { FaceGateError } from '../../../src/core/errors';
 import { decodeImage, encodeJpeg, encodePng, warpAffine } from '../../../src/core/image';
 import { facesDir, hasSharedFaces, spoofDir } from '../../helpers/paths';
 import { noiseImage } from './helpers';
+import { skipWithout } from '../../helpers/fixtures';
 
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'facegate-decode-'));
 afterAll(() => rmSync(tempDir, { recursive: true, force: true }));
@@ -69,12 +70,15 @@ describe('decodeImage: bad input is a clear IMAGE_UNREADABLE error naming the fi
     expect(error.message).toMatch(/not a supported image or is corrupt/);
   });
 
-  it.skipIf(!hasSharedFaces)('a truncated JPEG (needs ../shared/faces)', async () => {
-    const file = path.join(tempDir, 'truncated.jpg');
-    writeFileSync(file, readFileSync(path.join(facesDir, 'img12.jpg')).subarray(0, 4000));
-    const error = await decodeError(file);
-    expect(error.message).toContain('truncated.jpg');
-  });
+  it.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
+    'a truncated JPEG (needs ../shared/faces)',
+    async () => {
+      const file = path.join(tempDir, 'truncated.jpg');
+      writeFileSync(file, readFileSync(path.join(facesDir, 'img12.jpg')).subarray(0, 4000));
+      const error = await decodeError(file);
+      expect(error.message).toContain('truncated.jpg');
+    },
+  );
 
   it('an absurdly large image, refused from its header before decoding', async () => {
     const error = await decodeError(pngHeader(20_000, 20_000), 'huge.png');
@@ -111,17 +115,20 @@ describe('decodeImage: formats and orientation', () => {
     expect(Math.max(...back.data.map((v) => Math.abs(v - 120)))).toBeLessThanOrEqual(2);
   });
 
-  it.skipIf(!hasSharedFaces)('decodes WebP (img47.webp; needs ../shared/faces)', async () => {
-    const file = path.join(facesDir, 'img47.webp');
-    const meta = await sharp(file).metadata();
-    expect(meta.format).toBe('webp');
-    const image = await decodeImage(file);
-    expect([image.width, image.height]).toEqual([meta.width, meta.height]);
-    expect(image.data.length).toBe(image.width * image.height * 3);
-    expect(image.data.some((v) => v > 0)).toBe(true);
-  });
+  it.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
+    'decodes WebP (img47.webp; needs ../shared/faces)',
+    async () => {
+      const file = path.join(facesDir, 'img47.webp');
+      const meta = await sharp(file).metadata();
+      expect(meta.format).toBe('webp');
+      const image = await decodeImage(file);
+      expect([image.width, image.height]).toEqual([meta.width, meta.height]);
+      expect(image.data.length).toBe(image.width * image.height * 3);
+      expect(image.data.some((v) => v > 0)).toBe(true);
+    },
+  );
 
-  it.skipIf(!hasSharedFaces)(
+  it.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
     'turns sideways-stored spoof photos upright (EXIF orientation; needs ../shared/faces)',
     async () => {
       const file = path.join(spoofDir, 'sfas_b6d5f04_image_F1.jpg');
@@ -145,7 +152,7 @@ describe('decodeImage: formats and orientation', () => {
     },
   );
 
-  it.skipIf(!hasSharedFaces)(
+  it.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
     'every spoof photo decodes upright (portrait; needs ../shared/faces)',
     async () => {
       const { readdirSync } = await import('node:fs');

@@ -8,6 +8,7 @@ import {
 } from '../../../src/core/face/liveness/evaluation';
 import { isFaceGateError } from '../../../src/core/errors';
 import { hasSharedFaces, spoofDir } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 describe('parseLivenessLabels', () => {
   it('reads file and label, keeps the attack type, and ignores other columns', () => {
@@ -35,16 +36,19 @@ describe('parseLivenessLabels', () => {
     expect(() => parseLivenessLabels('file,label\na.jpg,real\nb.jpg,fake\n', 'x.csv')).toThrow(/line 3/);
   });
 
-  it.skipIf(!hasSharedFaces)('reads the shared spoof labels (needs ../shared/faces)', () => {
-    const labels = parseLivenessLabels(readFileSync(path.join(spoofDir, 'labels.csv'), 'utf8'));
-    expect(labels).toHaveLength(7);
-    expect(labels.filter((l) => l.label === 'spoof').map((l) => l.attackType)).toEqual([
-      'print',
-      'screen_replay',
-      'print',
-      'screen_replay',
-    ]);
-  });
+  it.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
+    'reads the shared spoof labels (needs ../shared/faces)',
+    () => {
+      const labels = parseLivenessLabels(readFileSync(path.join(spoofDir, 'labels.csv'), 'utf8'));
+      expect(labels).toHaveLength(7);
+      expect(labels.filter((l) => l.label === 'spoof').map((l) => l.attackType)).toEqual([
+        'print',
+        'screen_replay',
+        'print',
+        'screen_replay',
+      ]);
+    },
+  );
 });
 
 describe('livenessErrorRates (ISO/IEC 30107-3)', () => {

@@ -7,6 +7,7 @@ import { cachedSha256, loadCatalog, parseCatalog, type Catalog } from '../../../
 import { packRecognizerIdentity, recognizerIdentity } from '../../../src/core/models/catalog';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { starterDir } from './helpers';
+import { skipWithout } from '../../helpers/fixtures';
 
 const catalog = loadCatalog();
 const byId = (id: string) => catalog.models.find((m) => m.id === id);
@@ -98,7 +99,7 @@ describe('resources/models/catalog.json', () => {
     }
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'lists the staged ../shared/models files with their real sizes and sha256',
     async () => {
       let checked = 0;

@@ -14,6 +14,7 @@ import {
 } from '../../../src/core/models';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { copySharedModel, rejection, removeTemp, starterDir, tempDir } from './helpers';
+import { skipWithout } from '../../helpers/fixtures';
 
 const temps: string[] = [];
 function temp(prefix: string): string {
@@ -128,7 +129,7 @@ describe('inspectModel (InsightFace model_zoo routing, plus the kinds FaceGate k
     });
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'recognises every real model file from its inputs/outputs alone (needs ../shared/models)',
     async () => {
       const expectations: [string, string, string][] = [
@@ -188,73 +189,78 @@ describe('inspectModel (InsightFace model_zoo routing, plus the kinds FaceGate k
   });
 });
 
-describe.skipIf(!hasSharedModels)('a folder of ONNX files as a pack (needs ../shared/models)', () => {
-  it('builds a pack from copies with unfamiliar names, recognised by their inputs and outputs or sha256', async () => {
-    const dir = temp('folder-pack');
-    copySharedModel(dir, 'opencv-zoo/face_detection_yunet_2023mar.onnx', 'detector.onnx');
-    copySharedModel(dir, 'mobilefacenet-paddle/MobileFaceNet.onnx', 'embedder.onnx');
-    copySharedModel(dir, 'anti-spoofing/2.7_80x80_MiniFASNetV2.onnx', '2.7_80x80_MiniFASNetV2.onnx');
-    copyFileSync(path.join(starterDir(), 'fr_age.onnx'), path.join(dir, 'age.onnx'));
-    writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
+describe.skipIf(skipWithout('../shared/models', hasSharedModels))(
+  'a folder of ONNX files as a pack (needs ../shared/models)',
+  () => {
+    it('builds a pack from copies with unfamiliar names, recognised by their inputs and outputs or sha256', async () => {
+      const dir = temp('folder-pack');
+      copySharedModel(dir, 'opencv-zoo/face_detection_yunet_2023mar.onnx', 'detector.onnx');
+      copySharedModel(dir, 'mobilefacenet-paddle/MobileFaceNet.onnx', 'embedder.onnx');
+      copySharedModel(dir, 'anti-spoofing/2.7_80x80_MiniFASNetV2.onnx', '2.7_80x80_MiniFASNetV2.onnx');
+      copyFileSync(path.join(starterDir(), 'fr_age.onnx'), path.join(dir, 'age.onnx'));
+      writeFileSync(path.join(dir, 'notes.txt'), 'ignored');
 
-    const inspection = await recogniseFolder(dir);
-    expect(inspection.models.map((m) => [path.basename(m.path), m.origin, m.spec.id])).toEqual([
-      ['2.7_80x80_MiniFASNetV2.onnx', 'catalog', 'minifasnet-v2-2.7'],
-      ['detector.onnx', 'catalog', 'yunet-2023mar'],
-      ['embedder.onnx', 'catalog', 'mobilefacenet-paddle'],
-    ]);
-    expect(inspection.skipped.map((s) => path.basename(s.path))).toEqual(['age.onnx']);
+      const inspection = await recogniseFolder(dir);
+      expect(inspection.models.map((m) => [path.basename(m.path), m.origin, m.spec.id])).toEqual([
+        ['2.7_80x80_MiniFASNetV2.onnx', 'catalog', 'minifasnet-v2-2.7'],
+        ['detector.onnx', 'catalog', 'yunet-2023mar'],
+        ['embedder.onnx', 'catalog', 'mobilefacenet-paddle'],
+      ]);
+      expect(inspection.skipped.map((s) => path.basename(s.path))).toEqual(['age.onnx']);
 
-    const pack = await resolvePack(dir);
-    expect(pack.origin).toBe('folder');
-    expect(pack.spec.id).toMatch(/^facegate-folder-pack/);
-    expect(pack.detector.spec.kind).toBe('yunet');
-    expect(pack.recognizer.path).toBe(path.join(dir, 'embedder.onnx'));
-    expect(pack.liveness.map((m) => m.spec.id)).toEqual(['minifasnet-v2-2.7']);
-    expect(pack.fused).toEqual([]);
-    expect(pack.spec.fuse).toEqual([]);
-    // The recognizer is a catalog model: the threshold comes from the catalog pack that uses it
-    // alone (open fuses it with another model, so its threshold is for fused scores).
-    const singlePack = loadCatalog().packs.find((p) => p.id === 'open_single');
-    expect(pack.spec.threshold).toBe(singlePack?.threshold);
-    expect(pack.spec.thresholdEvidence).toMatch(/open_single/);
-  });
-
-  it('uses synthetic specs for files the catalog does not know', async () => {
-    const dir = temp('folder-unknown');
-    const detector = copySharedModel(dir, 'buffalo_s/det_500m.onnx', 'scrfd.onnx');
-    const embedder = copySharedModel(dir, 'mobilefacenet-foamliu/MobileFaceNet.onnx', 'arc.onnx');
-    // Append an empty protobuf field (number 100, length 0) that ONNX parsers skip: the models
-    // still load, but their sha256 is no longer a catalog one.
-    for (const file of [detector, embedder]) {
-      writeFileSync(file, Buffer.from([0xa2, 0x06, 0x00]), { flag: 'a' });
-    }
-    const pack = await resolvePack(dir);
-    expect(pack.detector.spec).toMatchObject({
-      id: 'scrfd',
-      kind: 'scrfd',
-      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      const pack = await resolvePack(dir);
+      expect(pack.origin).toBe('folder');
+      expect(pack.spec.id).toMatch(/^facegate-folder-pack/);
+      expect(pack.detector.spec.kind).toBe('yunet');
+      expect(pack.recognizer.path).toBe(path.join(dir, 'embedder.onnx'));
+      expect(pack.liveness.map((m) => m.spec.id)).toEqual(['minifasnet-v2-2.7']);
+      expect(pack.fused).toEqual([]);
+      expect(pack.spec.fuse).toEqual([]);
+      // The recognizer is a catalog model: the threshold comes from the catalog pack that uses it
+      // alone (open fuses it with another model, so its threshold is for fused scores).
+      const singlePack = loadCatalog().packs.find((p) => p.id === 'open_single');
+      expect(pack.spec.threshold).toBe(singlePack?.threshold);
+      expect(pack.spec.thresholdEvidence).toMatch(/open_single/);
     });
-    expect(pack.recognizer.spec).toMatchObject({
-      id: 'arc',
-      kind: 'arcface',
-      output: { embeddingSize: 128 },
+
+    it('uses synthetic specs for files the catalog does not know', async () => {
+      const dir = temp('folder-unknown');
+      const detector = copySharedModel(dir, 'buffalo_s/det_500m.onnx', 'scrfd.onnx');
+      const embedder = copySharedModel(dir, 'mobilefacenet-foamliu/MobileFaceNet.onnx', 'arc.onnx');
+      // Append an empty protobuf field (number 100, length 0) that ONNX parsers skip: the models
+      // still load, but their sha256 is no longer a catalog one.
+      for (const file of [detector, embedder]) {
+        writeFileSync(file, Buffer.from([0xa2, 0x06, 0x00]), { flag: 'a' });
+      }
+      const pack = await resolvePack(dir);
+      expect(pack.detector.spec).toMatchObject({
+        id: 'scrfd',
+        kind: 'scrfd',
+        sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(pack.recognizer.spec).toMatchObject({
+        id: 'arc',
+        kind: 'arcface',
+        output: { embeddingSize: 128 },
+      });
+      expect(pack.spec.thresholdEvidence).toMatch(/not a measurement/);
     });
-    expect(pack.spec.thresholdEvidence).toMatch(/not a measurement/);
-  });
 
-  it('refuses a folder without a recognizer, listing what it found', async () => {
-    const dir = temp('folder-incomplete');
-    copySharedModel(dir, 'buffalo_s/det_500m.onnx', 'det_500m.onnx');
-    const error = (await rejection(resolvePack(dir))) as FaceGateError;
-    expect(error.code).toBe('PACK_NOT_FOUND');
-    expect(error.message).toMatch(/lacks a face recognizer/);
-    expect(error.message).toMatch(/det_500m\.onnx: detection \(scrfd\)/);
-  });
+    it('refuses a folder without a recognizer, listing what it found', async () => {
+      const dir = temp('folder-incomplete');
+      copySharedModel(dir, 'buffalo_s/det_500m.onnx', 'det_500m.onnx');
+      const error = (await rejection(resolvePack(dir))) as FaceGateError;
+      expect(error.code).toBe('PACK_NOT_FOUND');
+      expect(error.message).toMatch(/lacks a face recognizer/);
+      expect(error.message).toMatch(/det_500m\.onnx: detection \(scrfd\)/);
+    });
 
-  it('refuses a folder that does not exist', async () => {
-    const error = (await rejection(resolvePack(path.join(temp('folder-none'), 'missing/')))) as FaceGateError;
-    expect(error.code).toBe('PACK_NOT_FOUND');
-    expect(error.message).toMatch(/Cannot read the model folder/);
-  });
-});
+    it('refuses a folder that does not exist', async () => {
+      const error = (await rejection(
+        resolvePack(path.join(temp('folder-none'), 'missing/')),
+      )) as FaceGateError;
+      expect(error.code).toBe('PACK_NOT_FOUND');
+      expect(error.message).toMatch(/Cannot read the model folder/);
+    });
+  },
+);

@@ -15,6 +15,7 @@ import {
 } from '../../../src/core/models';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { cleanEnv, copySharedModel, rejection, removeTemp, starterDir, tempDir } from './helpers';
+import { skipWithout } from '../../helpers/fixtures';
 
 const catalog = loadCatalog();
 const spec = (id: string) => catalog.models.find((m) => m.id === id)!;
@@ -66,7 +67,7 @@ describe('resolvePack: the default pack', () => {
     expect(pack.missingLiveness).toEqual([]);
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'is open when ../shared/models is on the path (needs ../shared/models)',
     async () => {
       const env = { ...cleanEnv(temp('shared')), FACEGATE_MODELS_PATH: sharedModelsDir };
@@ -86,7 +87,7 @@ describe('resolvePack: the default pack', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'takes a copy from the first folder of FACEGATE_MODELS_PATH over a later one (symlinks work; needs ../shared/models)',
     async () => {
       const early = temp('order-early');
@@ -112,14 +113,17 @@ describe('resolvePack: the default pack', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)("finds files in the user's model folder (needs ../shared/models)", async () => {
-    const data = temp('user-data');
-    copySharedModel(path.join(data, 'models'), 'opencv-zoo/face_detection_yunet_2023mar.onnx');
-    copySharedModel(path.join(data, 'models'), 'mobilefacenet-foamliu/MobileFaceNet.onnx');
-    const pack = await resolvePack('foamliu', { searchPath: modelSearchPath(cleanEnv(data)) });
-    expect(pack.recognizer.path).toBe(path.join(data, 'models/mobilefacenet-foamliu/MobileFaceNet.onnx'));
-    expect(pack.fused).toEqual([]);
-  });
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
+    "finds files in the user's model folder (needs ../shared/models)",
+    async () => {
+      const data = temp('user-data');
+      copySharedModel(path.join(data, 'models'), 'opencv-zoo/face_detection_yunet_2023mar.onnx');
+      copySharedModel(path.join(data, 'models'), 'mobilefacenet-foamliu/MobileFaceNet.onnx');
+      const pack = await resolvePack('foamliu', { searchPath: modelSearchPath(cleanEnv(data)) });
+      expect(pack.recognizer.path).toBe(path.join(data, 'models/mobilefacenet-foamliu/MobileFaceNet.onnx'));
+      expect(pack.fused).toEqual([]);
+    },
+  );
 });
 
 describe('resolvePack: each failure has its own clear error', () => {
@@ -151,7 +155,7 @@ describe('resolvePack: each failure has its own clear error', () => {
     expect(error.message).toMatch(/No default model pack \(open, starter\) has all its files/);
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'a corrupted copy fails its sha256 check, naming file and both hashes (needs ../shared/models)',
     async () => {
       const root = temp('corrupt');
@@ -172,7 +176,7 @@ describe('resolvePack: each failure has its own clear error', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'a missing fused recognizer makes the pack unavailable, named like any missing file (needs ../shared/models)',
     async () => {
       const root = temp('fused-missing');
@@ -197,7 +201,7 @@ describe('resolvePack: each failure has its own clear error', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'a damaged fused recognizer fails its sha256 check (needs ../shared/models)',
     async () => {
       const root = temp('fused-corrupt');
@@ -219,16 +223,19 @@ describe('resolvePack: each failure has its own clear error', () => {
     },
   );
 
-  it.skipIf(!hasSharedModels)('a truncated copy names both sizes (needs ../shared/models)', async () => {
-    const root = temp('truncated');
-    const detector = copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
-    copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
-    copySharedModel(root, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
-    writeFileSync(detector, readFileSync(detector).subarray(0, 1000));
-    const error = (await rejection(resolvePack('open', { searchPath: [root] }))) as FaceGateError;
-    expect(error.code).toBe('MODEL_CHECKSUM');
-    expect(error.message).toContain('(1000 bytes instead of 232589)');
-  });
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
+    'a truncated copy names both sizes (needs ../shared/models)',
+    async () => {
+      const root = temp('truncated');
+      const detector = copySharedModel(root, 'opencv-zoo/face_detection_yunet_2023mar.onnx');
+      copySharedModel(root, 'mobilefacenet-paddle/MobileFaceNet.onnx');
+      copySharedModel(root, 'mobilefacenet-foamliu/MobileFaceNet.onnx');
+      writeFileSync(detector, readFileSync(detector).subarray(0, 1000));
+      const error = (await rejection(resolvePack('open', { searchPath: [root] }))) as FaceGateError;
+      expect(error.code).toBe('MODEL_CHECKSUM');
+      expect(error.message).toContain('(1000 bytes instead of 232589)');
+    },
+  );
 
   it('a default pack whose file is corrupt is reported, not silently replaced by the next default', async () => {
     const root = temp('default-corrupt');
@@ -296,7 +303,7 @@ describe('listPacks', () => {
     expect(byId.open.missing).toContain('mobilefacenet-foamliu/MobileFaceNet.onnx');
   });
 
-  it.skipIf(!hasSharedModels)(
+  it.skipIf(skipWithout('../shared/models', hasSharedModels))(
     'makes open the default when its files are present (needs ../shared/models)',
     async () => {
       const packs = await listPacks([sharedModelsDir, starterDir()]);
