@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
@@ -8,22 +8,44 @@ import {
   livenessErrorRates,
   parseLivenessLabels,
   type ErrorRate,
-  type LivenessOutcome,
+  type LivenessErrorRates,
 } from '../../core/face/liveness';
+import {
+  clipBootstrap,
+  ratesBySource,
+  scoreDistributionSvg,
+  sequenceOutcomes,
+  zeroApcerThreshold,
+  type ScoredRow,
+} from '../../core/face/liveness/dev-report';
 import { analyzerCliHelp, analyzerCliOptions } from './detect';
 import { loadLivenessPipeline } from './liveness';
 
 const percent = (r: ErrorRate) => (r.rate === null ? 'n/a' : `${(r.rate * 100).toFixed(1)}%`);
 const fraction = (r: ErrorRate) => `${r.errors}/${r.total} = ${percent(r)}`;
 
+function describeRates(r: LivenessErrorRates): string {
+  const species = Object.entries(r.apcerBySpecies).map(([name, e]) => `${name} ${e.errors}/${e.total}`);
+  return [
+    ...species.map((x) => `APCER ${x}`),
+    r.bpcer.total ? `BPCER ${r.bpcer.errors}/${r.bpcer.total}` : '',
+    r.notJudged.real + r.notJudged.spoof
+      ? `not judged ${r.notJudged.real} real, ${r.notJudged.spoof} attack`
+      : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
 export const evalLivenessCommand: Command = {
   name: 'eval-liveness',
   summary: 'Measure liveness on labelled images: APCER, BPCER (ISO/IEC 30107-3) at the threshold',
-  usage: 'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--json]',
+  usage: 'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--plot FILE.svg] [--json]',
   options: {
     ...analyzerCliOptions,
     root: { type: 'string' },
     threshold: { type: 'string' },
+    plot: { type: 'string' },
   },
   help: [
     'LABELS.csv has a header line and the columns file,label (label: real or spoof); an attack_type',
@@ -36,7 +58,12 @@ export const evalLivenessCommand: Command = {
     'A face that cannot be judged, or an image without a face, keeps the door shut: it counts as not',
     'accepted (no APCER error, a BPCER error) and is listed apart.',
     '',
+    'With a source column (owner/name@commit:path#t=S, as in ../shared/datasets/spoof-dev) it also',
+    'reports the rates per source, a 90 % interval from resampling whole clips (frames of one clip are',
+    'near-duplicates), and the stream decision per clip: the lower median of its judged frames.',
+    '',
     "  --threshold T         live when the score is at least T (default: the pack's measured threshold)",
+    '  --plot FILE.svg       write the score distributions (bona fide vs each attack species) as an SVG',
     '',
     analyzerCliHelp,
   ].join('\n'),
@@ -65,11 +92,16 @@ export const evalLivenessCommand: Command = {
     const pipeline = await loadLivenessPipeline(ctx);
     const { analyzer, liveness } = pipeline;
     try {
-      const rows: (LivenessOutcome & { file: string; error?: string })[] = [];
+      const rows: (ScoredRow & { error?: string })[] = [];
       let status: number = exitCodes.ok;
       for (const label of labels) {
         const file = path.resolve(root, label.file);
-        const base = { file: label.file, label: label.label, attackType: label.attackType };
+        const base = {
+          file: label.file,
+          label: label.label,
+          attackType: label.attackType,
+          source: label.source,
+        };
         try {
           const { result } = await analyzeFile(analyzer, file, { maxFaces: 1, embed: false, liveness: true });
           const face = result.faces[0];
@@ -93,6 +125,22 @@ export const evalLivenessCommand: Command = {
           .map((r) => r.score as number);
       const attackScores = scores('spoof');
       const realScores = scores('real');
+      const threshold = liveness.threshold;
+      const sequences = sequenceOutcomes(rows, threshold);
+      const sequenceRates = livenessErrorRates(
+        sequences.map((q) => ({ ...q, verdict: q.verdict, score: q.score })),
+      );
+      const plot = stringOption(ctx, 'plot');
+      if (plot) {
+        await writeFile(
+          plot,
+          scoreDistributionSvg(
+            rows,
+            threshold,
+            `Liveness scores, pack ${analyzer.info.pack}, ${path.basename(labelsFile)}`,
+          ),
+        );
+      }
       const summary = {
         pack: analyzer.info.pack,
         models: liveness.models,
@@ -105,6 +153,10 @@ export const evalLivenessCommand: Command = {
         notJudged: rates.notJudged,
         highestAttackScore: attackScores.length ? Math.max(...attackScores) : null,
         lowestRealScore: realScores.length ? Math.min(...realScores) : null,
+        zeroApcer: zeroApcerThreshold(rows),
+        clipBootstrap90: clipBootstrap(rows),
+        bySource: ratesBySource(rows),
+        sequences: { rates: sequenceRates, clips: sequences },
         rows,
       };
       if (ctx.json) {
@@ -132,6 +184,18 @@ export const evalLivenessCommand: Command = {
           `BPCER ${fraction(rates.bpcer)}`,
           `threshold ${summary.threshold}; highest attack score ${summary.highestAttackScore ?? 'n/a'}, lowest real score ${summary.lowestRealScore ?? 'n/a'}`,
           `not judged (no face or cannot judge, counted as not accepted): ${rates.notJudged.real} real, ${rates.notJudged.spoof} attack`,
+          `APCER = 0 needs a threshold of ${summary.zeroApcer.threshold ?? 'n/a'}: BPCER there ${summary.zeroApcer.bpcer.errors}/${summary.zeroApcer.bpcer.total}`,
+          `90 % interval over clips (resampled within each species): ${Object.entries(summary.clipBootstrap90)
+            .map(([k, v]) => `${k} ${(v.low * 100).toFixed(1)}-${(v.high * 100).toFixed(1)}%`)
+            .join(', ')}`,
+          '',
+          'per source:',
+          ...Object.entries(summary.bySource).map(([name, r]) => `  ${name.padEnd(48)} ${describeRates(r)}`),
+          '',
+          sequences.length
+            ? `stream decision per clip (lower median of its judged frames, ${sequences.length} clips of 2 or more frames): ${describeRates(sequenceRates)}`
+            : 'stream decision: no clips of 2 or more frames (give a source column with #t=S frames)',
+          ...(plot ? [`score distributions written to ${plot}`] : []),
           '',
         ].join('\n'),
       );

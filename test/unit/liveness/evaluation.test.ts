@@ -16,8 +16,8 @@ describe('parseLivenessLabels', () => {
       'file,label,attack_type,notes\na.jpg,spoof,print,"held up, sideways"\nb.jpg,REAL,,\n\n',
     );
     expect(labels).toEqual([
-      { file: 'a.jpg', label: 'spoof', attackType: 'print', line: 2 },
-      { file: 'b.jpg', label: 'real', attackType: '', line: 3 },
+      { file: 'a.jpg', label: 'spoof', attackType: 'print', source: '', line: 2 },
+      { file: 'b.jpg', label: 'real', attackType: '', source: '', line: 3 },
     ]);
   });
 

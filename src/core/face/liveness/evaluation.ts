@@ -8,6 +8,11 @@ export interface LivenessLabel {
   label: 'real' | 'spoof';
   /** Presentation attack instrument species (print, screen_replay, ...), '' when not given. */
   attackType: string;
+  /**
+   * Where the image comes from (`owner/name@commit:path#t=S` in ../shared/datasets/spoof-dev), '' when
+   * not given. Frames of one clip share everything before '#': see clipOf and sourceOf.
+   */
+  source: string;
   /** 1-based line number, for messages. */
   line: number;
 }
@@ -19,6 +24,7 @@ export function parseLivenessLabels(text: string, fileName = 'labels file'): Liv
   const fileCol = header.indexOf('file');
   const labelCol = header.indexOf('label');
   const typeCol = header.indexOf('attack_type');
+  const sourceCol = header.indexOf('source');
   if (fileCol < 0 || labelCol < 0) {
     throw new FaceGateError(
       'INVALID_INPUT',
@@ -34,7 +40,15 @@ export function parseLivenessLabels(text: string, fileName = 'labels file'): Liv
         `${fileName}, line ${line}: needs a file name and the label 'real' or 'spoof', got '${fields.join(',')}'.`,
       );
     }
-    return { file, label: label as 'real' | 'spoof', attackType: (fields[typeCol] ?? '').trim(), line };
+    const attackType = (fields[typeCol] ?? '').trim();
+    return {
+      file,
+      label: label as 'real' | 'spoof',
+      // spoof-dev writes 'none' for the bona fide rows.
+      attackType: label === 'real' && attackType === 'none' ? '' : attackType,
+      source: sourceCol >= 0 ? (fields[sourceCol] ?? '').trim() : '',
+      line,
+    };
   });
   if (labels.length === 0) {
     throw new FaceGateError(

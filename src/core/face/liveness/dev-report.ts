@@ -1,0 +1,221 @@
+import { lowerMedian } from '../../access/median';
+import { seededRandom } from '../../random';
+import { livenessErrorRates, type LivenessErrorRates, type LivenessOutcome } from './evaluation';
+
+/**
+ * What eval-liveness reports beyond the pooled error rates, for a development set whose frames
+ * come in clips (../shared/datasets/spoof-dev): rates per source and per attack species, the
+ * threshold at which no attack passes, a bootstrap over clips (frames of one clip are
+ * near-duplicates, so they are not independent samples), and a decision per clip over its frames.
+ */
+export interface ScoredRow extends LivenessOutcome {
+  file: string;
+  source: string;
+}
+
+/** The repository (or other origin) of a source: `owner/name` of `owner/name@commit:path#t=S`. */
+export function sourceOf(row: { source: string; file: string }): string {
+  if (!row.source) return row.file.split(/[_/]/)[0] || row.file;
+  return row.source.split('@')[0];
+}
+
+/** The clip (or single photo) a frame belongs to: the source without its `#t=S` frame time. */
+export function clipOf(row: { source: string; file: string }): string {
+  return row.source ? row.source.split('#')[0] : row.file;
+}
+
+/** The species of a row: its attack type, 'bona_fide' for real faces. */
+export const speciesOf = (row: LivenessOutcome): string =>
+  row.label === 'real' ? 'bona_fide' : row.attackType || 'unspecified';
+
+export interface RateInterval {
+  /** 5th and 95th percentile of the rate over clip resamples. */
+  low: number;
+  high: number;
+}
+
+/**
+ * A 90 % interval for each error rate (APCER per species, BPCER) from resampling whole clips with
+ * replacement within each species, so near-duplicate frames of one clip move together.
+ */
+export function clipBootstrap(
+  rows: readonly ScoredRow[],
+  rounds = 1000,
+  seed = 12,
+): Record<string, RateInterval> {
+  const random = seededRandom(seed);
+  const bySpecies = new Map<string, ScoredRow[][]>();
+  const clips = new Map<string, ScoredRow[]>();
+  for (const row of rows) {
+    const key = `${speciesOf(row)}|${clipOf(row)}`;
+    clips.set(key, [...(clips.get(key) ?? []), row]);
+  }
+  for (const [key, list] of clips) {
+    const species = key.split('|')[0];
+    bySpecies.set(species, [...(bySpecies.get(species) ?? []), list]);
+  }
+  const result: Record<string, RateInterval> = {};
+  for (const [species, list] of bySpecies) {
+    const rates: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      let errors = 0;
+      let total = 0;
+      for (let j = 0; j < list.length; j++) {
+        const clip = list[Math.floor(random() * list.length)];
+        for (const row of clip) {
+          total++;
+          const accepted = row.verdict === 'live';
+          if (row.label === 'real' ? !accepted : accepted) errors++;
+        }
+      }
+      rates.push(total ? errors / total : 0);
+    }
+    rates.sort((a, b) => a - b);
+    result[species] = {
+      low: rates[Math.floor(0.05 * (rounds - 1))],
+      high: rates[Math.ceil(0.95 * (rounds - 1))],
+    };
+  }
+  return result;
+}
+
+/** Error rates of each source (repository) on its own. */
+export function ratesBySource(rows: readonly ScoredRow[]): Record<string, LivenessErrorRates> {
+  const groups = new Map<string, ScoredRow[]>();
+  for (const row of rows) groups.set(sourceOf(row), [...(groups.get(sourceOf(row)) ?? []), row]);
+  return Object.fromEntries(
+    [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, livenessErrorRates(v)]),
+  );
+}
+
+/**
+ * The threshold at which no judged attack passes (just above the highest attack score), and the
+ * bona fide rejections there: the cost of APCER = 0 on this set.
+ */
+export function zeroApcerThreshold(rows: readonly ScoredRow[]): {
+  threshold: number | null;
+  bpcer: { errors: number; total: number };
+} {
+  const attacks = rows.filter((r) => r.label === 'spoof' && r.score !== null && r.verdict !== 'cannot_judge');
+  const real = rows.filter((r) => r.label === 'real');
+  if (!attacks.length) return { threshold: null, bpcer: { errors: 0, total: real.length } };
+  const top = Math.max(...attacks.map((r) => r.score as number));
+  const threshold = Math.min(1, Number((top + 1e-4).toFixed(4)));
+  const rejected = real.filter(
+    (r) => r.score === null || r.verdict === 'cannot_judge' || r.verdict === 'no_face' || r.score < threshold,
+  );
+  return { threshold, bpcer: { errors: rejected.length, total: real.length } };
+}
+
+export interface SequenceOutcome {
+  clip: string;
+  source: string;
+  label: 'real' | 'spoof';
+  attackType: string;
+  frames: number;
+  judged: number;
+  /** Lower median of the judged frames' scores, null when too few were judged. */
+  score: number | null;
+  verdict: 'live' | 'spoof' | 'cannot_judge';
+}
+
+/**
+ * The decision over a stream, with a clip's frames as its stream: live when at least
+ * min(framesToAgree, frames) frames were judged and their lower median reaches the threshold
+ * (the AccessPolicy's rule). Clips of one frame are left out: they say nothing about a stream.
+ */
+export function sequenceOutcomes(
+  rows: readonly ScoredRow[],
+  threshold: number,
+  framesToAgree = 3,
+): SequenceOutcome[] {
+  const clips = new Map<string, ScoredRow[]>();
+  for (const row of rows) clips.set(clipOf(row), [...(clips.get(clipOf(row)) ?? []), row]);
+  const out: SequenceOutcome[] = [];
+  for (const [clip, frames] of clips) {
+    if (frames.length < 2) continue;
+    const judged = frames.filter((f) => f.verdict === 'live' || f.verdict === 'spoof');
+    const enough = judged.length >= Math.min(framesToAgree, frames.length);
+    const score = enough ? lowerMedian(judged.map((f) => f.score ?? 0)) : null;
+    out.push({
+      clip,
+      source: sourceOf(frames[0]),
+      label: frames[0].label,
+      attackType: frames[0].attackType,
+      frames: frames.length,
+      judged: judged.length,
+      score,
+      verdict: score === null ? 'cannot_judge' : score >= threshold ? 'live' : 'spoof',
+    });
+  }
+  return out;
+}
+
+const escapeXml = (text: string) =>
+  text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c] ?? c);
+
+const palette = ['#1b7837', '#b2182b', '#2166ac', '#e08214', '#762a83', '#4d4d4d'];
+
+/**
+ * A self-contained SVG of the score distributions: one histogram row per species (bona fide
+ * first), 20 bins over [0, 1], cannot-judge frames counted apart, the threshold marked.
+ */
+export function scoreDistributionSvg(rows: readonly ScoredRow[], threshold: number, title: string): string {
+  const species = [...new Set(rows.map(speciesOf))].sort((a, b) =>
+    a === 'bona_fide' ? -1 : b === 'bona_fide' ? 1 : a.localeCompare(b),
+  );
+  const bins = 20;
+  const rowH = 90;
+  const left = 150;
+  const plotW = 500;
+  const top = 40;
+  const width = left + plotW + 30;
+  const height = top + species.length * rowH + 50;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${width / 2}" y="20" text-anchor="middle" font-size="14">${escapeXml(title)}</text>`,
+  ];
+  species.forEach((name, i) => {
+    const list = rows.filter((r) => speciesOf(r) === name);
+    const scored = list.filter(
+      (r) => r.score !== null && r.verdict !== 'cannot_judge' && r.verdict !== 'no_face',
+    );
+    const counts = new Array<number>(bins).fill(0);
+    for (const r of scored) counts[Math.min(bins - 1, Math.floor((r.score as number) * bins))]++;
+    const max = Math.max(1, ...counts);
+    const y0 = top + i * rowH;
+    const base = y0 + rowH - 20;
+    const colour = palette[i % palette.length];
+    parts.push(
+      `<text x="${left - 8}" y="${base - 30}" text-anchor="end">${escapeXml(name)}</text>`,
+      `<text x="${left - 8}" y="${base - 14}" text-anchor="end" fill="#555">n=${list.length}, not judged ${list.length - scored.length}</text>`,
+      `<line x1="${left}" y1="${base}" x2="${left + plotW}" y2="${base}" stroke="#999"/>`,
+    );
+    counts.forEach((c, b) => {
+      if (!c) return;
+      const h = (c / max) * (rowH - 30);
+      const x = left + (b * plotW) / bins;
+      parts.push(
+        `<rect x="${(x + 1).toFixed(1)}" y="${(base - h).toFixed(1)}" width="${(plotW / bins - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}"><title>${c} in [${(b / bins).toFixed(2)}, ${((b + 1) / bins).toFixed(2)})</title></rect>`,
+      );
+    });
+  });
+  const tx = left + threshold * plotW;
+  const bottom = top + species.length * rowH;
+  parts.push(
+    `<line x1="${tx}" y1="${top}" x2="${tx}" y2="${bottom}" stroke="black" stroke-dasharray="4 3"/>`,
+    `<text x="${tx}" y="${bottom + 14}" text-anchor="middle">threshold ${threshold}</text>`,
+  );
+  for (let t = 0; t <= 10; t += 2) {
+    const x = left + (t / 10) * plotW;
+    parts.push(
+      `<text x="${x}" y="${bottom + 32}" text-anchor="middle" fill="#555">${(t / 10).toFixed(1)}</text>`,
+    );
+  }
+  parts.push(
+    `<text x="${left + plotW / 2}" y="${bottom + 46}" text-anchor="middle">liveness score</text>`,
+    '</svg>',
+  );
+  return `${parts.join('\n')}\n`;
+}
