@@ -94,19 +94,36 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       await h.call('people.update', { id: personId, active: true });
     });
 
-    // The print's subject is not enrolled, so the policy answers 'unknown' before liveness (see the
-    // access policy); what matters here is that nothing reaches the relay.
-    it('never opens for a printed photo when liveness is required', async () => {
+    // The person in the print is enrolled (from the print itself), so recognition says who it is and
+    // only liveness stands between the photo and the door. The same frames with liveness off open
+    // the door: the refusal below is the liveness stage's, not a failed match.
+    it('never opens for a printed photo of an enrolled person when liveness is required', async () => {
+      const print = path.join(spoofDir, 'sfas_b6d5f04_image_F1.jpg');
+      const printed = (await h.call('people.create', { name: 'Printed' })).id;
+      const enrolled = await h.call('enrol.fromPhoto', {
+        personId: printed,
+        fileName: 'print.jpg',
+        data: readFileSync(print),
+      });
+      expect(enrolled.accepted, enrolled.message).toBe(true);
+
+      await h.call('settings.set', { patch: { liveness: { requiredForDoor: false } } });
+      const unguarded = await decide(h, await photoFrame(print), 12);
+      expect(unguarded, 'the print is recognised as the enrolled person').toMatchObject({
+        kind: 'granted',
+        person: { id: printed },
+      });
+      await new Promise((r) => setTimeout(r, 1700));
+
       await h.call('settings.set', { patch: { liveness: { requiredForDoor: true } } });
+      const status = await h.call('status.get');
+      expect(status.liveness.state, 'the liveness models must have loaded').toBe('ready');
       const before = board.bytes().length;
-      const decision = await decide(
-        h,
-        await photoFrame(path.join(spoofDir, 'sfas_b6d5f04_image_F1.jpg')),
-        12,
-      );
-      expect(decision?.doorOpened ?? false).toBe(false);
-      expect(decision?.kind).not.toBe('granted');
+      const decision = await decide(h, await photoFrame(print), 12);
+      expect(decision).toMatchObject({ kind: 'not_live', doorOpened: false, person: { id: printed } });
+      await new Promise((r) => setTimeout(r, 300));
       expect(board.bytes().subarray(before).includes(on)).toBe(false);
+      await h.call('people.delete', { id: printed });
     });
 
     it('opens by hand from the admin screen, audited and logged', async () => {
