@@ -5,6 +5,7 @@ import type {
   PolicyDecision,
   PolicyDecisionKind,
 } from '../../shared/access';
+import { FaceTracker } from './face-tracker';
 import { lowerMedian, mode } from './median';
 import {
   defaultAccessPolicySettings,
@@ -76,6 +77,9 @@ export class AccessPolicy {
   private last: { identity: Identity; decision: PolicyDecision; until: number } | null = null;
   /** The last transient (cannot judge) outcome announced, so it is announced once. */
   private announced: string | null = null;
+  private readonly tracker = new FaceTracker();
+  /** The track of the main face in the window's frames (null: frames carry no boxes). */
+  private track: number | null = null;
 
   constructor(
     settings: Partial<AccessPolicySettings>,
@@ -104,6 +108,8 @@ export class AccessPolicy {
     this.last = null;
     this.announced = null;
     this.lastFaceAt = Number.NEGATIVE_INFINITY;
+    this.tracker.reset();
+    this.track = null;
   }
 
   observe(frame: PolicyFrame): PolicyDecision {
@@ -115,6 +121,18 @@ export class AccessPolicy {
     const face = frame.faces[0] ?? null;
     if (face) this.lastFaceAt = now;
     else if (now - this.lastFaceAt >= absenceResetMs) this.reset();
+
+    // Liveness is judged over the frames of one tracked face: when the main face is a new track
+    // (a picture swapped in, another person), the frames before it no longer count.
+    const boxes = frame.faces.map((f) => f.box);
+    if (face && boxes.every((b) => b !== undefined)) {
+      const track = this.tracker.update(boxes as NonNullable<(typeof boxes)[number]>[], now)[0];
+      if (this.track !== null && track !== this.track) {
+        this.window = [];
+        this.announced = null;
+      }
+      this.track = track;
+    }
 
     const identity: Identity = face ? (face.personId ?? 'unknown') : null;
     this.window.push({ at: now, identity, face });

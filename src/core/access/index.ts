@@ -2,3 +2,10 @@
 export { AccessPolicy } from './access-policy';
 export { lowerMedian, mode } from './median';
 export * from './types';
+export {
+  FaceTracker,
+  boxIou,
+  defaultTrackerSettings,
+  type Track,
+  type TrackerSettings,
+} from './face-tracker';

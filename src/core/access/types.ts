@@ -1,4 +1,4 @@
-import type { LivenessResult } from '../face/types';
+import type { Box, LivenessResult } from '../face/types';
 
 /** One face of a frame as the policy sees it: who the matcher says it is, and its liveness. */
 export interface PolicyFace {
@@ -8,6 +8,11 @@ export interface PolicyFace {
   similarity: number | null;
   /** Null when liveness did not run on this face. */
   liveness: LivenessResult | null;
+  /**
+   * The face box in frame pixels. When given, the policy tracks faces (FaceTracker) and judges
+   * only the frames of the main face's current track: a new track starts the window over.
+   */
+  box?: Box;
 }
 
 /** One analysed frame: its faces, main face first. */

@@ -122,6 +122,7 @@ export class FramePipeline {
           personId,
           similarity: view.similarity,
           liveness,
+          box: view.box,
         })),
       });
       const acted = decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings) : null;
