@@ -18,6 +18,9 @@ export type CannotJudgeReason = (typeof cannotJudgeReasons)[number];
 /** Why the policy decided what it did (one code per decision). */
 export const accessReasons = [
   'live_known_allowed', // granted
+  'live_challenge_passed', // granted after the step-up challenge (a head turn on request)
+  'challenge', // pending: the person is asked for a head turn (step-up challenge)
+  'challenge_failed', // not_live: the requested head turn did not come in time
   'liveness_not_required', // granted with liveness off for the door
   'inactive', // denied: the person is inactive
   'not_allowed', // denied: the person may not open this door now
@@ -52,6 +55,8 @@ export const policyDecisionSchema = z.object({
   similarity: z.number().nullable(),
   /** Median liveness score over the agreeing frames that could be judged, and how many there were. */
   liveness: z.object({ score: unit, frames: z.number().int().nonnegative() }).nullable(),
+  /** The step-up challenge in progress: the action asked for and when it runs out (policy clock). */
+  challenge: z.object({ action: z.enum(['turn_left', 'turn_right']), deadline: z.number() }).nullable(),
   /** Frames agreeing on the person, out of the window. */
   agreeing: z.number().int().nonnegative(),
   window: z.number().int().positive(),

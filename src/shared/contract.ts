@@ -163,6 +163,11 @@ export const frameResultSchema = z.discriminatedUnion('status', [
       reason: accessReason.nullable(),
       agreeing: z.int().nonnegative(),
       needed: z.int().positive(),
+      /** Step-up challenge in progress (issue 12): the head turn asked for and the time left. */
+      challenge: z
+        .object({ action: z.enum(['turn_left', 'turn_right']), msLeft: z.number().nonnegative() })
+        .nullable()
+        .optional(),
     }),
     timings: frameTimingsSchema,
   }),

@@ -26,6 +26,14 @@ export const recognitionSettingsSchema = z.strictObject({
   maxFaces: z.int().min(1).max(32),
 });
 
+/**
+ * Step-up challenge at this kiosk's door (docs/liveness.md): 'when_unsure' asks for a random head
+ * turn when the passive liveness of the tracked face is in the unsure band; 'always' asks every
+ * time before the door opens; 'off' never asks (an unsure face is refused).
+ */
+export const stepUpModes = ['off', 'when_unsure', 'always'] as const;
+export type StepUpMode = (typeof stepUpModes)[number];
+
 export const livenessSettingsSchema = z.strictObject({
   /** The door opens only for a face judged live. */
   requiredForDoor: z.boolean(),
@@ -33,6 +41,8 @@ export const livenessSettingsSchema = z.strictObject({
   threshold: z.number().min(0).max(1).nullable(),
   /** When liveness is required but no liveness model loads: keep logging attendance (door stays shut). */
   attendanceWithoutLiveness: z.boolean(),
+  /** When to ask for a step-up challenge (a random head turn) before the door opens. */
+  stepUp: z.enum(stepUpModes),
 });
 
 export const accessSettingsSchema = z.strictObject({
@@ -185,7 +195,12 @@ export const defaultSettings: Settings = {
     minFaceSize: 60,
     maxFaces: 5,
   },
-  liveness: { requiredForDoor: true, threshold: null, attendanceWithoutLiveness: false },
+  liveness: {
+    requiredForDoor: true,
+    threshold: null,
+    attendanceWithoutLiveness: false,
+    stepUp: 'when_unsure',
+  },
   access: { framesToAgree: 3, frameWindow: 5, cooldownSeconds: 10 },
   attendance: {
     mode: 'check_in_only',

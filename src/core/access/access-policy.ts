@@ -5,6 +5,8 @@ import type {
   PolicyDecision,
   PolicyDecisionKind,
 } from '../../shared/access';
+import { randomInt } from 'node:crypto';
+import { Challenge } from './challenge';
 import { FaceTracker } from './face-tracker';
 import { lowerMedian, mode } from './median';
 import {
@@ -50,13 +52,17 @@ function checkSettings(s: AccessPolicySettings): void {
     s.cooldownSeconds >= 0 &&
     s.absenceResetMs > 0 &&
     s.livenessThreshold >= 0 &&
-    s.livenessThreshold <= 1;
+    s.livenessThreshold <= 1 &&
+    s.livenessUnsureFloor >= 0 &&
+    s.livenessUnsureFloor <= s.livenessThreshold &&
+    s.challengeTimeoutMs > 0;
   if (!ok) {
     throw new FaceGateError(
       'INVALID_INPUT',
       `Access policy settings are inconsistent: need 1 <= framesToAgree (${s.framesToAgree}) <= frameWindow ` +
         `(${s.frameWindow}), cooldownSeconds >= 0 (${s.cooldownSeconds}), absenceResetMs > 0 (${s.absenceResetMs}) ` +
-        `and a liveness threshold in [0, 1] (${s.livenessThreshold}).`,
+        `a liveness threshold in [0, 1] (${s.livenessThreshold}), an unsure floor (${s.livenessUnsureFloor}) ` +
+        `between 0 and the threshold and a positive challenge time (${s.challengeTimeoutMs} ms).`,
     );
   }
 }
@@ -80,11 +86,20 @@ export class AccessPolicy {
   private readonly tracker = new FaceTracker();
   /** The track of the main face in the window's frames (null: frames carry no boxes). */
   private track: number | null = null;
+  /** The step-up challenge in progress, for one person on one track. */
+  private pending: {
+    challenge: Challenge;
+    identity: Identity;
+    agreeing: Observation[];
+    liveness: Outcome['liveness'];
+  } | null = null;
 
   constructor(
     settings: Partial<AccessPolicySettings>,
     private readonly people: PersonLookup,
     private readonly clock: Clock = systemClock,
+    /** Picks the challenge action: uniform in [0, 1), unpredictable by default. */
+    private readonly random: () => number = () => randomInt(0, 2 ** 32) / 2 ** 32,
   ) {
     this.settings = { ...defaultAccessPolicySettings, ...settings };
     checkSettings(this.settings);
@@ -110,6 +125,7 @@ export class AccessPolicy {
     this.lastFaceAt = Number.NEGATIVE_INFINITY;
     this.tracker.reset();
     this.track = null;
+    this.pending = null;
   }
 
   observe(frame: PolicyFrame): PolicyDecision {
@@ -130,6 +146,7 @@ export class AccessPolicy {
       if (this.track !== null && track !== this.track) {
         this.window = [];
         this.announced = null;
+        this.pending = null;
       }
       this.track = track;
     }
@@ -138,6 +155,10 @@ export class AccessPolicy {
     this.window.push({ at: now, identity, face });
     if (this.window.length > frameWindow) this.window.splice(0, this.window.length - frameWindow);
 
+    if (this.pending) {
+      const answered = this.answerChallenge(face, now);
+      if (answered) return answered;
+    }
     if (!face) return this.status('no_face', 'no_face', null, [], now);
     const agreed = this.agreedIdentity();
     if (agreed === null) return this.status('pending', null, null, [], now);
@@ -148,6 +169,15 @@ export class AccessPolicy {
     }
 
     const outcome = this.decide(agreed, agreeing);
+    if (outcome.reason === 'challenge') {
+      const challenge = Challenge.random(now, this.random, {
+        timeoutMs: this.settings.challengeTimeoutMs,
+        minTurn: 0.2,
+      });
+      challenge.observe(face.landmarks ?? null, now);
+      this.pending = { challenge, identity: agreed, agreeing, liveness: outcome.liveness };
+      return this.challengeStatus(now);
+    }
     const transient = outcome.reason !== null && transientReasons.has(outcome.reason);
     const key = `${String(agreed)}|${outcome.kind}|${outcome.reason}`;
     const fresh = transient ? this.announced !== key : true;
@@ -216,11 +246,62 @@ export class AccessPolicy {
           );
         return outcome('cannot_judge', mode(reasons) ?? 'liveness_missing', false);
       }
-      if (!liveness || judgedSpoof) return outcome('not_live', 'spoof', true);
+      if (!liveness) return outcome('not_live', 'spoof', true);
+      // The stream decision: under the unsure band refused, in it (or always, when the door says
+      // so) a step-up challenge for a person who would otherwise be let in.
+      const unsure = liveness.score >= s.livenessUnsureFloor && liveness.score < s.livenessThreshold;
+      const ask = s.stepUp === 'always' ? !judgedSpoof || unsure : s.stepUp === 'when_unsure' && unsure;
+      if (ask && person.active && person.allowed) return outcome('pending', 'challenge', false);
+      if (judgedSpoof) return outcome('not_live', 'spoof', true);
     }
     if (!person.active) return outcome('denied', 'inactive', true);
     if (!person.allowed) return outcome('denied', 'not_allowed', true);
     return outcome('granted', s.livenessRequired ? 'live_known_allowed' : 'liveness_not_required', true);
+  }
+
+  /** The challenged person's frame: still asking (pending), or the decision the answer gives. */
+  private answerChallenge(face: PolicyFace | null, now: number): PolicyDecision | null {
+    const pending = this.pending;
+    if (!pending) return null;
+    // Someone else recognised in front of the camera ends the challenge (no decision).
+    if (face && face.personId !== null && face.personId !== pending.identity) {
+      this.pending = null;
+      this.window = [];
+      return null;
+    }
+    const state = pending.challenge.observe(face?.landmarks ?? null, now);
+    if (state === 'asking') return this.challengeStatus(now);
+    this.pending = null;
+    const passed = state === 'passed';
+    const outcome: Outcome = {
+      kind: passed ? 'granted' : 'not_live',
+      reason: passed ? 'live_challenge_passed' : 'challenge_failed',
+      logAttendance: true,
+      liveness: pending.liveness,
+    };
+    const decision = this.build(outcome, pending.identity, pending.agreeing, now, true);
+    // After a failure the person may try again (a fresh random action) once the answer was shown.
+    const hold = passed
+      ? this.settings.cooldownSeconds * 1000
+      : Math.min(this.settings.cooldownSeconds * 1000, 2000);
+    this.last = { identity: pending.identity, decision, until: now + hold };
+    this.window = [];
+    return decision;
+  }
+
+  private challengeStatus(now: number): PolicyDecision {
+    const pending = this.pending as NonNullable<typeof this.pending>;
+    return {
+      ...this.status(
+        'pending',
+        'challenge',
+        typeof pending.identity === 'number' ? pending.identity : null,
+        pending.agreeing,
+        now,
+      ),
+      liveness: pending.liveness,
+      challenge: { action: pending.challenge.action, deadline: pending.challenge.deadline },
+    };
   }
 
   private build(
@@ -244,6 +325,7 @@ export class AccessPolicy {
       liveness: outcome.liveness,
       agreeing: agreeing.length,
       window: this.settings.frameWindow,
+      challenge: null,
       at: now,
     };
   }
@@ -266,6 +348,7 @@ export class AccessPolicy {
       liveness: null,
       agreeing: agreeing.length,
       window: this.settings.frameWindow,
+      challenge: null,
       at: now,
     };
   }

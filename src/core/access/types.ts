@@ -1,4 +1,6 @@
 import type { Box, LivenessResult } from '../face/types';
+import type { Point } from '../image/types';
+import type { StepUpMode } from '../../shared/settings';
 
 /** One face of a frame as the policy sees it: who the matcher says it is, and its liveness. */
 export interface PolicyFace {
@@ -13,6 +15,8 @@ export interface PolicyFace {
    * only the frames of the main face's current track: a new track starts the window over.
    */
   box?: Box;
+  /** The five landmarks (eyes, nose, mouth corners), for the step-up challenge. */
+  landmarks?: readonly Point[];
 }
 
 /** One analysed frame: its faces, main face first. */
@@ -55,6 +59,16 @@ export interface AccessPolicySettings {
   attendanceWithoutLiveness: boolean;
   /** No face for this long (or a gap this long between frames) means the person left: start over. */
   absenceResetMs: number;
+  /** When to ask for a step-up challenge (settings.liveness.stepUp). */
+  stepUp: StepUpMode;
+  /**
+   * Lower edge of the unsure band: a median liveness in [livenessUnsureFloor, livenessThreshold)
+   * is unsure (challenge when stepUp allows), under it the face is refused outright. Measured on
+   * ../shared/datasets/spoof-dev, docs/liveness.md.
+   */
+  livenessUnsureFloor: number;
+  /** Time the person has to do the challenge. */
+  challengeTimeoutMs: number;
 }
 
 export const defaultAccessPolicySettings: AccessPolicySettings = Object.freeze({
@@ -66,4 +80,7 @@ export const defaultAccessPolicySettings: AccessPolicySettings = Object.freeze({
   livenessAvailable: false,
   attendanceWithoutLiveness: false,
   absenceResetMs: 1500,
+  stepUp: 'when_unsure',
+  livenessUnsureFloor: 0.2,
+  challengeTimeoutMs: 4000,
 });

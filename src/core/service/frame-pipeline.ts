@@ -3,6 +3,7 @@ import type { AccessDecision, CallArgs, FrameFace, FrameResult } from '../../sha
 import type { PolicyDecision } from '../../shared/access';
 import type { Settings } from '../../shared/settings';
 import { AccessPolicy } from '../access/access-policy';
+import { defaultAccessPolicySettings } from '../access/types';
 import type { Attendance } from '../attendance/attendance';
 import type { Sighting } from '../attendance/recorder';
 import type { LivenessResult } from '../face/types';
@@ -78,6 +79,12 @@ export class FramePipeline {
       livenessAvailable: liveness.state === 'ready',
       ...(liveness.threshold !== null ? { livenessThreshold: liveness.threshold } : {}),
       attendanceWithoutLiveness: settings.liveness.attendanceWithoutLiveness,
+      stepUp: settings.liveness.stepUp,
+      // The unsure band never reaches above an admin's own (lower) threshold.
+      livenessUnsureFloor: Math.min(
+        defaultAccessPolicySettings.livenessUnsureFloor,
+        liveness.threshold ?? defaultAccessPolicySettings.livenessThreshold,
+      ),
     });
   }
 
@@ -123,6 +130,7 @@ export class FramePipeline {
           similarity: view.similarity,
           liveness,
           box: view.box,
+          landmarks: view.landmarks,
         })),
       });
       const acted = decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings) : null;
@@ -144,6 +152,12 @@ export class FramePipeline {
           reason: decision.reason,
           agreeing: decision.agreeing,
           needed: settings.access.framesToAgree,
+          challenge: decision.challenge
+            ? {
+                action: decision.challenge.action,
+                msLeft: Math.max(0, decision.challenge.deadline - decision.at),
+              }
+            : null,
         },
         timings: {
           detect: analysis.timings.detect,
@@ -237,6 +251,20 @@ export class FramePipeline {
       at: new Date(now).toISOString(),
     };
     this.deps.bus.emit('access.decision', result);
+    // The access log says which check decided (issue 12): the passive score over the track, or the
+    // step-up challenge.
+    if (decision.kind === 'granted' || decision.kind === 'not_live') {
+      const by =
+        decision.reason === 'live_challenge_passed' || decision.reason === 'challenge_failed'
+          ? 'step-up challenge'
+          : 'passive liveness over the tracked face';
+      this.deps.log(
+        `access: ${decision.kind} (${decision.reason}) for ${person ? `person ${person.id}` : 'an unknown face'}, decided by ${by}` +
+          (decision.liveness
+            ? `, median score ${decision.liveness.score.toFixed(3)} over ${decision.liveness.frames} frames`
+            : ''),
+      );
+    }
     return result;
   }
 }

@@ -190,12 +190,12 @@ describe('AccessPolicy: liveness over frames', () => {
     expect(clock.t).toBeGreaterThan(1_000_000 + 5000);
   });
 
-  it('grants at a median exactly at the threshold, refuses just under it', () => {
+  it('grants at a median exactly at the threshold, refuses just under it (step-up off)', () => {
     const at = setup({ livenessThreshold: 0.6 });
     at.see(face(ALICE, live(0.6)));
     at.see(face(ALICE, live(0.6)));
     expect(at.see(face(ALICE, live(0.6))).kind).toBe('granted');
-    const under = setup({ livenessThreshold: 0.6 });
+    const under = setup({ livenessThreshold: 0.6, stepUp: 'off' });
     under.see(face(ALICE, live(0.59)));
     under.see(face(ALICE, live(0.59)));
     expect(under.see(face(ALICE, live(0.59))).kind).toBe('not_live');
