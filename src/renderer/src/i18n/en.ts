@@ -389,6 +389,17 @@ export const en = {
   'status.col.pack': 'Pack',
   'status.col.available': 'On this machine',
 
+  // Step-up liveness challenge (issue 12) --------------------------------------------------------
+  'stepUp.label': 'Quick check that you are here in person',
+  'stepUp.turnLeft': 'Turn your head to your left',
+  'stepUp.turnRight': 'Turn your head to your right',
+  'stepUp.timeLeft': '{seconds} s left',
+  'result.notLive.challengeFailed': 'The head turn was not seen in time. Please try again.',
+  'settings.liveness.stepUp': 'Ask for a head turn',
+  'settings.liveness.stepUp.off': 'Never',
+  'settings.liveness.stepUp.when_unsure': 'When the liveness check is unsure',
+  'settings.liveness.stepUp.always': 'Always, before the door opens',
+
   // Admin PIN -------------------------------------------------------------------------------------
   'security.title': 'Admin PIN',
   'security.current': 'Current PIN',

@@ -100,7 +100,12 @@ export function resultView(decision: AccessDecision, options: { greetByName: boo
         tone: 'not_live',
         icon: 'warning',
         title: { key: 'result.notLive.title' },
-        detail: { key: 'result.notLive.detail' },
+        detail: {
+          key:
+            decision.reason === 'challenge_failed'
+              ? 'result.notLive.challengeFailed'
+              : 'result.notLive.detail',
+        },
         sound: 'not_live',
       };
     case 'cannot_judge':
