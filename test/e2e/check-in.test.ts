@@ -44,6 +44,8 @@ const photos = {
   group: path.join(facesDir, 'group', 'couple.jpg'),
   jeff: path.join(facesDir, 'img20.jpg'),
   print: path.join(spoofDir, 'sfas_c3e2048_image_F1.jpg'),
+  /** A tablet showing a face, held up to the camera (Silent-Face's sample screen replay). */
+  replay: path.join(spoofDir, 'sfas_b6d5f04_image_F2.jpg'),
 };
 
 describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
@@ -53,18 +55,21 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
     let serve: ServeProcess;
     let pty: PtyPair;
     let board: RelayBoardSimulator;
-    const videos = { jack: '', jeff: '', print: '' };
+    const videos = { jack: '', jeff: '', print: '', replay: '' };
     const browsers: Browser[] = [];
 
     beforeAll(async () => {
       tmp = mkdtempSync(path.join(os.tmpdir(), 'facegate-e2e-'));
-      const [jack, jeff, print] = await Promise.all([
+      const [jack, jeff, print, replay] = await Promise.all([
         makeFakeCameraVideo(photos.jackAtKiosk, path.join(tmp, 'jack.y4m')),
         makeFakeCameraVideo(photos.jeff, path.join(tmp, 'jeff.y4m')),
-        makeFakeCameraVideo(photos.print, path.join(tmp, 'print.y4m')),
+        // The print held up in full view (its edges in the frame), as a camera at the desk would see it.
+        makeFakeCameraVideo(photos.print, path.join(tmp, 'print.y4m'), { fit: 'contain' }),
+        // The whole scene (hand, tablet, room) in the frame, as a camera at the desk would see it.
+        makeFakeCameraVideo(photos.replay, path.join(tmp, 'replay.y4m'), { fit: 'contain', seconds: 3 }),
         ensureRendererBuilt(),
       ]);
-      Object.assign(videos, { jack, jeff, print });
+      Object.assign(videos, { jack, jeff, print, replay });
       pty = await createPtyPair();
       board = await RelayBoardSimulator.attach(pty.boardPath, { protocol: 'lcus' });
       serve = await startServe({ dataDir: path.join(tmp, 'data') });
@@ -123,6 +128,16 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await page.setInputFiles('#photo-files', [photos.print]);
       await expect
         .poll(() => outcome(photos.print).getAttribute('data-outcome'), { timeout: 60_000 })
+        .toBe('accepted');
+
+      // The person whose face a tablet will replay to the camera.
+      await go(page, '#/admin/people/new');
+      await page.fill('#person-name', 'Replay subject');
+      await page.click('form button[type="submit"]');
+      await expect.poll(() => currentHash(page)).toMatch(/^#\/admin\/people\/\d+$/);
+      await page.setInputFiles('#photo-files', [photos.replay]);
+      await expect
+        .poll(() => outcome(photos.replay).getAttribute('data-outcome'), { timeout: 60_000 })
         .toBe('accepted');
 
       // The door: LCUS board on the pty, channel 1, a short pulse; saved, then tested.
@@ -269,11 +284,33 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       browsers.push(browser);
       const from = board.commands.length;
       const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      // The print scores in the unsure band (about 0.4): the kiosk asks for a head turn, which a
+      // picture cannot make, and says "not live" when the time runs out.
+      await page.locator('[data-step-up]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('[data-step-up] h2').textContent()).toMatch(
+        /Turn your head to your (left|right)/,
+      );
+      expect(await audit(page, 'kiosk-step-up')).toEqual([]);
       await page.locator('[data-result="not_live"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('[data-result="not_live"] .detail').textContent()).toContain('head turn');
       await page.waitForTimeout(3000);
       expect(onCommandsSince(from)).toEqual([]);
       expect(await page.locator('[data-result]').getAttribute('data-result')).not.toBe('granted');
       expect(await audit(page, 'kiosk-not-live')).toEqual([]);
+      expect(errors).toEqual([]);
+      await browser.close();
+    }, 120_000);
+
+    it('keeps the door shut for a tablet replaying an enrolled person: "not live", no ON bytes', async () => {
+      const browser = await launchWithCamera(videos.replay);
+      browsers.push(browser);
+      const from = board.commands.length;
+      const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      expect((await status(page)).liveness.state, 'the liveness models must have loaded').toBe('ready');
+      await page.locator('[data-result="not_live"]').waitFor({ timeout: 30_000 });
+      await page.waitForTimeout(4000);
+      expect(onCommandsSince(from)).toEqual([]);
+      expect(await page.locator('[data-result]').getAttribute('data-result')).not.toBe('granted');
       expect(errors).toEqual([]);
       await browser.close();
     }, 120_000);

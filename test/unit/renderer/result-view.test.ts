@@ -37,6 +37,16 @@ describe('resultView', () => {
     expect(new Set(views.map((v) => v.sound)).size).toBe(kinds.length);
   });
 
+  it('says when a step-up head turn was not seen, and the usual words for a spoof', () => {
+    expect(
+      resultView({ ...base, kind: 'not_live', reason: 'challenge_failed' }, { greetByName: true }).detail
+        ?.key,
+    ).toBe('result.notLive.challengeFailed');
+    expect(
+      resultView({ ...base, kind: 'not_live', reason: 'spoof' }, { greetByName: true }).detail?.key,
+    ).toBe('result.notLive.detail');
+  });
+
   it('explains a denial and a liveness problem from the reason code', () => {
     expect(
       resultView({ ...base, kind: 'denied', reason: 'inactive' }, { greetByName: true }).detail?.key,
