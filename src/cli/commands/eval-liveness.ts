@@ -15,9 +15,11 @@ import {
   ratesBySource,
   scoreDistributionSvg,
   sequenceOutcomes,
+  streamCounts,
   zeroApcerThreshold,
   type ScoredRow,
 } from '../../core/face/liveness/dev-report';
+import { defaultAccessPolicySettings } from '../../core/access/types';
 import { analyzerCliHelp, analyzerCliOptions } from './detect';
 import { loadLivenessPipeline } from './liveness';
 
@@ -126,7 +128,9 @@ export const evalLivenessCommand: Command = {
       const attackScores = scores('spoof');
       const realScores = scores('real');
       const threshold = liveness.threshold;
-      const sequences = sequenceOutcomes(rows, threshold);
+      const unsureFloor = Math.min(defaultAccessPolicySettings.livenessUnsureFloor, threshold);
+      const sequences = sequenceOutcomes(rows, threshold, { unsureFloor });
+      const allClips = sequenceOutcomes(rows, threshold, { unsureFloor, minFrames: 1 });
       const sequenceRates = livenessErrorRates(
         sequences.map((q) => ({ ...q, verdict: q.verdict, score: q.score })),
       );
@@ -156,7 +160,12 @@ export const evalLivenessCommand: Command = {
         zeroApcer: zeroApcerThreshold(rows),
         clipBootstrap90: clipBootstrap(rows),
         bySource: ratesBySource(rows),
-        sequences: { rates: sequenceRates, clips: sequences },
+        sequences: {
+          rates: sequenceRates,
+          unsureFloor,
+          stepUpWhenUnsure: { multiFrame: streamCounts(sequences), allClips: streamCounts(allClips) },
+          clips: allClips,
+        },
         rows,
       };
       if (ctx.json) {
@@ -195,6 +204,15 @@ export const evalLivenessCommand: Command = {
           sequences.length
             ? `stream decision per clip (lower median of its judged frames, ${sequences.length} clips of 2 or more frames): ${describeRates(sequenceRates)}`
             : 'stream decision: no clips of 2 or more frames (give a source column with #t=S frames)',
+          `with step-up 'when unsure' (challenge for a median in [${unsureFloor}, ${threshold})), per clip:`,
+          ...Object.entries(summary.sequences.stepUpWhenUnsure.allClips).map(
+            ([k, c]) =>
+              `  ${k.padEnd(14)} pass ${c.pass}, challenge ${c.challenge}, refuse ${c.refuse}, cannot judge ${c.cannot_judge}` +
+              ` (clips of 2+ frames: ${(() => {
+                const m = summary.sequences.stepUpWhenUnsure.multiFrame[k];
+                return m ? `${m.pass}/${m.challenge}/${m.refuse}/${m.cannot_judge}` : 'none';
+              })()})`,
+          ),
           ...(plot ? [`score distributions written to ${plot}`] : []),
           '',
         ].join('\n'),

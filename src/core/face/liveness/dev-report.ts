@@ -117,23 +117,31 @@ export interface SequenceOutcome {
   /** Lower median of the judged frames' scores, null when too few were judged. */
   score: number | null;
   verdict: 'live' | 'spoof' | 'cannot_judge';
+  /**
+   * The stream decision with the step-up challenge 'when unsure': pass (at or above the threshold),
+   * challenge (in [floor, threshold): the person is asked for a head turn), refuse (under floor).
+   */
+  stream: 'pass' | 'challenge' | 'refuse' | 'cannot_judge';
 }
 
 /**
  * The decision over a stream, with a clip's frames as its stream: live when at least
  * min(framesToAgree, frames) frames were judged and their lower median reaches the threshold
- * (the AccessPolicy's rule). Clips of one frame are left out: they say nothing about a stream.
+ * (the AccessPolicy's rule). Clips of fewer than minFrames frames (default 2) are left out.
  */
 export function sequenceOutcomes(
   rows: readonly ScoredRow[],
   threshold: number,
-  framesToAgree = 3,
+  options: { framesToAgree?: number; unsureFloor?: number; minFrames?: number } = {},
 ): SequenceOutcome[] {
+  const framesToAgree = options.framesToAgree ?? 3;
+  const floor = options.unsureFloor ?? threshold;
+  const minFrames = options.minFrames ?? 2;
   const clips = new Map<string, ScoredRow[]>();
   for (const row of rows) clips.set(clipOf(row), [...(clips.get(clipOf(row)) ?? []), row]);
   const out: SequenceOutcome[] = [];
   for (const [clip, frames] of clips) {
-    if (frames.length < 2) continue;
+    if (frames.length < minFrames) continue;
     const judged = frames.filter((f) => f.verdict === 'live' || f.verdict === 'spoof');
     const enough = judged.length >= Math.min(framesToAgree, frames.length);
     const score = enough ? lowerMedian(judged.map((f) => f.score ?? 0)) : null;
@@ -146,6 +154,14 @@ export function sequenceOutcomes(
       judged: judged.length,
       score,
       verdict: score === null ? 'cannot_judge' : score >= threshold ? 'live' : 'spoof',
+      stream:
+        score === null
+          ? 'cannot_judge'
+          : score >= threshold
+            ? 'pass'
+            : score >= floor
+              ? 'challenge'
+              : 'refuse',
     });
   }
   return out;
@@ -218,4 +234,17 @@ export function scoreDistributionSvg(rows: readonly ScoredRow[], threshold: numb
     '</svg>',
   );
   return `${parts.join('\n')}\n`;
+}
+
+/** Counts of each stream outcome per species (bona_fide, print, screen_replay, ...). */
+export function streamCounts(
+  sequences: readonly SequenceOutcome[],
+): Record<string, Record<SequenceOutcome['stream'], number>> {
+  const out: Record<string, Record<SequenceOutcome['stream'], number>> = {};
+  for (const q of sequences) {
+    const key = q.label === 'real' ? 'bona_fide' : q.attackType || 'unspecified';
+    out[key] ??= { pass: 0, challenge: 0, refuse: 0, cannot_judge: 0 };
+    out[key][q.stream]++;
+  }
+  return out;
 }
