@@ -11,6 +11,8 @@ export const exitCodes = {
   /** A device (the door relay) is unavailable. */
   unavailable: 69,
   software: 70,
+  /** A download failed (network, mirrors, disk space). */
+  ioError: 74,
   config: 78,
 } as const;
 
@@ -33,6 +35,8 @@ export function exitCodeFor(code: ErrorCode): number {
       return exitCodes.dataError;
     case 'DOOR':
       return exitCodes.unavailable;
+    case 'DOWNLOAD':
+      return exitCodes.ioError;
     default:
       return exitCodes.software;
   }

@@ -9,6 +9,7 @@ export const errorCodes = [
   'PACK_NOT_FOUND', // no model pack with that id, or its files are missing
   'MODEL_CHECKSUM', // a model file does not match the catalog's sha256
   'MODEL_LOAD', // onnxruntime could not load a model on any provider
+  'DOWNLOAD', // a model download failed: every mirror, the network, or the disk (space, permissions)
   'DATABASE', // the database is corrupt, from a newer version, or cannot be opened
   'NOT_FOUND', // a person, template or event that does not exist
   'CONFLICT', // a duplicate (employee code, face already enrolled as someone else)

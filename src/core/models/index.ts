@@ -45,3 +45,13 @@ export {
   type ProviderName,
   type TensorMetadata,
 } from './session';
+export {
+  directUrls,
+  downloadPack,
+  needsLicenceAcceptance,
+  packLicences,
+  type DownloadProgress,
+  type PackDownloadOptions,
+  type PackDownloadResult,
+  type PackLicence,
+} from './download';

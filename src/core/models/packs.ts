@@ -37,14 +37,14 @@ export interface PackOptions {
   searchPath?: string[];
 }
 
-interface PackMember {
+export interface PackMember {
   role: PackRole;
   spec: ModelSpec;
   /** Detector, recognizers and landmarks are required; liveness models are optional. */
   required: boolean;
 }
 
-function packMembers(catalog: Catalog, pack: PackSpec): PackMember[] {
+export function packMembers(catalog: Catalog, pack: PackSpec): PackMember[] {
   const member = (role: PackRole, id: string, required: boolean): PackMember => {
     const spec = findModelSpec(catalog, id);
     // parseCatalog has checked every reference; this guards hand-built catalogs.
