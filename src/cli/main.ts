@@ -21,7 +21,7 @@ function mainHelp(): string {
     'Models: FACEGATE_MODELS_PATH (colon-separated folders) is searched before the bundled packs.',
     '',
     `Exit status: 0 ok, ${exitCodes.noFace} no face found, ${exitCodes.usage} bad usage, ${exitCodes.dataError} data refused,`,
-    `${exitCodes.noInput} input unreadable, ${exitCodes.unavailable} door relay unavailable, ${exitCodes.config} model pack missing or invalid,`,
+    `${exitCodes.noInput} input unreadable, ${exitCodes.unavailable} door relay unavailable, ${exitCodes.config} model pack missing or invalid, ${exitCodes.ioError} download failed,`,
     `${exitCodes.software} internal error.`,
   ].join('\n');
 }

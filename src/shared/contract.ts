@@ -579,6 +579,38 @@ export const contract = {
     input: noInput,
     output: activeModelsSchema.nullable(),
   }),
+
+  // Model download (src/core/models/download.ts) ------------------------------------------------
+  'models.licences': call({
+    summary: "A pack's model licences, shown before its download; non-commercial ones must be accepted.",
+    admin: true,
+    input: z.strictObject({ pack: z.string().min(1).max(64) }),
+    output: z.object({
+      pack: z.string(),
+      needsAcceptance: z.boolean(),
+      licences: z.array(
+        z.object({
+          model: z.string(),
+          title: z.string(),
+          name: z.string(),
+          commercialUse: z.boolean(),
+          notes: z.string().optional(),
+        }),
+      ),
+    }),
+  }),
+  'models.download': call({
+    summary:
+      "Downloads a pack into the user's model folder (HTTPS, resumed, sha256-checked); progress as job.progress.",
+    admin: true,
+    input: z.strictObject({ pack: z.string().min(1).max(64), acceptLicence: z.boolean().default(false) }),
+    output: z.object({
+      pack: z.string(),
+      files: z.array(
+        z.object({ model: z.string(), status: z.enum(['downloaded', 'present']), bytes: z.int() }),
+      ),
+    }),
+  }),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

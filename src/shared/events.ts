@@ -16,7 +16,7 @@ export interface EventSpec<P extends z.ZodType = z.ZodType> {
 }
 const event = <P extends z.ZodType>(spec: EventSpec<P>) => spec;
 
-export const jobKinds = ['models.load', 'reembed', 'import'] as const;
+export const jobKinds = ['models.load', 'reembed', 'import', 'models.download'] as const;
 
 export const events = {
   'door.state': event({

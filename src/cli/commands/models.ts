@@ -2,6 +2,7 @@ import path from 'node:path';
 import { stringOption, writeJson, type Command, type CommandContext } from '../command';
 import { exitCodes } from '../exit-codes';
 import { FaceGateError } from '../../core/errors';
+import { downloadCommand } from './models-download';
 import { listPacks, modelSearchPath, recogniseFolder, verifyPacks, type PackStatus } from '../../core/models';
 
 function packToJson(pack: PackStatus) {
@@ -141,14 +142,24 @@ async function inspect(ctx: CommandContext, folder: string | undefined): Promise
 export const modelsCommand: Command = {
   name: 'models',
   summary: 'List the model packs, verify their files, or inspect a folder of ONNX models',
-  usage: '[list] [--json] | verify [--pack ID] [--json] | inspect FOLDER [--json]',
-  options: { pack: { type: 'string' } },
+  usage:
+    '[list] [--json] | verify [--pack ID] [--json] | inspect FOLDER [--json] | download PACK [--accept-licence] [--dir DIR]',
+  options: {
+    pack: { type: 'string' },
+    dir: { type: 'string' },
+    'accept-licence': { type: 'boolean', default: false },
+  },
   help: [
     '  (no subcommand), list  every pack of the catalog: available or not (missing files), licence and',
     '                         whether commercial use is allowed, threshold, and the folders searched',
     '  verify [--pack ID]     re-hash the model files (sha256) against the catalog; exit status',
     `                         ${exitCodes.config} when a file does not match (or, with --pack, a required file is missing)`,
     '  inspect FOLDER         how each .onnx file of a folder is recognised (for --pack FOLDER)',
+    "  download PACK          fetch a pack's files over HTTPS from the catalog's mirrors into the user's",
+    '                         model folder (or --dir DIR): licences shown first, resumed after an',
+    "                         interruption, each file checked against the catalog's sha256 before it is",
+    '                         moved into place. Non-commercial packs need --accept-licence.',
+    `                         Exit status ${exitCodes.ioError} when every mirror of a file failed or the disk is full.`,
     '',
     'Folders searched, in order: FACEGATE_MODELS_PATH (colon-separated; semicolons on Windows), the',
     "user's model folder, the app's resources/models, and the npm starter pack.",
@@ -158,9 +169,10 @@ export const modelsCommand: Command = {
     if (sub === undefined || sub === 'list') return list(ctx);
     if (sub === 'verify') return verify(ctx);
     if (sub === 'inspect') return inspect(ctx, rest[0]);
+    if (sub === 'download') return downloadCommand(ctx, rest[0]);
     throw new FaceGateError(
       'INVALID_INPUT',
-      `Unknown subcommand 'models ${sub}': use list, verify or inspect.`,
+      `Unknown subcommand 'models ${sub}': use list, verify, inspect or download.`,
     );
   },
 };

@@ -160,8 +160,16 @@ async function get(
       request.on('timeout', () =>
         request.destroy(new MirrorError(`no data for ${options.idleTimeoutMs / 1000} s`, true)),
       );
-      request.on('error', (error) =>
-        reject(error instanceof MirrorError ? error : new MirrorError(error.message, true)),
+      request.on('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error instanceof MirrorError
+            ? error
+            : // A host that does not resolve or refuses is not retried: the next mirror is.
+              new MirrorError(
+                error.message,
+                !['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED'].includes(error.code ?? ''),
+              ),
+        ),
       );
     });
     const status = response.statusCode ?? 0;

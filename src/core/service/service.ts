@@ -24,6 +24,7 @@ import { kioskHandlers } from './handlers/kiosk';
 import { peopleHandlers } from './handlers/people';
 import { recordHandlers } from './handlers/records';
 import { settingsHandlers } from './handlers/settings';
+import { modelDownloadHandlers } from './handlers/models-download';
 import { ModelManager } from './model-manager';
 import { newSession, type CallerSession } from './session';
 import { SettingsManager } from './settings-manager';
@@ -58,6 +59,7 @@ const handlers: Handlers = {
   ...recordHandlers,
   ...settingsHandlers,
   ...doorHandlers,
+  ...modelDownloadHandlers,
 };
 
 /**

@@ -110,6 +110,7 @@ export const en = {
   'job.modelsLoad': 'Loading models',
   'job.reembed': 'Updating enrolled faces for the new model',
   'job.import': 'Importing',
+  'job.modelsDownload': 'Downloading models',
   'job.count': '{done} of {total}',
   'job.done': 'Done',
   'job.failed': 'Failed: {message}',
@@ -399,6 +400,14 @@ export const en = {
   'settings.liveness.stepUp.off': 'Never',
   'settings.liveness.stepUp.when_unsure': 'When the liveness check is unsure',
   'settings.liveness.stepUp.always': 'Always, before the door opens',
+  // Model download (admin status page) ----------------------------------------------------------
+  'download.button': 'Download',
+  'download.licences': 'Licences of the models in {pack}',
+  'download.commercial': 'commercial use allowed',
+  'download.nonCommercial': 'non-commercial use only',
+  'download.accept': 'I have read these licences and accept them (non-commercial use only)',
+  'download.start': 'Download and check the files',
+  'download.done': '{pack} is downloaded and checked. Choose it on the Recognition page.',
 
   // Admin PIN -------------------------------------------------------------------------------------
   'security.title': 'Admin PIN',
