@@ -10,6 +10,7 @@ import { installIpc } from './ipc';
 import { installPermissionHandlers } from './permissions';
 import { appContentSecurityPolicy, appEntryUrl, appOrigins } from './security';
 import { createUtilityInferenceHost } from './utility-host';
+import { fakeCameraSwitches } from './test-flags';
 import { createMainWindow, lockDown } from './window';
 
 const file = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
@@ -17,6 +18,8 @@ const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undef
 const origins = appOrigins(devServerUrl);
 
 registerAppScheme();
+// Only with --facegate-test-fake-camera (the smoke tests): Chromium's fake camera.
+for (const [name, value] of fakeCameraSwitches(process.argv)) app.commandLine.appendSwitch(name, value);
 
 if (!app.requestSingleInstanceLock()) {
   app.quit();

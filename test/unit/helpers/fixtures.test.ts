@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { MissingFixtureError, skipWithout, skipUnlessPlatform } from '../../helpers/fixtures';
+import {
+  MissingFixtureError,
+  skipUnlessPlatform,
+  skipWithout,
+  skipWithoutElectron,
+} from '../../helpers/fixtures';
 
 describe('skipWithout: the one way a test is skipped', () => {
   it('runs the test when the fixture is present, required or not', () => {
@@ -19,5 +24,16 @@ describe('skipWithout: the one way a test is skipped', () => {
   it('a platform condition is not a fixture: it never throws', () => {
     expect(skipUnlessPlatform(process.platform)).toBe(false);
     expect(skipUnlessPlatform(process.platform === 'win32' ? 'linux' : 'win32')).toBe(true);
+  });
+});
+
+describe('skipWithoutElectron: the one allowed skip', () => {
+  it('skips without a packaged app even when fixtures are required (FACEGATE_REQUIRE_FIXTURES does not apply)', () => {
+    expect(skipWithoutElectron(undefined, false)).toBe(true);
+  });
+
+  it('fails where the release workflow requires the app (FACEGATE_REQUIRE_ELECTRON=1)', () => {
+    expect(() => skipWithoutElectron(undefined, true)).toThrow(MissingFixtureError);
+    expect(skipWithoutElectron('/opt/FaceGate/facegate', true)).toBe(false);
   });
 });

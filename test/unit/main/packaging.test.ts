@@ -43,6 +43,20 @@ describe('installer configuration', () => {
   });
 });
 
+describe('Electron fuses', () => {
+  it('no run-as-node, no NODE_OPTIONS or --inspect, the app only from an integrity-checked asar', async () => {
+    const config = await builderConfig();
+    expect(config.asar).toBe(true);
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+    });
+  });
+});
+
 describe('macOS entitlements', () => {
   it('allow the camera and not the microphone', async () => {
     const { readFileSync } = await import('node:fs');
