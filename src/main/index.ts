@@ -1,5 +1,8 @@
 // The Electron main process: windows, security, the app:// protocol, IPC. Thin on purpose: the
 // app is src/core (plain Node, tested without Electron); inference runs in a utilityProcess.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, dialog, powerSaveBlocker, session, type BrowserWindow } from 'electron';
 import { toErrorInfo } from '../core/errors';
@@ -10,6 +13,7 @@ import { installIpc } from './ipc';
 import { installPermissionHandlers } from './permissions';
 import { appContentSecurityPolicy, appEntryUrl, appOrigins } from './security';
 import { createUtilityInferenceHost } from './utility-host';
+import { loginItemPlan } from './login-item';
 import { fakeCameraSwitches } from './test-flags';
 import { createMainWindow, lockDown } from './window';
 
@@ -36,8 +40,33 @@ if (!app.requestSingleInstanceLock()) {
 
   app.on('web-contents-created', (_event, contents) => lockDown(contents, origins));
 
-  const applyKiosk = (kiosk: { fullscreen: boolean; preventSleep: boolean }) => {
+  const applyLoginItem = async (enabled: boolean) => {
+    const plan = loginItemPlan({
+      enabled,
+      packaged: app.isPackaged,
+      platform: process.platform,
+      executable: process.execPath,
+      env: process.env,
+      home: os.homedir(),
+    });
+    if (plan.kind === 'electron') app.setLoginItemSettings({ openAtLogin: plan.openAtLogin });
+    if (plan.kind === 'autostart-file') {
+      if (plan.content === null) await rm(plan.file, { force: true });
+      else {
+        await mkdir(path.dirname(plan.file), { recursive: true });
+        await writeFile(plan.file, plan.content, { mode: 0o644 });
+      }
+    }
+  };
+
+  const applyKiosk = (kiosk: { fullscreen: boolean; preventSleep: boolean; startAtLogin: boolean }) => {
     window?.setKiosk(kiosk.fullscreen);
+    applyLoginItem(kiosk.startAtLogin).catch((error: unknown) =>
+      console.error(
+        `FaceGate: start at login could not be ${kiosk.startAtLogin ? 'set' : 'cleared'}:`,
+        error,
+      ),
+    );
     const block = kiosk.fullscreen && kiosk.preventSleep;
     if (block && sleepBlocker === undefined) sleepBlocker = powerSaveBlocker.start('prevent-display-sleep');
     if (!block && sleepBlocker !== undefined) {

@@ -103,7 +103,10 @@ export const enrolmentSettingsSchema = z.strictObject({
 });
 
 export const kioskSettingsSchema = z.strictObject({
+  /** The desktop app's window is a kiosk (full screen, no way out but the admin screen). */
   fullscreen: z.boolean(),
+  /** The desktop app starts when the desk's user logs in (docs/app.md); the headless host ignores it. */
+  startAtLogin: z.boolean(),
   /** Keep the display awake while the kiosk runs. */
   preventSleep: z.boolean(),
   greetByName: z.boolean(),
@@ -225,6 +228,7 @@ export const defaultSettings: Settings = {
   },
   kiosk: {
     fullscreen: false,
+    startAtLogin: false,
     preventSleep: true,
     greetByName: true,
     speech: false,

@@ -409,6 +409,16 @@ export const en = {
   'download.start': 'Download and check the files',
   'download.done': '{pack} is downloaded and checked. Choose it on the Recognition page.',
 
+  // This desk: kiosk window and start at login (admin status page) -------------------------------
+  'desk.title': 'This desk',
+  'desk.kiosk': 'Kiosk mode: the app fills the screen and cannot be left except through Admin',
+  'desk.preventSleep': 'Keep the display awake in kiosk mode',
+  'desk.startAtLogin': 'Start FaceGate when this computer’s user logs in',
+  'desk.hint':
+    'These apply to the FaceGate desktop app. A desk running the headless host in a browser starts it with the system service instead (see the documentation).',
+  'desk.save': 'Save',
+  'desk.saved': 'Saved. The app follows these settings at once.',
+
   // Admin PIN -------------------------------------------------------------------------------------
   'security.title': 'Admin PIN',
   'security.current': 'Current PIN',
