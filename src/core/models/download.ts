@@ -209,6 +209,15 @@ async function transfer(
     response.resume();
     throw new MirrorError(`HTTP ${status}`, status >= 500);
   }
+  // A mirror serving another file (an HTML error page with 200, a different version) is known
+  // from its length before a byte is written.
+  const length = Number(response.headers['content-length'] ?? NaN);
+  const total = /\/(\d+)$/.exec(String(response.headers['content-range'] ?? ''));
+  const served = status === 206 ? (total ? Number(total[1]) : NaN) : length;
+  if (Number.isFinite(served) && served !== spec.bytes) {
+    response.resume();
+    throw new MirrorError(`it serves ${served} bytes, the catalog's file has ${spec.bytes}`, false);
+  }
   let flags: 'w' | 'a' = 'w';
   if (status === 206) {
     const start = /^bytes (\d+)-/.exec(String(response.headers['content-range'] ?? ''));

@@ -22,7 +22,8 @@ type Fault =
   | { kind: 'corrupt' } // one byte flipped in the middle
   | { kind: 'truncate-once' } // the first response stops half way and the connection is cut
   | { kind: 'status'; status: number }
-  | { kind: 'stall-once' }; // the first response sends a little, then nothing
+  | { kind: 'stall-once' } // the first response sends a little, then nothing
+  | { kind: 'html' }; // 200 with an error page instead of the file
 
 interface Served {
   path: string;
@@ -49,6 +50,7 @@ function sendFile(req: http.IncomingMessage, res: http.ServerResponse): void {
     return;
   }
   let body = readFileSync(file);
+  if (fault?.kind === 'html') body = Buffer.from('<html><body>Rate limit exceeded</body></html>');
   if (fault?.kind === 'corrupt') {
     body = Buffer.from(body);
     body[body.length >> 1] ^= 0xff;
@@ -228,6 +230,22 @@ describe.skipIf(skipWithout('../shared/models', hasSharedModels))(
       });
       expect(failed).toEqual([{ model: 'yunet-2023mar', url: `${base}/a/${yunet}`, reason: 'HTTP 404' }]);
       expect(result.files.find((f) => f.model === 'yunet-2023mar')!.url).toBe(`${base}/b/${yunet}`);
+    });
+
+    it('a mirror answering 200 with something else (an error page) is left at once for the next', async () => {
+      faults.set(`/a/${yunet}`, { kind: 'html' });
+      const failed: MirrorFailure[] = [];
+      await downloadPack('open', {
+        catalog: localCatalog(),
+        destRoot: dest,
+        allowLoopbackHttp: true,
+        onMirrorFailed: (f) => failed.push(f),
+      });
+      expect(failed.map((f) => f.reason)).toEqual([
+        `it serves 45 bytes, the catalog's file has ${yunetSize()}`,
+      ]);
+      expect(served.filter((s) => s.path === `/a/${yunet}`)).toHaveLength(1);
+      expect(statSync(path.join(dest, yunet)).size).toBe(yunetSize());
     });
 
     it('a server that stops sending is dropped after the idle timeout and the transfer resumed', async () => {
