@@ -11,6 +11,7 @@ import { maxPhotoBytes } from '../shared/contract';
 import { socketPath } from './codec';
 import { serveConnection } from './connection';
 import { isAllowedHost, isAllowedOrigin, ownOrigins } from './origin';
+import { handleRestRequest } from './rest';
 import { firstExisting, injectClient, mimeType, resolveStaticFile } from '../core/service/static-files';
 
 export interface HeadlessHostOptions {
@@ -25,6 +26,8 @@ export interface HeadlessHostOptions {
   clientScript?: string;
   /** Further origins allowed to open the WebSocket (e.g. a kiosk browser on another machine). */
   allowOrigins?: string[];
+  /** Shown in the OpenAPI document. */
+  version?: string;
   log?: (line: string) => void;
 }
 
@@ -88,6 +91,14 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
       res.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Unknown host name.\n');
       return;
     }
+    // The REST API (/api/...): API keys instead of the PIN, same host and origin rules.
+    const restContext = {
+      service: options.service,
+      origins: () => origins,
+      version: options.version ?? '0.1.0',
+      log,
+    };
+    if (await handleRestRequest(req, res, restContext)) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;

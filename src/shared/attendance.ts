@@ -158,6 +158,11 @@ export const auditActions = [
   'door.manual_open',
   'events.purge',
   'gallery.import',
+  'webhook.create',
+  'webhook.update',
+  'webhook.delete',
+  'apikey.create',
+  'apikey.revoke',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

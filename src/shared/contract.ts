@@ -25,6 +25,7 @@ import {
   templateInfoSchema,
 } from './people';
 import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './settings';
+import { integrationCalls } from './integrations';
 import type { EventName, EventPayload } from './events';
 import type { ErrorInfo } from './errors';
 
@@ -611,6 +612,9 @@ export const contract = {
       ),
     }),
   }),
+
+  // Integrations: webhooks, MQTT, REST API keys (./integrations) -------------------------------
+  ...integrationCalls,
 } as const;
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import { attendanceModes, clockTimeSchema, erasurePolicies } from './attendance';
 import { doorTimingSchema, relaySettingsSchema } from './door';
+import {
+  defaultIntegrationSettings,
+  integrationSettingsIssues,
+  integrationSettingsSchema,
+} from './integrations';
 
 /**
  * Every setting the app knows, grouped by the screen that edits it. The schemas hold no
@@ -137,6 +142,7 @@ const sections = {
   enrolment: enrolmentSettingsSchema,
   kiosk: kioskSettingsSchema,
   admin: adminSettingsSchema,
+  integrations: integrationSettingsSchema,
 };
 export type SettingsSection = keyof typeof sections;
 export const settingsSections = [
@@ -148,6 +154,7 @@ export const settingsSections = [
   'enrolment',
   'kiosk',
   'admin',
+  'integrations',
 ] as const satisfies readonly SettingsSection[];
 
 export const settingsSchema = z.strictObject(sections).superRefine((s, ctx) => {
@@ -172,6 +179,9 @@ export const settingsSchema = z.strictObject(sections).superRefine((s, ctx) => {
       message: 'minNoseHeight must be below maxNoseHeight',
     });
   }
+  for (const issue of integrationSettingsIssues(s.integrations)) {
+    ctx.addIssue({ code: 'custom', path: ['integrations', issue.path], message: issue.message });
+  }
 });
 export type Settings = z.infer<typeof settingsSchema>;
 
@@ -185,6 +195,7 @@ export const settingsPatchSchema = z.strictObject({
   enrolment: enrolmentSettingsSchema.partial().optional(),
   kiosk: kioskSettingsSchema.partial().optional(),
   admin: adminSettingsSchema.partial().optional(),
+  integrations: integrationSettingsSchema.partial().optional(),
 });
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 
@@ -237,6 +248,7 @@ export const defaultSettings: Settings = {
     language: 'en',
   },
   admin: { lockoutAfter: 5, lockoutSeconds: 30, sessionMinutes: 15 },
+  integrations: defaultIntegrationSettings,
 };
 
 /** Merge a patch onto settings (one level deep: sections, then keys) and validate the result. */

@@ -130,6 +130,51 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    description: 'integrations: webhook endpoints, the outbox (delivery log), REST API keys',
+    sql: `
+      CREATE TABLE webhook_endpoints (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        url TEXT NOT NULL,
+        kinds TEXT NOT NULL DEFAULT '[]',
+        description TEXT NOT NULL DEFAULT '',
+        enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+        -- The signing secret: the HMAC needs it in clear; it is shown to the admin once.
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      -- One row per event and target ('webhook:<id>', 'mqtt'): written before anything is sent,
+      -- deleted only by the retention purge, so a restart or a receiver that is down loses nothing.
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        target TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        delivered_at INTEGER,
+        last_status INTEGER,
+        last_error TEXT,
+        payload TEXT NOT NULL
+      );
+      CREATE INDEX outbox_due ON outbox(state, target, next_attempt_at);
+      CREATE INDEX outbox_created ON outbox(created_at);
+      CREATE TABLE api_keys (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL UNIQUE,
+        -- sha256 of the whole key: keys are 32 random bytes, so a fast hash is enough.
+        hash TEXT NOT NULL,
+        scopes TEXT NOT NULL DEFAULT '[]',
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

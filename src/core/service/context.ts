@@ -3,6 +3,7 @@ import type { Settings } from '../../shared/settings';
 import type { Attendance } from '../attendance/attendance';
 import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
+import type { Integrations } from '../integrations';
 import type { AdminAuth } from './admin-auth';
 import type { DoorManager } from './door-manager';
 import type { EventBus } from './event-bus';
@@ -24,6 +25,7 @@ export interface ServiceContext {
   door: DoorManager;
   frames: FramePipeline;
   status: StatusTracker;
+  integrations: Integrations;
   now: () => number;
   log: (line: string) => void;
   /** Where model packs are looked up (undefined: the default search path). */

@@ -12,6 +12,7 @@ import { Attendance } from '../attendance/attendance';
 import { FaceGateError } from '../errors';
 import { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
+import { grantCalls, grantScopes, Integrations, isGranted } from '../integrations';
 import { defaultDatabasePath } from '../paths';
 import { AdminAuth } from './admin-auth';
 import type { Handlers, ServiceContext } from './context';
@@ -20,6 +21,7 @@ import { EventBus } from './event-bus';
 import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
 import { doorHandlers } from './handlers/door';
+import { integrationHandlers } from './handlers/integrations';
 import { kioskHandlers } from './handlers/kiosk';
 import { peopleHandlers } from './handlers/people';
 import { recordHandlers } from './handlers/records';
@@ -50,6 +52,8 @@ export interface FaceGateServiceOptions {
   validateResults?: boolean;
   /** Resolve once the models are loaded (default) or return at once and load in the background. */
   waitForModels?: boolean;
+  /** Outbox backoff and MQTT acknowledgement timeout (tests shorten them). */
+  integrations?: { baseDelayMs?: number; maxDelayMs?: number; mqttAckTimeoutMs?: number };
 }
 
 const handlers: Handlers = {
@@ -60,6 +64,7 @@ const handlers: Handlers = {
   ...settingsHandlers,
   ...doorHandlers,
   ...modelDownloadHandlers,
+  ...integrationHandlers,
 };
 
 /**
@@ -119,10 +124,26 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     now,
   });
 
+  // Webhooks and MQTT: one more subscriber of the bus (docs/integrations.md).
+  const integrations = new Integrations({
+    db: gallery.db,
+    settings: () => settings.current.integrations,
+    device: () => settings.current.attendance.deviceName,
+    version: options.version ?? '0.1.0',
+    now,
+    log,
+    openDoor: async () => {
+      await service.call('door.open', {}, grantCalls(newSession('mqtt door command'), ['door.open']));
+    },
+    ...options.integrations,
+  });
+  bus.on((name, payload) => integrations.onEvent(name, payload));
+
   const applySettings = async (next: Settings) => {
     attendance.configure(next.attendance);
     frames.configure();
     await door.apply(next.door);
+    await integrations.apply();
     // Loading a pack can take seconds: it runs in the background, its progress is pushed.
     void models.apply(next);
   };
@@ -138,6 +159,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     door,
     frames,
     status,
+    integrations,
     now,
     log,
     applySettings,
@@ -145,13 +167,15 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   };
 
   // Start: relock the door before anything else, then the models.
+  await integrations.start();
   await door.apply(settings.current.door).catch((error: unknown) => log(`door: ${(error as Error).message}`));
   const loading = models.apply(settings.current);
   if (options.waitForModels !== false) await loading;
   const purged = attendance.purgeExpired(now());
   if (purged > 0) log(`attendance: purged ${purged} events past the retention period`);
 
-  return new Service(ctx, options.validateResults ?? false);
+  const service = new Service(ctx, options.validateResults ?? false);
+  return service;
 }
 
 class Service implements FaceGateService {
@@ -168,7 +192,8 @@ class Service implements FaceGateService {
     if (this.closed) throw new FaceGateError('INTERNAL', 'FaceGate is shutting down.');
     if (!isCallName(name)) throw new FaceGateError('INVALID_INPUT', `Unknown call '${name}'.`);
     const spec = contract[name];
-    if (spec.admin) this.ctx.auth.require(session);
+    // A REST API key or the MQTT door command is granted its calls; everyone else needs the PIN.
+    if (spec.admin && !isGranted(session, name)) this.ctx.auth.require(session);
     const parsed = spec.input.safeParse(input);
     if (!parsed.success) throw new FaceGateError('INVALID_INPUT', describeIssues(name, parsed.error));
     const handler = handlers[name] as (args: unknown, s: CallerSession, c: ServiceContext) => unknown;
@@ -201,11 +226,23 @@ class Service implements FaceGateService {
     return this.ctx.bus.on(listener);
   }
 
+  restApi() {
+    if (this.closed || !this.ctx.settings.current.integrations.restEnabled) return undefined;
+    return (presentedKey: string) => {
+      const key = this.ctx.integrations.store.verifyKey(presentedKey);
+      if (!key) return undefined;
+      return { session: grantScopes(newSession(`api key "${key.name}" (${key.prefix})`), key.scopes), key };
+    };
+  }
+
   /** Relock the door first, then stop inference and close the database. Safe to call twice. */
   close(): Promise<void> {
     this.closed ??= (async () => {
       const { door, host, gallery, status, log } = this.ctx;
       await door.close().catch((error: unknown) => log(`door: ${(error as Error).message}`));
+      await this.ctx.integrations
+        .close()
+        .catch((error: unknown) => log(`integrations: ${(error as Error).message}`));
       status.close();
       await host.close().catch((error: unknown) => log(`inference: ${(error as Error).message}`));
       gallery.close();

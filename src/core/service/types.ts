@@ -1,5 +1,6 @@
 import type { CallName, CallResult } from '../../shared/contract';
 import type { EventName } from '../../shared/events';
+import type { ApiKey } from '../../shared/integrations';
 import type { EventListener } from './event-bus';
 import type { CallerSession } from './session';
 
@@ -19,6 +20,11 @@ export interface FaceGateService {
   /** Whether an event may be delivered to this connection (admin events need a login). */
   mayReceive(event: EventName, session: CallerSession): boolean;
   on(listener: EventListener): () => void;
+  /**
+   * The REST API's door (src/server/rest.ts): undefined while the API is switched off, else a
+   * function that opens a session granted the calls of a live API key's scopes, or undefined.
+   */
+  restApi(): ((presentedKey: string) => { session: CallerSession; key: ApiKey } | undefined) | undefined;
   /** Stops inference, relocks the door, closes the database. */
   close(): Promise<void>;
 }

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import type { AttendanceEvent } from '../../shared/attendance';
+import type { DoorStateChange } from '../../shared/door';
+import type { EventName, EventPayload } from '../../shared/events';
+import {
+  integrationSchemaVersion,
+  type IntegrationEvent,
+  type IntegrationEventKind,
+} from '../../shared/integrations';
+
+const attendanceKinds: Record<AttendanceEvent['kind'], IntegrationEventKind> = {
+  check_in: 'check_in',
+  check_out: 'check_out',
+  denied: 'denied',
+  unknown: 'unknown',
+  spoof: 'not_live',
+  manual_open: 'manual_open',
+};
+
+function envelope(
+  kind: IntegrationEvent['kind'],
+  at: string,
+  device: string,
+  fields: Partial<Pick<IntegrationEvent, 'person' | 'attendance' | 'door' | 'alarm'>>,
+): IntegrationEvent {
+  return {
+    schema: integrationSchemaVersion,
+    id: randomUUID(),
+    kind,
+    at,
+    device,
+    person: fields.person ?? null,
+    attendance: fields.attendance ?? null,
+    door: fields.door ?? null,
+    alarm: fields.alarm ?? null,
+  };
+}
+
+function fromAttendance(event: AttendanceEvent, device: string): IntegrationEvent[] {
+  const kind = attendanceKinds[event.kind];
+  const attendance = {
+    eventId: event.id,
+    similarity: event.similarity,
+    liveness: event.liveness,
+    doorOpened: event.doorOpened,
+    note: event.note,
+  };
+  const out = [envelope(kind, event.at, device, { person: event.person, attendance })];
+  if (kind === 'not_live') {
+    out.push(
+      envelope('alarm', event.at, device, {
+        person: event.person,
+        attendance,
+        alarm: { kind: 'spoof_attempt', detail: 'A face was judged not live (a photo or a screen).' },
+      }),
+    );
+  }
+  return out;
+}
+
+function fromDoor(change: DoorStateChange, device: string): IntegrationEvent[] {
+  const at = new Date(change.at).toISOString();
+  const door = {
+    state: change.state,
+    previous: change.previous,
+    reason: change.reason,
+    unlockedUntil: change.unlockedUntil === undefined ? null : new Date(change.unlockedUntil).toISOString(),
+  };
+  const out = [envelope('door_state', at, device, { door })];
+  if (change.state !== change.previous && (change.state === 'fault' || change.state === 'disconnected')) {
+    const kind = change.state === 'fault' ? 'door_fault' : 'door_disconnected';
+    out.push(
+      envelope('alarm', at, device, { door, alarm: { kind, detail: change.detail ?? change.reason } }),
+    );
+  }
+  return out;
+}
+
+/**
+ * The public events (docs/integrations.md) an internal bus event stands for: attendance events
+ * (debounced like the log, so one visit is one event), door state changes, and the alarms among
+ * them. Everything else on the bus (status, settings, jobs) stays inside.
+ */
+export function integrationEventsOf<E extends EventName>(
+  name: E,
+  payload: EventPayload<E>,
+  device: string,
+): IntegrationEvent[] {
+  if (name === 'attendance.recorded') return fromAttendance(payload as AttendanceEvent, device);
+  if (name === 'door.state') return fromDoor(payload as DoorStateChange, device);
+  return [];
+}
+
+export function testEvent(device: string, at: string): IntegrationEvent {
+  return envelope('test', at, device, {});
+}
