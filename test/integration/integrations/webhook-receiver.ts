@@ -22,7 +22,6 @@ export class WebhookReceiver {
   ) {}
 
   static async start(port = 0, secret = ''): Promise<WebhookReceiver> {
-    let receiver!: WebhookReceiver;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -51,7 +50,7 @@ export class WebhookReceiver {
         else answer();
       });
     });
-    receiver = new WebhookReceiver(server, secret);
+    const receiver = new WebhookReceiver(server, secret);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
