@@ -1,6 +1,7 @@
 import { faceSuite } from './face';
 import { livenessSuite } from './liveness';
 import { matcherSuite } from './matcher';
+import { outboxSuite } from './outbox';
 import { recognitionSuite } from './recognition';
 import { streamSuite } from './stream';
 import type { BenchSuite } from './suite';
@@ -15,4 +16,5 @@ export const benchSuites: BenchSuite[] = [
   matcherSuite,
   livenessSuite,
   streamSuite,
+  outboxSuite,
 ];

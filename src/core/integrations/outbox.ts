@@ -47,6 +47,8 @@ export class Outbox {
   private pumping = false;
   private again = false;
   private readonly idle = new Set<() => void>();
+  private outcomes: { row: OutboxRow; result: SendResult }[] = [];
+  private recording: NodeJS.Immediate | undefined;
   private readonly base: number;
   private readonly max: number;
 
@@ -106,7 +108,7 @@ export class Outbox {
         continue;
       }
       load.set(row.target, used + 1);
-      this.start(row, target);
+      this.start(store.load(row), target);
     }
     this.schedule();
   }
@@ -116,16 +118,36 @@ export class Outbox {
     void target
       .send(row.event)
       .catch((error: unknown): SendResult => ({ ok: false, status: null, error: (error as Error).message }))
-      .then((result) => this.finish(row, result))
-      .catch((error: unknown) => this.options.log(`outbox: ${(error as Error).message}`))
-      .finally(() => {
-        this.inFlight.delete(row.id);
-        if (this.inFlight.size === 0) {
-          for (const resolve of [...this.idle]) resolve();
-          this.idle.clear();
-        }
-        this.kick();
+      .then((result) => {
+        this.outcomes.push({ row, result });
+        this.recording ??= setImmediate(() => this.record());
       });
+  }
+
+  /**
+   * Writes the outcomes of the attempts that finished since the last tick in one transaction
+   * (the database syncs every commit: one per outcome would cap a fast receiver's rate), then
+   * frees their slots and looks for more work.
+   */
+  private record(): void {
+    this.recording = undefined;
+    const outcomes = this.outcomes;
+    this.outcomes = [];
+    const { store } = this.options;
+    try {
+      store.inTransaction(() => {
+        for (const { row, result } of outcomes) this.finish(row, result);
+      });
+    } catch (error) {
+      // The rows stay pending and are sent again: at least once, never lost.
+      this.options.log(`outbox: could not record ${outcomes.length} outcomes: ${(error as Error).message}`);
+    }
+    for (const { row } of outcomes) this.inFlight.delete(row.id);
+    if (this.inFlight.size === 0) {
+      for (const resolve of [...this.idle]) resolve();
+      this.idle.clear();
+    }
+    this.kick();
   }
 
   private finish(row: OutboxRow, result: SendResult): void {

@@ -19,10 +19,12 @@ export interface EndpointRecord extends WebhookEndpoint {
 }
 
 /** One outbox row: an event promised to one target. */
-export interface OutboxRow {
+export interface OutboxDue {
   id: number;
   target: string;
   attempts: number;
+}
+export interface OutboxRow extends OutboxDue {
   event: IntegrationEvent;
 }
 
@@ -176,27 +178,26 @@ export class IntegrationStore {
     });
   }
 
-  /** Pending rows due now, oldest first, skipping the ones already being sent. */
-  due(limit: number, skip: ReadonlySet<number>): OutboxRow[] {
+  /** Pending rows due now, oldest first, skipping the ones already being sent (no payloads: cheap). */
+  due(limit: number, skip: ReadonlySet<number>): OutboxDue[] {
     const rows = this.sql
       .prepare(
-        "SELECT id, target, attempts, payload FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+        "SELECT id, target, attempts FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
       )
-      .all(this.now(), limit + skip.size) as {
-      id: number;
-      target: string;
-      attempts: number;
+      .all(this.now(), limit + skip.size) as OutboxDue[];
+    return rows.filter((row) => !skip.has(row.id)).slice(0, limit);
+  }
+
+  /** The event of one row, read when it is about to be sent. */
+  load(row: OutboxDue): OutboxRow {
+    const { payload } = this.sql.prepare('SELECT payload FROM outbox WHERE id = ?').get(row.id) as {
       payload: string;
-    }[];
-    return rows
-      .filter((row) => !skip.has(row.id))
-      .slice(0, limit)
-      .map((row) => ({
-        id: row.id,
-        target: row.target,
-        attempts: row.attempts,
-        event: JSON.parse(row.payload) as IntegrationEvent,
-      }));
+    };
+    return { ...row, event: JSON.parse(payload) as IntegrationEvent };
+  }
+
+  inTransaction(fn: () => void): void {
+    this.db.transaction(fn);
   }
 
   /** When the next pending row falls due (epoch ms), or null when none is pending. */
