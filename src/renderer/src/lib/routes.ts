@@ -11,6 +11,7 @@ export const adminPages = [
   'recognition',
   'status',
   'security',
+  'integrations',
 ] as const;
 export type AdminPage = (typeof adminPages)[number];
 
