@@ -5,16 +5,6 @@ import path from 'node:path';
 
 export const mosquittoPath = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
 
-/** Fails loudly under CI when the broker is missing (never a silent skip there). */
-export function requireMosquitto(): boolean {
-  if (!mosquittoPath && process.env.CI) {
-    throw new Error(
-      'mosquitto is not installed: add it to .ci/run (apt) — the MQTT tests need a real broker',
-    );
-  }
-  return mosquittoPath !== undefined;
-}
-
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -2,14 +2,12 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHeadlessHost, type HeadlessHost } from '../../../src/server/host';
 import { callNames } from '../../../src/shared/contract';
+import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { startService, type Harness } from '../service/service-harness';
 
-if (!hasSharedFaces && process.env.CI)
-  throw new Error('../shared/faces is missing: the REST enrolment test needs it');
-
-describe.skipIf(!hasSharedFaces)(
-  'REST API with scoped keys on the headless host (real service, real models)',
+describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
+  'REST API with scoped keys on the headless host (needs ../shared/faces)',
   () => {
     let h: Harness;
     let host: HeadlessHost;
