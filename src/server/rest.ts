@@ -22,6 +22,8 @@ const statusOf: Record<ErrorCode, number> = {
   PACK_NOT_FOUND: 503,
   MODEL_CHECKSUM: 503,
   MODEL_LOAD: 503,
+  // A model download failed upstream (no REST route downloads today; the map stays exhaustive).
+  DOWNLOAD: 502,
   INTERNAL: 500,
 };
 
