@@ -5,6 +5,8 @@ import { build } from 'esbuild';
 
 const entryPoints = {
   cli: 'src/cli/bin.ts',
+  // `facegate serve` relocks the recorded door with this before loading the CLI (bin/facegate.js).
+  'early-relock': 'src/cli/early-relock.ts',
   // The headless host's inference worker thread (src/core/inference/worker-host.ts finds it beside cli.js).
   'inference-worker': 'src/core/inference/worker.ts',
 };

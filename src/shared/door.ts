@@ -6,8 +6,9 @@ import { z } from 'zod';
  * docs/door.md explains the settings and the wiring.
  */
 
-export const relayDrivers = ['lcus', 'kmtronic', 'numato', 'modbus', 'hex'] as const;
-export type RelayDriverName = (typeof relayDrivers)[number];
+import { relayDrivers } from './relay-drivers';
+
+export { relayDrivers, type RelayDriverName } from './relay-drivers';
 
 /**
  * `normal`: the driver's "relay on" command releases the door. `inverted`: its "relay off"
@@ -76,6 +77,13 @@ export const modbusSettingsSchema = z.object({
   slaveId: z.int().min(1).max(247).default(1),
   /** The coil's protocol address (from 0); many boards use coil 0 for relay 1. */
   coil: z.int().min(0).max(0xffff).default(0),
+  /**
+   * How a pulse is sent. 'flash': the board's own timer (Waveshare / LC Technology "flash on":
+   * function 05 at address 0x02<coil>, value = time in 100 ms; "flash off" 0x04<coil> under
+   * inverted polarity), so the board relocks by itself even if this PC dies mid-pulse. 'coil':
+   * plain on, then off from the host (boards without a timer).
+   */
+  pulse: z.enum(['flash', 'coil']).default('coil'),
 });
 
 /** Any other board: the exact bytes that switch its relay on and off. */
@@ -98,6 +106,16 @@ export const relaySettingsSchema = z.discriminatedUnion('driver', [
 export type RelaySettings = z.infer<typeof relaySettingsSchema>;
 /** Relay settings as a person or a settings file writes them: defaults may be left out. */
 export type RelaySettingsInput = z.input<typeof relaySettingsSchema>;
+
+/**
+ * Whether the board relocks by itself at the end of a pulse (its own timer, so a host that dies
+ * mid-pulse cannot leave the door released). Only Modbus boards with the flash command have one;
+ * LCUS, KMTronic and Numato USB boards and custom bytes have no timer in their protocol: the door
+ * then relies on FaceGate restarting (see docs/door.md, "Boards without a timer").
+ */
+export function relayHasBoardTimer(settings: RelaySettings): boolean {
+  return settings.driver === 'modbus' && settings.pulse === 'flash';
+}
 
 /** The controller's timing. Seconds, as the admin screen shows them. */
 export const doorTimingSchema = z.object({
@@ -149,6 +167,8 @@ export const doorStatusSchema = z.object({
   /** The port setting and, once opened, the device path it resolved to. */
   port: z.string(),
   path: z.string().optional(),
+  /** The board relocks by itself at the end of a pulse (relayHasBoardTimer); false: only the host relocks. */
+  boardTimer: z.boolean().optional(),
 });
 export type DoorStatus = z.infer<typeof doorStatusSchema>;
 

@@ -25,6 +25,8 @@ export interface RelayCommand {
   /** The relay coil is energised (physical state, before any polarity). */
   energise: boolean;
   bytes: Buffer;
+  /** The board's own timer switched the relay (no bytes arrived); `bytes` is empty. */
+  byBoardTimer?: boolean;
 }
 
 export interface BoardBehaviour {
@@ -54,6 +56,12 @@ export interface RelayBoardOptions {
   /** hex: the bytes that switch the board's relay. */
   onHex?: string;
   offHex?: string;
+  /**
+   * Modbus: the board has the Waveshare / LC Technology flash commands (function 05 at address
+   * 02<coil> / 04<coil>, value in 100 ms) and keeps its own timer, which runs on whatever happens
+   * to the host. Without it, a flash command is answered with exception 2 (illegal address).
+   */
+  flash?: boolean;
 }
 
 interface Waiter {
@@ -76,6 +84,8 @@ export class RelayBoardSimulator {
   private port: SerialPort | undefined;
   private pending = Buffer.alloc(0);
   private readonly waiters = new Set<Waiter>();
+  /** The board's own timers (flash commands), per channel. */
+  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   private constructor(path: string, options: RelayBoardOptions) {
     this.path = path;
@@ -152,7 +162,8 @@ export class RelayBoardSimulator {
 
   /** Open the board end again, e.g. after PtyPair.restart(). Recorded bytes are kept. */
   async reattach(): Promise<void> {
-    await this.close();
+    // The board keeps running (and its timers with it) while the cable is out.
+    await this.closePort();
     const port = createSerialPort({ path: this.path, baudRate: this.options.baudRate ?? 9600 });
     port.on('error', () => {});
     port.on('data', (chunk: Buffer) => this.receive(chunk));
@@ -161,7 +172,13 @@ export class RelayBoardSimulator {
     this.port = port;
   }
 
+  /** Close the board end; the board's timers stop too (the board is gone). */
   async close(): Promise<void> {
+    for (const channel of [...this.timers.keys()]) this.cancelTimer(channel);
+    await this.closePort();
+  }
+
+  private async closePort(): Promise<void> {
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((resolve) => port.close(() => resolve()));
@@ -196,9 +213,33 @@ export class RelayBoardSimulator {
     for (const waiter of [...this.waiters]) if (waiter.check()) this.waiters.delete(waiter);
   }
 
-  private record(at: number, channel: number, energise: boolean, bytes: Buffer): void {
+  private record(at: number, channel: number, energise: boolean, bytes: Buffer, byBoardTimer = false): void {
+    // A command from the host replaces whatever the board's timer was going to do.
+    if (!byBoardTimer) this.cancelTimer(channel);
     if (!this.behaviour.stuck) this.relays.set(channel, energise);
-    this.commands.push({ at, channel, energise, bytes: Buffer.from(bytes) });
+    this.commands.push({
+      at,
+      channel,
+      energise,
+      bytes: Buffer.from(bytes),
+      ...(byBoardTimer ? { byBoardTimer } : {}),
+    });
+    if (byBoardTimer) for (const waiter of [...this.waiters]) if (waiter.check()) this.waiters.delete(waiter);
+  }
+
+  /** Flash: switch to `energise` now and back after `ms` on the board's timer. */
+  private flash(at: number, channel: number, energise: boolean, ms: number, bytes: Buffer): void {
+    this.record(at, channel, energise, bytes);
+    const timer = setTimeout(() => {
+      this.timers.delete(channel);
+      this.record(now(), channel, !energise, Buffer.alloc(0), true);
+    }, ms);
+    this.timers.set(channel, timer);
+  }
+
+  private cancelTimer(channel: number): void {
+    clearTimeout(this.timers.get(channel));
+    this.timers.delete(channel);
   }
 
   /** Consume every complete frame in `pending`; bytes that start no frame are dropped. */
@@ -298,7 +339,14 @@ export class RelayBoardSimulator {
         this.answer(withCrc(Uint8Array.from([slaveId, frame[1] | 0x80, exceptionCode])));
         continue;
       }
-      if (frame[1] === 0x05) {
+      if (frame[1] === 0x05 && (frame[2] === 0x02 || frame[2] === 0x04)) {
+        if (!this.options.flash) {
+          this.answer(withCrc(Uint8Array.from([slaveId, 0x85, 0x02])));
+          continue;
+        }
+        this.flash(at, frame[3], frame[2] === 0x02, frame.readUInt16BE(4) * 100, frame);
+        this.answer(frame);
+      } else if (frame[1] === 0x05) {
         const energise = frame[4] === 0xff;
         this.record(at, coil, energise, frame);
         if (reply === 'wrong') {

@@ -17,6 +17,7 @@ import { reembedCommand } from './reembed';
 import { relayCommand } from './relay';
 import { reportCommand } from './report';
 import { serveCommand } from './serve';
+import { serviceCommand } from './service';
 import { verifyCommand } from './verify';
 
 /** Every `facegate` subcommand, in the order `facegate --help` lists them. */
@@ -40,4 +41,5 @@ export const commands: Command[] = [
   relayCommand,
   doorCommand,
   serveCommand,
+  serviceCommand,
 ];

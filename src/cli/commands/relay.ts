@@ -31,6 +31,7 @@ export const relayOptions: OptionSpec = {
   'off-hex': { type: 'string' },
   'reply-timeout': { type: 'string' },
   'read-back': { type: 'boolean', default: false },
+  'board-pulse': { type: 'string' },
 };
 
 export const relayOptionsHelp = [
@@ -45,6 +46,8 @@ export const relayOptionsHelp = [
   '  --on-hex H --off-hex H   hex protocol: the bytes that switch the relay, e.g. "A0 01 01 A2"',
   '  --reply-timeout MS  wait for a board reply this long (default 500)',
   '  --read-back         read the relay back after each command (KMTronic, Numato, Modbus)',
+  '  --board-pulse P     Modbus: flash (the board times the pulse and relocks by itself, Waveshare /',
+  '                      LC Technology boards) or coil (on, then off from this PC; the default)',
   'docs/door.md explains the wiring and the polarity setting.',
 ].join('\n');
 
@@ -62,6 +65,7 @@ const optionFor: Record<string, string> = {
   onHex: 'on-hex',
   offHex: 'off-hex',
   replyTimeoutMs: 'reply-timeout',
+  pulse: 'board-pulse',
 };
 
 /** Relay settings from the command line, validated by the same schema the app uses. */
@@ -94,6 +98,7 @@ export function relaySettingsFromOptions(ctx: CommandContext): RelaySettings {
     ['parity', 'parity'],
     ['onHex', 'on-hex'],
     ['offHex', 'off-hex'],
+    ['pulse', 'board-pulse'],
   ]) {
     const value = stringOption(ctx, option);
     if (value !== undefined) raw[key] = value;

@@ -97,6 +97,7 @@ export class DoorController {
       driver: this.driver.settings.driver,
       port: this.driver.settings.port,
       ...(path ? { path } : {}),
+      boardTimer: this.driver.boardTimer,
     };
   }
 
@@ -186,7 +187,19 @@ export class DoorController {
     }
     if (state === 'unlocked') {
       const later = performance.now() + ms;
-      if (this.deadline === undefined || later > this.deadline) this.openUntil(later, reason);
+      if (this.deadline === undefined || later > this.deadline) {
+        // The board's own timer must be moved too, or it relocks at the first deadline.
+        if (this.driver.boardTimer && this.driver.pulseRelay) {
+          try {
+            await this.driver.pulseRelay(ms);
+          } catch (error) {
+            const failure = asRelayError(error, this.driver.settings.port);
+            await this.fail(failure);
+            return { opened: false, state: this.current.state, reason: failure.message };
+          }
+        }
+        this.openUntil(later, reason);
+      }
       return { opened: true, state: 'unlocked', unlockedUntil: this.current.unlockedUntil };
     }
     if (state !== 'locked') {
@@ -197,7 +210,10 @@ export class DoorController {
       };
     }
     try {
-      await this.driver.setRelay(true);
+      // A board with a timer is asked for "open for ms" and relocks by itself even if this
+      // process dies; the host still relocks at the deadline as well.
+      if (this.driver.boardTimer && this.driver.pulseRelay) await this.driver.pulseRelay(ms);
+      else await this.driver.setRelay(true);
     } catch (error) {
       const failure = asRelayError(error, this.driver.settings.port);
       await this.fail(failure);

@@ -17,6 +17,16 @@ export interface RelayDriver {
   close(): Promise<void>;
   /** Switch the relay; throws RelayError when the board cannot be driven or says it failed. */
   setRelay(on: boolean): Promise<void>;
+  /**
+   * The board relocks by itself after pulseRelay (its own timer): a host that dies mid-pulse
+   * cannot leave the door released.
+   */
+  readonly boardTimer: boolean;
+  /**
+   * Boards with a timer: release the door for `ms` on the board's timer (the board relocks by
+   * itself). Sent again while released, it restarts the board's timer with the new time.
+   */
+  pulseRelay?(ms: number): Promise<void>;
   /** Ask the board whether the door is released, on boards that can say. */
   readBack?(): Promise<boolean>;
   /** The exact bytes setRelay(on) sends. */
@@ -54,6 +64,10 @@ export abstract class SerialRelayDriver<S extends RelaySettings = RelaySettings>
   protected abstract get boardLabel(): string;
 
   readBack?(): Promise<boolean>;
+
+  get boardTimer(): boolean {
+    return false;
+  }
 
   get path(): string | undefined {
     return this.link?.path;
@@ -99,6 +113,11 @@ export abstract class SerialRelayDriver<S extends RelaySettings = RelaySettings>
 
   async setRelay(on: boolean): Promise<void> {
     await this.send(this.openLink(), this.frame(on));
+    await this.checkReadBack(on);
+  }
+
+  /** With the readBack setting: read the relay back and throw on a mismatch. */
+  protected async checkReadBack(on: boolean): Promise<void> {
     if (this.settings.readBack && this.readBack) {
       const released = await this.readBack();
       if (released !== on) {

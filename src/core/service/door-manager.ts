@@ -8,6 +8,7 @@ import type {
 import type { Settings } from '../../shared/settings';
 import { DoorController } from '../door/controller';
 import { createRelayDriver } from '../door/create-driver';
+import { writeDoorRecord } from '../door/relock-record';
 import { listSerialPorts } from '../door/serial-ports';
 import { FaceGateError } from '../errors';
 
@@ -39,6 +40,8 @@ export class DoorManager {
   constructor(
     private readonly onState: (change: DoorStateChange) => void,
     private readonly log: (line: string) => void,
+    /** Where the door in use is recorded for the next start's early relock (relock-record.ts). */
+    private readonly recordFile?: string,
   ) {}
 
   get enabled(): boolean {
@@ -53,6 +56,7 @@ export class DoorManager {
   apply(door: DoorSettings): Promise<void> {
     return this.serial(async () => {
       const key = controllerKey(door);
+      this.record(key === null ? null : (door.relay ?? null));
       if (key === this.key) return;
       await this.stop('settings-changed');
       if (key === null || !door.relay) return;
@@ -146,6 +150,17 @@ export class DoorManager {
     this.unsubscribe = null;
     if (!result.relocked)
       this.log(`door: shutting down, the relock was not confirmed (${result.detail ?? result.state})`);
+  }
+
+  private record(relay: RelaySettings | null): void {
+    if (!this.recordFile) return;
+    try {
+      writeDoorRecord(this.recordFile, relay);
+    } catch (error) {
+      this.log(
+        `door: cannot record the relay for the next start's early relock: ${(error as Error).message}`,
+      );
+    }
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   callNames,
   contract,
@@ -17,6 +18,7 @@ import { defaultDatabasePath } from '../paths';
 import { AdminAuth } from './admin-auth';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
+import { doorRecordPath, relockFromRecord } from '../door/relock-record';
 import { EventBus } from './event-bus';
 import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
@@ -80,6 +82,11 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const databasePath = options.gallery
     ? options.gallery.db.file
     : (options.databasePath ?? defaultDatabasePath());
+  if (!options.gallery) {
+    // Relock the recorded door before the database opens (it may be slow, locked or broken).
+    const early = await relockFromRecord(doorRecordPath(path.resolve(databasePath)));
+    if (early && !early.relocked) log(`door: early relock failed: ${early.detail}`);
+  }
   const gallery = options.gallery ?? Gallery.open(databasePath);
   const bus = new EventBus((error) => log(`event listener failed: ${(error as Error).message}`));
   const settings = new SettingsManager(gallery, log);
@@ -97,10 +104,14 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     },
     log,
   });
-  const door = new DoorManager((change) => {
-    bus.emit('door.state', change);
-    statusChanged();
-  }, log);
+  const door = new DoorManager(
+    (change) => {
+      bus.emit('door.state', change);
+      statusChanged();
+    },
+    log,
+    gallery.db.file === ':memory:' ? undefined : doorRecordPath(gallery.db.file),
+  );
   const frames = new FramePipeline({
     host: options.inference,
     models,

@@ -2,7 +2,8 @@ import type { z } from 'zod';
 import type { modbusSettingsSchema } from '../../../shared/door';
 import { hasValidCrc, withCrc } from '../crc16';
 import { RelayError } from '../relay-error';
-import { SerialRelayDriver } from '../driver';
+import { SerialRelayDriver, energised } from '../driver';
+import { FaceGateError } from '../../errors';
 import type { SerialLink } from '../serial-link';
 
 type ModbusSettings = z.infer<typeof modbusSettingsSchema>;
@@ -23,6 +24,26 @@ const exceptionNames: Record<number, string> = {
 export function writeCoilFrame(slaveId: number, coil: number, energise: boolean): Buffer {
   return withCrc(
     Uint8Array.from([slaveId, writeSingleCoil, coil >> 8, coil & 0xff, energise ? 0xff : 0x00, 0x00]),
+  );
+}
+
+/**
+ * The board's own timed pulse (Waveshare "Modbus RTU Relay" and LC Technology Modbus boards):
+ * function 05 at address `02 <coil>` ("flash on": energise, de-energise after the time) or
+ * `04 <coil>` ("flash off": de-energise, energise again after the time); the value is the time in
+ * units of 100 ms (`00 07` = 700 ms). The board echoes the request, like a coil write.
+ */
+export function flashFrame(slaveId: number, coil: number, energise: boolean, ms: number): Buffer {
+  const units = Math.min(0xffff, Math.max(1, Math.ceil(ms / 100)));
+  return withCrc(
+    Uint8Array.from([
+      slaveId,
+      writeSingleCoil,
+      energise ? 0x02 : 0x04,
+      coil & 0xff,
+      units >> 8,
+      units & 0xff,
+    ]),
   );
 }
 
@@ -68,6 +89,27 @@ export function findResponse(
  * echo within the reply timeout, a different echo, or an exception response is a failure.
  */
 export class ModbusDriver extends SerialRelayDriver<ModbusSettings> {
+  constructor(settings: ModbusSettings, resolvePort?: (port: string) => Promise<string>) {
+    super(settings, resolvePort);
+    if (settings.pulse === 'flash' && settings.coil > 0xff) {
+      throw new FaceGateError(
+        'INVALID_INPUT',
+        `The flash pulse addresses coils 0 to 255 (the command's low byte); coil ${settings.coil} needs pulse: coil.`,
+      );
+    }
+  }
+
+  override get boardTimer(): boolean {
+    return this.settings.pulse === 'flash';
+  }
+
+  /** Release the door on the board's timer ("flash on", or "flash off" under inverted polarity). */
+  async pulseRelay(ms: number): Promise<void> {
+    const { slaveId, coil, polarity } = this.settings;
+    await this.send(this.openLink(), flashFrame(slaveId, coil, energised(true, polarity), ms));
+    await this.checkReadBack(true);
+  }
+
   protected get boardLabel(): string {
     return `Modbus slave ${this.settings.slaveId} coil ${this.settings.coil}`;
   }

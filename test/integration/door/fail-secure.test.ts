@@ -1,0 +1,160 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Gallery } from '../../../src/core/gallery/gallery';
+import { SettingsManager } from '../../../src/core/service/settings-manager';
+import type { RelaySettingsInput } from '../../../src/shared/door';
+import { repoRoot } from '../../helpers/paths';
+import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
+import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
+
+/**
+ * The host dies mid-pulse (kill -9: no signal handler, no exit hook runs). A board with its own
+ * timer relocks on time by itself; a board without one stays released until FaceGate starts
+ * again, and the next start relocks it within a second.
+ */
+
+const bin = path.join(repoRoot, 'bin/facegate.js');
+const boards: RelayBoardSimulator[] = [];
+const temps: string[] = [];
+const children: ReturnType<typeof spawn>[] = [];
+
+if (process.env.CI && !hasSocat) throw new Error('these tests need socat (apt install socat)');
+
+function facegate(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
+    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
+  );
+  return { child, done };
+}
+
+async function board(options: RelayBoardOptions) {
+  const pair = await createPtyPair();
+  const sim = await RelayBoardSimulator.attach(pair.boardPath, options);
+  boards.push(sim);
+  return { port: pair.devicePath, sim };
+}
+
+function tempDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-fail-secure-'));
+  temps.push(dir);
+  return dir;
+}
+
+/** A database whose door settings drive `relay`, for `facegate serve --db`. */
+function databaseWithDoor(relay: RelaySettingsInput): string {
+  const file = path.join(tempDir(), 'facegate.db');
+  const gallery = Gallery.open(file);
+  new SettingsManager(gallery, () => {}).update({ door: { enabled: true, pulseSeconds: 3, relay } }, 'test');
+  gallery.close();
+  return file;
+}
+
+const fixture = path.join(repoRoot, 'test/integration/door/fixtures/serve-and-open.ts');
+
+/** The real service in a child process that opens the door for `seconds` through door.open. */
+function serveAndOpen(db: string, seconds: number) {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, db, String(seconds)], {
+    env: { ...process.env, FACEGATE_DATA_DIR: path.dirname(db) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  return {
+    said: async (text: string) => {
+      for (let i = 0; i < 300 && !out.includes(text); i++) await sleep(100);
+      expect(out).toContain(text);
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(boards.splice(0).map((b) => b.close()));
+  await disposeAllPtyPairs();
+  for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasSocat)('kill -9 mid-pulse', () => {
+  it('a Modbus board with a timer relocks on time after `facegate door open` is killed', async () => {
+    const { port, sim } = await board({ protocol: 'modbus', slaveId: 1, flash: true });
+    const env = { ...process.env, FACEGATE_DATA_DIR: tempDir() };
+    const { child, done } = facegate(
+      [
+        'door',
+        'open',
+        '--seconds',
+        '1.5',
+        '--port',
+        port,
+        '--protocol',
+        'modbus',
+        '--coil',
+        '2',
+        '--board-pulse',
+        'flash',
+      ],
+      env,
+    );
+    const opened = await sim.waitForCommand((c) => c.energise, { timeoutMs: 15_000 });
+    // "flash on" coil 2 for 15 x 100 ms: 01 05 02 02 00 0F <crc>.
+    expect(opened.bytes.subarray(0, 6)).toEqual(Buffer.from([0x01, 0x05, 0x02, 0x02, 0x00, 0x0f]));
+    child.kill('SIGKILL');
+    const run = await done;
+    expect(run.signal).toBe('SIGKILL');
+    const relocked = await sim.waitForCommand((c) => !c.energise && c.at > opened.at, { timeoutMs: 5000 });
+    expect(relocked.byBoardTimer).toBe(true);
+    expect(relocked.at - opened.at).toBeGreaterThanOrEqual(1450);
+    expect(relocked.at - opened.at).toBeLessThan(1700);
+    expect(sim.relays.get(2)).toBe(false);
+  });
+
+  it('a Modbus board with a timer relocks on time after a serving process is killed', async () => {
+    const { port, sim } = await board({ protocol: 'modbus', slaveId: 1, flash: true });
+    const db = databaseWithDoor({ driver: 'modbus', port, coil: 0, pulse: 'flash' });
+    const child = serveAndOpen(db, 2);
+    const opened = await sim.waitForCommand((c) => c.energise, { timeoutMs: 30_000 });
+    await child.said('open');
+    await child.kill();
+    const relocked = await sim.waitForCommand((c) => !c.energise && c.at > opened.at, { timeoutMs: 5000 });
+    expect(relocked.byBoardTimer).toBe(true);
+    expect(relocked.at - opened.at).toBeGreaterThanOrEqual(1950);
+    expect(relocked.at - opened.at).toBeLessThan(2200);
+    expect(sim.relays.get(0)).toBe(false);
+  });
+
+  it('a board without a timer stays released, and the next `facegate serve` relocks it within 1 s of starting', async () => {
+    const { port, sim } = await board({ protocol: 'lcus' });
+    const db = databaseWithDoor({ driver: 'lcus', port });
+    const child = serveAndOpen(db, 60);
+    const opened = await sim.waitForCommand((c) => c.energise, { timeoutMs: 30_000 });
+    await child.said('open');
+    await child.kill();
+    await sleep(500);
+    // The fault this protocol cannot avoid: no timer on the board, nobody left to relock.
+    expect(sim.relays.get(1)).toBe(true);
+    expect(sim.commands.at(-1)).toBe(opened);
+
+    const started = performance.timeOrigin + performance.now();
+    facegate(['serve', '--db', db, '--port', '0'], { ...process.env, FACEGATE_DATA_DIR: tempDir() });
+    const relocked = await sim.waitForCommand((c) => !c.energise && c.at > opened.at, { timeoutMs: 15_000 });
+    expect(relocked.bytes).toEqual(Buffer.from([0xa0, 0x01, 0x00, 0xa1]));
+    expect(relocked.at - started).toBeLessThan(1000);
+    expect(sim.relays.get(1)).toBe(false);
+  });
+});
