@@ -5,7 +5,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { SettingsManager } from '../../../src/core/service/settings-manager';
-import type { RelaySettingsInput } from '../../../src/shared/door';
+import { DoorController, createRelayDriver } from '../../../src/core/door';
+import { relaySettingsSchema, type RelaySettingsInput } from '../../../src/shared/door';
 import { repoRoot } from '../../helpers/paths';
 import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
@@ -88,6 +89,29 @@ afterEach(async () => {
   await Promise.all(boards.splice(0).map((b) => b.close()));
   await disposeAllPtyPairs();
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(!hasSocat)("pulses on the board's timer", () => {
+  it("a later pulse while open moves the board's own deadline too", async () => {
+    const { port, sim } = await board({ protocol: 'modbus', slaveId: 1, flash: true });
+    const door = new DoorController({
+      driver: createRelayDriver(relaySettingsSchema.parse({ driver: 'modbus', port, pulse: 'flash' })),
+    });
+    await door.start();
+    expect(door.status().boardTimer).toBe(true);
+    await door.pulse(1000, 'first');
+    const first = sim.commands.at(-1)!;
+    await sleep(400);
+    await door.pulse(1500, 'second');
+    const second = sim.commands.at(-1)!;
+    expect(second.bytes.subarray(0, 6)).toEqual(Buffer.from([0x01, 0x05, 0x02, 0x00, 0x00, 0x0f]));
+    // The board did not relock at the first pulse's end.
+    await sleep(1000 - (performance.timeOrigin + performance.now() - first.at) + 150);
+    expect(sim.relays.get(0)).toBe(true);
+    await door.shutdown();
+    expect(sim.relays.get(0)).toBe(false);
+    expect(second.at).toBeGreaterThan(first.at);
+  });
 });
 
 describe.skipIf(!hasSocat)('kill -9 mid-pulse', () => {

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createRelayDriver } from '../../../src/core/door/create-driver';
 import { crc16Modbus, hasValidCrc } from '../../../src/core/door/crc16';
 import { parseHexBytes } from '../../../src/core/door/drivers/hex';
+import { flashFrame } from '../../../src/core/door/drivers/modbus';
 import { numatoRelayIndex } from '../../../src/core/door/drivers/numato';
-import { relaySettingsSchema, type RelaySettingsInput } from '../../../src/shared/door';
+import { relayHasBoardTimer, relaySettingsSchema, type RelaySettingsInput } from '../../../src/shared/door';
 
 /** Relay settings minus the port (distributes over the union of drivers). */
 type SettingsWithoutPort = RelaySettingsInput extends infer T
@@ -111,5 +112,30 @@ describe('parseHexBytes', () => {
 
   it.each(['', 'A0 1', 'zz', 'A0 0G'])('refuses %j with a message naming the setting', (text) => {
     expect(() => parseHexBytes(text, 'onHex')).toThrow(/onHex must be pairs of hex digits/);
+  });
+});
+
+describe('Modbus flash (the board times the pulse)', () => {
+  it('matches the Waveshare example: relay 0 flash on for 700 ms is 01 05 02 00 00 07 8D B0', () => {
+    expect(flashFrame(1, 0, true, 700).toString('hex')).toBe('0105020000078db0');
+  });
+
+  it("rounds up to the board's 100 ms step and uses flash off under inverted polarity", () => {
+    expect(flashFrame(1, 3, true, 1_250).subarray(0, 6).toString('hex')).toBe('01050203000d');
+    expect(flashFrame(2, 1, false, 3_000).subarray(0, 6).toString('hex')).toBe('02050401001e');
+    expect(hasValidCrc(flashFrame(2, 1, false, 3_000))).toBe(true);
+  });
+
+  it('says which settings have a board timer, and refuses a coil the command cannot address', () => {
+    const flash = relaySettingsSchema.parse({ driver: 'modbus', port: 'x', pulse: 'flash' });
+    expect(relayHasBoardTimer(flash)).toBe(true);
+    expect(createRelayDriver(flash).boardTimer).toBe(true);
+    expect(relayHasBoardTimer(relaySettingsSchema.parse({ driver: 'modbus', port: 'x' }))).toBe(false);
+    expect(relayHasBoardTimer(relaySettingsSchema.parse({ driver: 'lcus', port: 'x' }))).toBe(false);
+    expect(() =>
+      createRelayDriver(
+        relaySettingsSchema.parse({ driver: 'modbus', port: 'x', pulse: 'flash', coil: 300 }),
+      ),
+    ).toThrow(/coils 0 to 255/);
   });
 });
