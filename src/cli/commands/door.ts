@@ -35,9 +35,26 @@ function openAudit(
   if (!named && !existsSync(file)) return undefined;
   const db = FaceGateDatabase.open(file);
   const attendance = new Attendance(db);
+  // While the door is open nothing may wait for the database (better-sqlite3 waits synchronously,
+  // which would hold the relock timer): a write it cannot take now is kept in the journal and
+  // made after the relock, or by the next FaceGate start.
+  db.setBusyTimeout(0);
+  const pending = attendance.keepPendingWrites(() => {});
   return {
     file: db.file,
-    close: () => db.close(),
+    close: () => {
+      if (pending.count > 0) {
+        db.setBusyTimeout(10_000);
+        try {
+          pending.flush();
+        } catch (error) {
+          ctx.stderr.write(
+            `facegate door: the audit entry is kept in ${pending.file} and written by the next FaceGate start (${(error as Error).message})\n`,
+          );
+        }
+      }
+      db.close();
+    },
     audit: ({ seconds, result, settings }) => {
       attendance.manualOpen({
         actor: 'cli',

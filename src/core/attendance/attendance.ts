@@ -12,6 +12,7 @@ import { FaceGateError } from '../errors';
 import { AuditLog } from '../gallery/audit-log';
 import type { FaceGateDatabase } from '../gallery/database';
 import { PeopleRepository } from '../gallery/people-repository';
+import { isWriteUnavailable, PendingWrites } from '../gallery/pending-writes';
 import { parseInput } from '../gallery/validate';
 import type { CsvOptions } from '../csv';
 import { eventsToCsv, reportToCsv } from './csv-exports';
@@ -22,6 +23,15 @@ import { daysBetween } from './time-zone';
 import { WorkdayCalendar } from './workday';
 
 const dayMs = 86_400_000;
+
+export interface ManualOpen {
+  actor: string;
+  seconds?: number;
+  device?: string;
+  note?: string | null;
+  at?: number;
+  doorOpened?: boolean;
+}
 
 /**
  * The attendance side of the database: recording sightings by the configured rules, manual door
@@ -35,6 +45,7 @@ export class Attendance {
   private settings!: AttendanceOptions;
   private calendar!: WorkdayCalendar;
   private recorder!: AttendanceRecorder;
+  private pending: PendingWrites | undefined;
 
   constructor(
     private readonly db: FaceGateDatabase,
@@ -60,8 +71,58 @@ export class Attendance {
     this.recorder = new AttendanceRecorder(this.log, this.calendar, this.settings);
   }
 
-  /** Records what the access policy concluded (debounced; the mode picks check-in or check-out). */
+  /**
+   * Keep writes the database cannot take now (locked by another program, disk full, read-only)
+   * in a journal beside it and make them when it takes them again, exactly once
+   * (pending-writes.ts). `onWritten` hears each event written late. Returns the journal, whose
+   * start() retries.
+   */
+  keepPendingWrites(onWritten: (event: AttendanceEvent) => void): PendingWrites {
+    const replayed: AttendanceEvent[] = [];
+    this.pending = new PendingWrites(this.db, (entry) => {
+      if (entry.kind === 'manual_open') replayed.push(this.manualOpenNow(entry.payload as ManualOpen));
+      else if (entry.kind === 'sighting') {
+        const outcome = this.recordNow(entry.payload as Sighting);
+        if (outcome.recorded) replayed.push(outcome.event);
+      }
+    });
+    const flush = this.pending.flush.bind(this.pending);
+    this.pending.flush = () => {
+      replayed.length = 0;
+      const count = flush();
+      for (const event of replayed.splice(0)) onWritten(event);
+      return count;
+    };
+    return this.pending;
+  }
+
+  /** Stop retrying kept writes (before the database closes); they stay in the journal. */
+  stopPendingWrites(): void {
+    this.pending?.stop();
+  }
+
+  /** Writes kept for later (0 without a journal). */
+  get pendingWrites(): number {
+    return this.pending?.count ?? 0;
+  }
+
+  /**
+   * Records what the access policy concluded (debounced; the mode picks check-in or check-out).
+   * With a journal (keepPendingWrites), a database that cannot take the write now gets it later:
+   * the outcome is then `{ recorded: false, reason: 'pending' }`.
+   */
   record(sighting: Sighting): RecordOutcome {
+    const at = sighting.at ?? Date.now();
+    try {
+      return this.recordNow({ ...sighting, at });
+    } catch (error) {
+      if (!this.pending || !isWriteUnavailable(error)) throw error;
+      this.pending.add('sighting', { ...sighting, at }, at);
+      return { recorded: false, reason: 'pending' };
+    }
+  }
+
+  private recordNow(sighting: Sighting): RecordOutcome {
     const personId = sighting.personId ?? null;
     const group =
       sighting.group !== undefined
@@ -72,15 +133,22 @@ export class Attendance {
     return this.db.transaction(() => this.recorder.record({ ...sighting, group }));
   }
 
-  /** A door opened by hand from the admin screen or the CLI: an event and an audit entry. */
-  manualOpen(input: {
-    actor: string;
-    seconds?: number;
-    device?: string;
-    note?: string | null;
-    at?: number;
-    doorOpened?: boolean;
-  }): AttendanceEvent {
+  /**
+   * A door opened by hand from the admin screen or the CLI: an event and an audit entry. With a
+   * journal (keepPendingWrites), a database that cannot take it now gets it later: null then.
+   */
+  manualOpen(input: ManualOpen): AttendanceEvent | null {
+    const at = input.at ?? Date.now();
+    try {
+      return this.manualOpenNow({ ...input, at });
+    } catch (error) {
+      if (!this.pending || !isWriteUnavailable(error)) throw error;
+      this.pending.add('manual_open', { ...input, at }, at);
+      return null;
+    }
+  }
+
+  private manualOpenNow(input: ManualOpen): AttendanceEvent {
     return this.db.transaction(() => {
       const at = input.at ?? Date.now();
       const event = this.log.append({

@@ -24,7 +24,9 @@ export interface Sighting {
 
 export type RecordOutcome =
   | { recorded: true; event: AttendanceEvent }
-  | { recorded: false; reason: 'debounced'; previous: AttendanceEvent };
+  | { recorded: false; reason: 'debounced'; previous: AttendanceEvent }
+  /** The database could not take it now; it is kept and written later (pending-writes.ts). */
+  | { recorded: false; reason: 'pending' };
 
 export interface RecorderOptions {
   mode: AttendanceMode;

@@ -75,6 +75,15 @@ export class FaceGateDatabase {
     return this.sqlite.pragma('user_version', { simple: true }) as number;
   }
 
+  /**
+   * How long a write waits for another program's lock (0: fail at once with a DATABASE error).
+   * better-sqlite3 waits synchronously, blocking the whole thread: the serving process uses 0
+   * and keeps what it could not write (pending-writes.ts), so the door never waits.
+   */
+  setBusyTimeout(ms: number): void {
+    this.sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
   /** Runs fn in one write transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
     return this.sqlite.transaction(fn).immediate();
@@ -191,6 +200,19 @@ const fileProblems: Record<string, string> = {
   SQLITE_PERM: 'access to it is denied',
 };
 
+/** Problems of the moment (the file is fine): what happened and what to do. */
+const writeProblems: Record<string, string> = {
+  SQLITE_BUSY:
+    'another program keeps it locked (a backup tool, an SQLite browser, a second FaceGate). Nothing was changed; try again when it lets go.',
+  SQLITE_LOCKED:
+    'another program keeps it locked (a backup tool, an SQLite browser, a second FaceGate). Nothing was changed; try again when it lets go.',
+  SQLITE_FULL: 'the disk is full. Nothing was changed and nothing is lost; free some space, then try again.',
+  SQLITE_READONLY:
+    'it is read-only (its permissions, its folder, or a read-only disk). Nothing was changed; make the file, its -wal/-shm files and its folder writable by this user.',
+  SQLITE_PERM:
+    'access to it is denied. Nothing was changed; make the file, its -wal/-shm files and its folder writable by this user.',
+};
+
 /**
  * Turns an SQLite error about the file (corruption found mid-query, a full disk, a lock held too
  * long) into a DATABASE error naming the file; other errors pass through unchanged.
@@ -200,15 +222,12 @@ export function asDatabaseError(error: unknown, file: string): unknown {
   if (error instanceof FaceGateError || typeof code !== 'string') return error;
   const base = Object.keys(fileProblems).find((known) => code === known || code.startsWith(`${known}_`));
   if (!base) return error;
-  if (base === 'SQLITE_BUSY' || base === 'SQLITE_LOCKED' || base === 'SQLITE_FULL') {
-    return new FaceGateError(
-      'DATABASE',
-      `The database ${file} cannot be written now: ${fileProblems[base]}. Try again.`,
-      {
-        cause: error,
-        details: { file, sqlite: code },
-      },
-    );
+  const advice = writeProblems[base];
+  if (advice) {
+    return new FaceGateError('DATABASE', `The database ${file} cannot be written now: ${advice}`, {
+      cause: error,
+      details: { file, sqlite: code },
+    });
   }
   return databaseError(file, fileProblems[base], error);
 }

@@ -19,6 +19,7 @@ import { AdminAuth } from './admin-auth';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
 import { doorRecordPath, relockFromRecord } from '../door/relock-record';
+import { asDatabaseError } from '../gallery/database';
 import { EventBus } from './event-bus';
 import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
@@ -92,6 +93,13 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const settings = new SettingsManager(gallery, log);
   const auth = new AdminAuth(gallery.settings, () => settings.current.admin, now);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
+  // The serving thread never waits for another program's lock (better-sqlite3 would block the
+  // whole event loop, door timer included); events the database cannot take now are kept in a
+  // journal and written when it is back, exactly once (docs/gallery.md, "Faults").
+  gallery.db.setBusyTimeout(0);
+  attendance
+    .keepPendingWrites((event) => bus.emit('attendance.recorded', event))
+    .start(1000, (count) => log(`database: wrote ${count} event(s) kept while it was unavailable`));
 
   // The parts refer to each other through callbacks that run only once everything exists.
   const statusChanged = () => status.changed();
@@ -182,8 +190,12 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   await door.apply(settings.current.door).catch((error: unknown) => log(`door: ${(error as Error).message}`));
   const loading = models.apply(settings.current);
   if (options.waitForModels !== false) await loading;
-  const purged = attendance.purgeExpired(now());
-  if (purged > 0) log(`attendance: purged ${purged} events past the retention period`);
+  try {
+    const purged = attendance.purgeExpired(now());
+    if (purged > 0) log(`attendance: purged ${purged} events past the retention period`);
+  } catch (error) {
+    log(`attendance: purge skipped: ${(error as Error).message}`);
+  }
 
   const service = new Service(ctx, options.validateResults ?? false);
   return service;
@@ -208,7 +220,13 @@ class Service implements FaceGateService {
     const parsed = spec.input.safeParse(input);
     if (!parsed.success) throw new FaceGateError('INVALID_INPUT', describeIssues(name, parsed.error));
     const handler = handlers[name] as (args: unknown, s: CallerSession, c: ServiceContext) => unknown;
-    const result = await handler(parsed.data, session, this.ctx);
+    let result: unknown;
+    try {
+      result = await handler(parsed.data, session, this.ctx);
+    } catch (error) {
+      // A locked, full, read-only or corrupt database is a DATABASE error naming the file, never INTERNAL.
+      throw asDatabaseError(error, this.ctx.gallery.db.file);
+    }
     if (this.validateResults) {
       const checked = spec.output.safeParse(result);
       if (!checked.success) {
@@ -255,6 +273,7 @@ class Service implements FaceGateService {
         .close()
         .catch((error: unknown) => log(`integrations: ${(error as Error).message}`));
       status.close();
+      this.ctx.attendance.stopPendingWrites();
       await host.close().catch((error: unknown) => log(`inference: ${(error as Error).message}`));
       gallery.close();
     })();

@@ -138,7 +138,7 @@ describe('recording rules', () => {
       action: 'door.manual_open',
       actor: 'admin',
       target: 'door',
-      details: { seconds: 5, eventId: event.id },
+      details: { seconds: 5, eventId: event!.id },
     });
   });
 

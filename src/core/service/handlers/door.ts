@@ -11,6 +11,8 @@ export const doorHandlers: Pick<Handlers, 'door.status' | 'door.open' | 'door.te
       );
     }
     const ms = Math.round((seconds ?? ctx.settings.current.door.pulseSeconds) * 1000);
+    // The door first; the record never holds it (a database that cannot take the event now
+    // gets it later, from the journal, and this call still says what the door did).
     const result = await ctx.door.pulse('manual', ms);
     const event = ctx.attendance.manualOpen({
       actor: actorOf(session),
@@ -18,12 +20,14 @@ export const doorHandlers: Pick<Handlers, 'door.status' | 'door.open' | 'door.te
       doorOpened: result.opened,
       at: ctx.now(),
     });
-    ctx.bus.emit('attendance.recorded', event);
+    if (event) ctx.bus.emit('attendance.recorded', event);
+    const later = event ? '' : ' The database is busy: the event is kept and written when it is back.';
     return {
       ...result,
-      message: result.opened
-        ? `The door is open for ${ms / 1000} s.`
-        : `The door did not open: ${result.reason ?? result.state}.`,
+      message:
+        (result.opened
+          ? `The door is open for ${ms / 1000} s.`
+          : `The door did not open: ${result.reason ?? result.state}.`) + later,
     };
   },
   'door.test': ({ relay, pulseMs }, _session, ctx) => ctx.door.test(relay, pulseMs),
