@@ -242,10 +242,13 @@ export const statusSchema = z.object({
     models: z.array(z.string()),
   }),
   relay: partState([...doorStates, 'disabled']).extend({ port: z.string().nullable() }),
-  database: partState(['ready', 'error']).extend({
+  /** read-only, locked (by another program) and full: readable, but writes wait in the journal or fail clearly. */
+  database: partState(['ready', 'read-only', 'locked', 'full', 'error']).extend({
     path: z.string().nullable(),
     people: z.int().nonnegative(),
     templates: z.int().nonnegative(),
+    /** Events kept while the database could not take them, written when it is back. */
+    pendingWrites: z.int().nonnegative().optional(),
   }),
 });
 export type Status = z.infer<typeof statusSchema>;

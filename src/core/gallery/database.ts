@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceGateError } from '../errors';
@@ -57,7 +57,7 @@ export class FaceGateDatabase {
         timeout: options.busyTimeoutMs ?? 5000,
       });
     } catch (error) {
-      throw databaseError(absolute, 'it cannot be opened', error);
+      throw asUnavailable(error, absolute) ?? databaseError(absolute, 'it cannot be opened', error);
     }
     const database = new FaceGateDatabase(sqlite, absolute);
     try {
@@ -66,7 +66,7 @@ export class FaceGateDatabase {
     } catch (error) {
       sqlite.close();
       if (error instanceof FaceGateError) throw error;
-      throw databaseError(absolute, 'it is corrupt or unreadable', error);
+      throw asUnavailable(error, absolute) ?? databaseError(absolute, 'it is corrupt or unreadable', error);
     }
     return database;
   }
@@ -82,6 +82,34 @@ export class FaceGateDatabase {
    */
   setBusyTimeout(ms: number): void {
     this.sqlite.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
+  }
+
+  /**
+   * Whether a write could be made now, found without writing anything: 'read-only' (the
+   * connection, the file or its folder), 'full' (under 256 KiB free), 'locked' (another program
+   * holds the write lock), else 'writable'.
+   */
+  writeState(): 'writable' | 'read-only' | 'locked' | 'full' {
+    if (this.file === ':memory:') return 'writable';
+    if (this.sqlite.readonly) return 'read-only';
+    const folder = folderProblem(this.file);
+    if (folder === 'SQLITE_READONLY') return 'read-only';
+    try {
+      accessSync(this.file, constants.W_OK);
+    } catch {
+      return 'read-only';
+    }
+    if (folder === 'SQLITE_FULL') return 'full';
+    try {
+      // Takes the write lock for a moment, with no wait, and changes nothing.
+      this.sqlite.exec('BEGIN IMMEDIATE');
+      this.sqlite.exec('ROLLBACK');
+    } catch (error) {
+      const code = String((error as { code?: unknown }).code ?? '');
+      if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'locked';
+      if (code.startsWith('SQLITE_READONLY')) return 'read-only';
+    }
+    return 'writable';
   }
 
   /** Runs fn in one write transaction (nested calls become savepoints). */
@@ -200,6 +228,14 @@ const fileProblems: Record<string, string> = {
   SQLITE_PERM: 'access to it is denied',
 };
 
+/** A problem of the moment (locked, full, read-only) as its DATABASE error; undefined for anything else. */
+function asUnavailable(error: unknown, file: string): FaceGateError | undefined {
+  const mapped = asDatabaseError(error, file);
+  return mapped instanceof FaceGateError && (mapped.details as { sqlite?: string } | undefined)?.sqlite
+    ? mapped
+    : undefined;
+}
+
 /** Problems of the moment (the file is fine): what happened and what to do. */
 const writeProblems: Record<string, string> = {
   SQLITE_BUSY:
@@ -220,8 +256,11 @@ const writeProblems: Record<string, string> = {
 export function asDatabaseError(error: unknown, file: string): unknown {
   const code = (error as { code?: unknown } | null)?.code;
   if (error instanceof FaceGateError || typeof code !== 'string') return error;
-  const base = Object.keys(fileProblems).find((known) => code === known || code.startsWith(`${known}_`));
+  let base = Object.keys(fileProblems).find((known) => code === known || code.startsWith(`${known}_`));
   if (!base) return error;
+  // SQLite reports a failed write or a -shm/-wal it could not create as an I/O error or "cannot
+  // open": look at the folder to say what it really is (a full disk, a read-only one).
+  if (base === 'SQLITE_IOERR' || base === 'SQLITE_CANTOPEN') base = folderProblem(file) ?? base;
   const advice = writeProblems[base];
   if (advice) {
     return new FaceGateError('DATABASE', `The database ${file} cannot be written now: ${advice}`, {
@@ -230,6 +269,25 @@ export function asDatabaseError(error: unknown, file: string): unknown {
     });
   }
   return databaseError(file, fileProblems[base], error);
+}
+
+/** SQLITE_FULL when the database's disk has (almost) no space left, SQLITE_READONLY when it is read-only. */
+function folderProblem(file: string): string | undefined {
+  if (file === ':memory:') return undefined;
+  const folder = path.dirname(file);
+  try {
+    accessSync(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return 'SQLITE_READONLY';
+  }
+  try {
+    const space = statfsSync(folder);
+    if (space.bavail * space.bsize < 256 * 1024) return 'SQLITE_FULL';
+  } catch {
+    // No answer about the space: leave the error as SQLite gave it.
+  }
+  return undefined;
 }
 
 /** A DATABASE error for a file that cannot be used, naming the file and what to do. */

@@ -36,11 +36,75 @@ export function readSqliteHeader(file: string): SqliteHeader | null {
     const validFor = header.readUInt32BE(92);
     const pageCount = headerPages > 0 && validFor === changeCounter ? headerPages : null;
     if (pageCount !== null && fileBytes < pageCount * pageSize) {
-      throw new Error(
-        `it is truncated: ${fileBytes} bytes where the header promises ${pageCount * pageSize}`,
-      );
+      // In WAL mode the newest pages may live in the -wal file (a checkpoint cut short by a full
+      // disk writes the new header before the pages behind it): only pages in neither are missing.
+      const wal = readWalPages(`${file}-wal`, pageSize);
+      const needed = wal?.committedPages ?? pageCount;
+      const inMain = Math.floor(fileBytes / pageSize);
+      let missing = 0;
+      for (let page = inMain + 1; page <= needed; page++) if (!wal?.pages.has(page)) missing++;
+      if (missing > 0) {
+        throw new Error(
+          `it is truncated: ${fileBytes} bytes where the header promises ${pageCount * pageSize}` +
+            (wal ? `, and its write-ahead log lacks ${missing} of the missing pages` : ''),
+        );
+      }
     }
     return { pageSize, pageCount, userVersion: header.readUInt32BE(60), fileBytes };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What a write-ahead log holds: the pages of its committed frames and the size at the last commit. */
+export interface WalPages {
+  pages: Set<number>;
+  /** The database size in pages after the last commit in the log; null when it has no commit. */
+  committedPages: number | null;
+}
+
+const walMagic = [0x377f0682, 0x377f0683];
+
+/**
+ * Reads the frame headers of `<db>-wal` (without SQLite, nothing written): the pages of frames up
+ * to the last commit whose salts match the log's header. Null when there is no usable log.
+ */
+export function readWalPages(walFile: string, pageSize: number): WalPages | null {
+  let fd: number;
+  try {
+    fd = openSync(walFile, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const header = Buffer.alloc(32);
+    if (size < 32 || readSync(fd, header, 0, 32, 0) < 32) return null;
+    if (
+      !walMagic.includes(header.readUInt32BE(0)) ||
+      (header.readUInt32BE(8) !== pageSize && !(pageSize === 65536 && header.readUInt32BE(8) === 1))
+    ) {
+      return null;
+    }
+    const salt1 = header.readUInt32BE(16);
+    const salt2 = header.readUInt32BE(20);
+    const frameBytes = 24 + pageSize;
+    const frame = Buffer.alloc(24);
+    const seen: number[] = [];
+    const pages = new Set<number>();
+    let committedPages: number | null = null;
+    for (let offset = 32; offset + frameBytes <= size; offset += frameBytes) {
+      readSync(fd, frame, 0, 24, offset);
+      if (frame.readUInt32BE(8) !== salt1 || frame.readUInt32BE(12) !== salt2) break;
+      seen.push(frame.readUInt32BE(0));
+      const commitSize = frame.readUInt32BE(4);
+      if (commitSize > 0) {
+        for (const page of seen) pages.add(page);
+        seen.length = 0;
+        committedPages = commitSize;
+      }
+    }
+    return { pages, committedPages };
   } finally {
     closeSync(fd);
   }

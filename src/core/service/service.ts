@@ -141,6 +141,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     settings,
     bus,
     now,
+    attendance,
   });
 
   // Webhooks and MQTT: one more subscriber of the bus (docs/integrations.md).

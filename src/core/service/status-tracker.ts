@@ -8,6 +8,15 @@ import type { SettingsManager } from './settings-manager';
 
 type CameraReport = CallArgs<'status.reportCamera'>;
 
+/** What a database that cannot take writes now means for the desk, for the status page. */
+const databaseMessages: Partial<Record<string, string>> = {
+  'read-only':
+    'The database is read-only: recognition works, but nothing can be saved (events wait in a journal). Make the file and its folder writable.',
+  locked:
+    'Another program holds the database lock: events wait in a journal and are written when it lets go.',
+  full: 'The disk is full: events wait in a journal; free some space.',
+};
+
 /** Status changes are announced at most this often (a flapping relay must not flood the UI). */
 const coalesceMs = 200;
 
@@ -32,6 +41,8 @@ export class StatusTracker {
       settings: SettingsManager;
       bus: EventBus;
       now: () => number;
+      /** Kept writes waiting for the database (pending-writes.ts). */
+      attendance?: { readonly pendingWrites: number };
     },
   ) {
     this.startedAt = deps.now();
@@ -68,12 +79,17 @@ export class StatusTracker {
     const info = models.info;
     let database: Status['database'];
     try {
+      const writable = gallery.db.writeState();
+      const pendingWrites = this.deps.attendance?.pendingWrites ?? 0;
       database = {
-        state: 'ready',
-        message: null,
+        state: writable === 'writable' ? 'ready' : writable,
+        message:
+          databaseMessages[writable] ??
+          (pendingWrites > 0 ? `${pendingWrites} event(s) wait to be written.` : null),
         path: this.deps.databasePath,
         people: gallery.people.count(),
         templates: gallery.templates.count(),
+        ...(pendingWrites > 0 ? { pendingWrites } : {}),
       };
     } catch (error) {
       database = {

@@ -87,6 +87,10 @@ describe.skipIf(!hasSocat)('a database locked by another program for 9 s', () =>
     await h.call('door.status');
     await h.call('people.list', {});
     expect(now() - t0).toBeLessThan(500);
+    // The status page says why, and that an event waits.
+    const status = await h.call('status.get');
+    expect(status.database.state).toBe('locked');
+    expect(status.database.pendingWrites).toBe(1);
 
     const on = await board.waitForCommand((c) => c.energise && c.at >= asked - 50);
     const off = await board.waitForCommand((c) => !c.energise && c.at > on.at, { timeoutMs: 3000 });
