@@ -1,7 +1,18 @@
-import { accessSync, constants, existsSync, mkdirSync, statSync, statfsSync } from 'node:fs';
+import {
+  accessSync,
+  chmodSync,
+  closeSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  openSync,
+  statSync,
+  statfsSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { FaceGateError } from '../errors';
+import { userDataDir } from '../paths';
 import { latestSchemaVersion, migrations, type Migration } from './migrations';
 import { readSqliteHeader } from './sqlite-header';
 
@@ -43,11 +54,15 @@ export class FaceGateDatabase {
         throw new FaceGateError('DATABASE', `There is no database at ${absolute}.`);
       }
       try {
-        mkdirSync(path.dirname(absolute), { recursive: true });
+        // Faces, names and the PIN hash: the folder FaceGate creates is the user's alone.
+        mkdirSync(path.dirname(absolute), { recursive: true, mode: 0o700 });
+        // Created 0600 before SQLite opens it; SQLite gives -wal and -shm the same mode.
+        closeSync(openSync(absolute, 'a', 0o600));
       } catch (error) {
         throw databaseError(absolute, 'its folder cannot be created', error);
       }
     }
+    if (!inMemory && !options.readonly) keepPrivate(absolute);
 
     let sqlite: SqliteDatabase;
     try {
@@ -191,6 +206,25 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): F
 }
 
 export { latestSchemaVersion };
+
+/**
+ * The database, its -wal and -shm files readable by the user alone (0600), and the user data
+ * folder 0700 (files from older versions were 0644 in a 0755 folder). Best effort: a file
+ * this user does not own keeps its mode. Windows and macOS: docs/gallery.md, "Private files".
+ */
+function keepPrivate(file: string): void {
+  if (process.platform === 'win32') return;
+  const folder = path.dirname(file);
+  const tighten = (target: string, mode: number) => {
+    try {
+      if ((statSync(target).mode & 0o777 & ~mode) !== 0) chmodSync(target, mode);
+    } catch {
+      // Missing, or not ours to change.
+    }
+  };
+  if (folder === userDataDir()) tighten(folder, 0o700);
+  for (const target of [file, `${file}-wal`, `${file}-shm`]) tighten(target, 0o600);
+}
 
 function checkExistingFile(file: string, known: number): void {
   let header;
