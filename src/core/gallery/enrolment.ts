@@ -29,6 +29,12 @@ export interface EnrolOptions {
   gates?: Partial<QualityGates>;
   /** Who is enrolling (audit log). */
   actor: string;
+  /**
+   * Runs in the same transaction as the new template (and the new person): a record that must
+   * exist exactly when the template does, such as an import's "this photo was imported". If it
+   * throws, neither is kept.
+   */
+  alongside?: (enrolled: { personId: number; templateId: number }) => void;
 }
 
 /** JPEG quality of the stored aligned crops: high, since a future model re-embeds from them. */
@@ -87,19 +93,31 @@ export async function enrolFace(
   }
 
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
-  const person = existing ?? gallery.createPerson(options.newPerson!, options.actor);
-  const template = gallery.addTemplate(
-    {
-      personId: person.id,
-      source: options.source,
-      sourceRef: options.sourceRef ?? null,
-      quality: measured,
-      cropJpeg,
-      embedding: { ...options.model, vector: face.embedding },
-    },
-    options.actor,
-    rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {},
-  );
+  let written;
+  try {
+    written = gallery.db.transaction(() => {
+      const person = existing ?? gallery.createPerson(options.newPerson!, options.actor);
+      const template = gallery.addTemplate(
+        {
+          personId: person.id,
+          source: options.source,
+          sourceRef: options.sourceRef ?? null,
+          quality: measured,
+          cropJpeg,
+          embedding: { ...options.model, vector: face.embedding },
+        },
+        options.actor,
+        rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {},
+      );
+      options.alongside?.({ personId: person.id, templateId: template.id });
+      return { person, template };
+    });
+  } catch (error) {
+    // Rolled back: the search index may hold the template that is gone; rebuild it.
+    gallery.refresh();
+    throw error;
+  }
+  const { person, template } = written;
   return {
     accepted: true,
     template,

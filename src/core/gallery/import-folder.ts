@@ -182,12 +182,15 @@ export async function importFolder(
       force: options.force,
       gates: options.gates,
       actor: options.actor,
+      // The template and "this photo was imported" are one transaction: an import killed between
+      // the two cannot enrol the same photo twice on the next run.
+      alongside: ({ personId, templateId }) =>
+        remember.run(personId, templateId, sha256, item.relPath, Date.now()),
     });
     if (!result.accepted || !result.template || !result.person) {
       refuse(result.quality.issues[0]?.code ?? 'refused', result.message);
       continue;
     }
-    remember.run(result.person.id, result.template.id, sha256, item.relPath, Date.now());
     if (!existing) report.peopleCreated++;
     report.added++;
     progress('added', `${result.person.name}: ${result.message}`);
