@@ -3,6 +3,7 @@ import { commonOptions, type Command, type CommandContext } from './command';
 import { commands } from './commands/index';
 import { exitCodeFor, exitCodes } from './exit-codes';
 import { FaceGateError } from '../core/errors';
+import { terminalSafe } from './terminal-text';
 
 const version = '0.1.0';
 
@@ -74,17 +75,18 @@ export async function main(argv: string[]): Promise<number> {
     values: parsed.values,
     positionals: parsed.positionals,
     json: Boolean(parsed.values.json),
-    stdout: process.stdout,
-    stderr: process.stderr,
+    // Names and other stored text may hold control characters from older versions: escaped.
+    stdout: terminalSafe(process.stdout),
+    stderr: terminalSafe(process.stderr),
   };
   try {
     return await command.run(ctx);
   } catch (error) {
     if (error instanceof FaceGateError) {
       if (ctx.json) {
-        process.stdout.write(`${JSON.stringify({ error: error.toInfo() }, null, 2)}\n`);
+        ctx.stdout.write(`${JSON.stringify({ error: error.toInfo() }, null, 2)}\n`);
       }
-      process.stderr.write(`facegate ${command.name}: ${error.message}\n`);
+      ctx.stderr.write(`facegate ${command.name}: ${error.message}\n`);
       return exitCodeFor(error.code);
     }
     process.stderr.write(

@@ -21,6 +21,7 @@ import {
   enrolResultSchema,
   personRefSchema,
   personSchema,
+  personTextFields,
   qualityReportSchema,
   templateInfoSchema,
 } from './people';
@@ -284,11 +285,11 @@ const reportFilter = {
   personId: id.optional(),
 };
 const personFields = {
-  name: z.string().trim().min(1).max(200),
-  employeeCode: z.string().trim().min(1).max(100).nullable(),
-  group: z.string().trim().min(1).max(100).nullable(),
+  name: personTextFields.name,
+  employeeCode: personTextFields.employeeCode.nullable(),
+  group: personTextFields.group.nullable(),
   active: z.boolean(),
-  notes: z.string().max(5000),
+  notes: personTextFields.notes,
 };
 
 // ---------------------------------------------------------------------------------------------

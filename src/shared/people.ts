@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { controlCharacterMessage, isPlainMultilineText, isPlainText } from './plain-text';
 
 /**
  * People, their face templates, enrolment and identification results, as they cross process
@@ -17,9 +18,27 @@ const displayName = z
   .string()
   .trim()
   .min(1, 'A name is required.')
-  .max(200, 'A name is at most 200 characters.');
-const employeeCode = z.string().trim().min(1).max(100);
-const groupName = z.string().trim().min(1).max(100);
+  .max(200, 'A name is at most 200 characters.')
+  .refine(isPlainText, `A name ${controlCharacterMessage}.`);
+const employeeCode = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(isPlainText, `An employee code ${controlCharacterMessage}.`);
+const groupName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine(isPlainText, `A group ${controlCharacterMessage}.`);
+const notesText = z
+  .string()
+  .max(5000)
+  .refine(isPlainMultilineText, `Notes ${controlCharacterMessage} other than tab and newline.`);
+
+/** The checks of a person's text fields, one source for the gallery, the contract and the CLI. */
+export const personTextFields = { name: displayName, employeeCode, group: groupName, notes: notesText };
 
 export const personRefSchema = z.object({ id, name: z.string() });
 export type PersonRef = z.infer<typeof personRefSchema>;
@@ -45,7 +64,7 @@ export const personCreateSchema = z.object({
   employeeCode: employeeCode.nullish(),
   group: groupName.nullish(),
   active: z.boolean().default(true),
-  notes: z.string().max(5000).default(''),
+  notes: notesText.default(''),
 });
 export type PersonCreate = z.input<typeof personCreateSchema>;
 
@@ -55,7 +74,7 @@ export const personUpdateSchema = z
     employeeCode: employeeCode.nullable(),
     group: groupName.nullable(),
     active: z.boolean(),
-    notes: z.string().max(5000),
+    notes: notesText,
   })
   .partial();
 export type PersonUpdate = z.infer<typeof personUpdateSchema>;

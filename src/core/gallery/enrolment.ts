@@ -93,6 +93,7 @@ export async function enrolFace(
   }
 
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
+  const vector = face.embedding;
   let written;
   try {
     written = gallery.db.transaction(() => {
@@ -104,7 +105,7 @@ export async function enrolFace(
           sourceRef: options.sourceRef ?? null,
           quality: measured,
           cropJpeg,
-          embedding: { ...options.model, vector: face.embedding },
+          embedding: { ...options.model, vector },
         },
         options.actor,
         rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {},
