@@ -113,7 +113,7 @@ export type RelaySettingsInput = z.input<typeof relaySettingsSchema>;
  * LCUS, KMTronic and Numato USB boards and custom bytes have no timer in their protocol: the door
  * then relies on FaceGate restarting (see docs/door.md, "Boards without a timer").
  */
-export function relayHasBoardTimer(settings: RelaySettings): boolean {
+export function relayHasBoardTimer(settings: RelaySettings | RelaySettingsInput): boolean {
   return settings.driver === 'modbus' && settings.pulse === 'flash';
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relaySettingsSchema } from '../../../src/shared/door';
+import { relaySettingsSchema, relayHasBoardTimer } from '../../../src/shared/door';
 import type { QualityReport } from '../../../src/shared/people';
 import { guidance } from '../../../src/renderer/src/lib/quality-guidance';
 import { relayFormFrom, relaySettingsFrom, withDriver } from '../../../src/renderer/src/lib/relay-form';
@@ -22,6 +22,16 @@ describe('relay form', () => {
       polarity: 'inverted',
     });
     expect(relaySettingsSchema.parse(relaySettingsFrom(form))).toEqual(stored);
+  });
+
+  it("keeps a Modbus board's own timer (flash) through the form, and says which boards have one", () => {
+    const stored = relaySettingsSchema.parse({ driver: 'modbus', port: '/dev/ttyUSB0', pulse: 'flash' });
+    const form = relayFormFrom(stored);
+    expect(form.boardPulse).toBe('flash');
+    expect(relaySettingsSchema.parse(relaySettingsFrom(form))).toEqual(stored);
+    expect(relayHasBoardTimer(relaySettingsFrom(form))).toBe(true);
+    expect(relayHasBoardTimer(relaySettingsFrom({ ...form, boardPulse: 'coil' }))).toBe(false);
+    expect(relayHasBoardTimer(relaySettingsFrom({ ...form, driver: 'lcus' }))).toBe(false);
   });
 
   it('sends only the fields each driver has, and the door schema accepts them', () => {

@@ -282,6 +282,11 @@ export const en = {
   'door.channel': 'Relay channel',
   'door.slaveId': 'Modbus slave id',
   'door.coil': 'Coil address',
+  'door.boardPulse': 'The board times the pulse itself (flash command: Waveshare, LC Technology)',
+  'door.boardTimer.yes':
+    'This board relocks by itself at the end of each opening, even if this computer stops.',
+  'door.boardTimer.no':
+    'This board has no timer of its own: if this computer stops while the door is open, the door stays open until FaceGate starts again (it relocks first). Install FaceGate as a service so it restarts by itself, and wire the lock to stay locked when the board loses power (see the door guide).',
   'door.onHex': 'Bytes that open (hex)',
   'door.offHex': 'Bytes that lock (hex)',
   'door.baud': 'Baud rate',

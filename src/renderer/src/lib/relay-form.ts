@@ -13,6 +13,8 @@ export interface RelayForm {
   baudRate: number;
   slaveId: number;
   coil: number;
+  /** Modbus: the board times the pulse itself (flash command) or the host does (coil). */
+  boardPulse: 'flash' | 'coil';
   onHex: string;
   offHex: string;
 }
@@ -59,6 +61,7 @@ export function relayFormFrom(relay: RelaySettings | null): RelayForm {
     baudRate: num(settings.baudRate, defaultBaud[driver]),
     slaveId: num(settings.slaveId, 1),
     coil: num(settings.coil, 0),
+    boardPulse: settings.pulse === 'flash' ? 'flash' : 'coil',
     onHex: str(settings.onHex, ''),
     offHex: str(settings.offHex, ''),
   };
@@ -69,7 +72,13 @@ export function relaySettingsFrom(form: RelayForm): RelaySettingsInput {
   const common = { port: form.port.trim(), polarity: form.polarity, baudRate: form.baudRate };
   switch (form.driver) {
     case 'modbus':
-      return { driver: 'modbus', ...common, slaveId: form.slaveId, coil: form.coil };
+      return {
+        driver: 'modbus',
+        ...common,
+        slaveId: form.slaveId,
+        coil: form.coil,
+        pulse: form.boardPulse,
+      };
     case 'hex':
       return { driver: 'hex', ...common, onHex: form.onHex.trim(), offHex: form.offHex.trim() };
     default:
