@@ -4,7 +4,9 @@
  * stored text are shown as \uXXXX escapes instead of acting on the terminal. Tab and newline pass.
  * In --json output the escape is a valid JSON escape of the same character.
  */
-const unsafe = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/gu;
+import { unsafeMultilinePattern } from '../shared/plain-text';
+
+const unsafe = new RegExp(unsafeMultilinePattern.source, 'gu');
 
 export function escapeTerminal(text: string): string {
   return text.replace(unsafe, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
