@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { readSqliteHeader } from '../../../src/core/gallery/sqlite-header';
 import { repoRoot } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 /**
  * Faults of the machine, not of the file: an intact database whose newest pages are in its
@@ -103,65 +104,66 @@ describe('an intact database with a write-ahead log', () => {
 });
 
 const isRoot = process.getuid?.() === 0;
-if (process.env.CI && !isRoot)
-  throw new Error('the full and read-only disk tests mount a tmpfs: run them as root');
 
-describe.skipIf(!isRoot)('a full disk, then a read-only disk (a 3 MiB tmpfs mounted here)', () => {
-  let mount: string;
-  let file: string;
+describe.skipIf(skipWithout('root (the test mounts a small tmpfs)', isRoot))(
+  'a full disk, then a read-only disk (a 3 MiB tmpfs mounted here)',
+  () => {
+    let mount: string;
+    let file: string;
 
-  beforeAll(() => {
-    mount = path.join(dir, 'small-disk');
-    mkdirSync(mount);
-    const res = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount], { encoding: 'utf8' });
-    expect(res.status, res.stderr).toBe(0);
-    file = path.join(mount, 'facegate.db');
-    seed(file, 50).close();
-  });
-  afterAll(() => {
-    if (mount) spawnSync('umount', [mount]);
-  });
+    beforeAll(() => {
+      mount = path.join(dir, 'small-disk');
+      mkdirSync(mount);
+      const res = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', mount], { encoding: 'utf8' });
+      expect(res.status, res.stderr).toBe(0);
+      file = path.join(mount, 'facegate.db');
+      seed(file, 50).close();
+    });
+    afterAll(() => {
+      if (mount) spawnSync('umount', [mount]);
+    });
 
-  it('says the disk is full, loses nothing, and works again once space returns', () => {
-    const filler = path.join(mount, 'filler');
-    const fd = openSync(filler, 'w');
-    const block = Buffer.alloc(64 * 1024);
-    try {
-      for (;;) writeSync(fd, block);
-    } catch (error) {
-      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
-    } finally {
-      closeSync(fd);
-    }
-    const edit = facegate(['people', 'edit', '1', '--notes', 'x'.repeat(20_000), '--db', file]);
-    expect(edit.status).toBe(65);
-    expect(edit.stderr).toMatch(
-      /cannot be written now: the disk is full\. Nothing was changed and nothing is lost/,
-    );
-    expect(edit.stderr).not.toMatch(/truncated|corrupt|move it away|internal error|at .*\.js:\d+/);
-
-    rmSync(filler);
-    const again = facegate(['people', 'edit', '1', '--notes', 'after the disk was freed', '--db', file]);
-    expect(again.stderr).toBe('');
-    expect(again.status).toBe(0);
-    expect(peopleCount(file)).toBe(50);
-    const gallery = Gallery.open(file);
-    expect(gallery.people.get(1)?.notes).toBe('after the disk was freed');
-    gallery.close();
-  });
-
-  it('says a read-only disk is read-only, and works again once it is writable', () => {
-    expect(spawnSync('mount', ['-o', 'remount,ro', mount]).status).toBe(0);
-    try {
-      const edit = facegate(['people', 'edit', '1', '--notes', 'read-only', '--db', file]);
+    it('says the disk is full, loses nothing, and works again once space returns', () => {
+      const filler = path.join(mount, 'filler');
+      const fd = openSync(filler, 'w');
+      const block = Buffer.alloc(64 * 1024);
+      try {
+        for (;;) writeSync(fd, block);
+      } catch (error) {
+        expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      } finally {
+        closeSync(fd);
+      }
+      const edit = facegate(['people', 'edit', '1', '--notes', 'x'.repeat(20_000), '--db', file]);
       expect(edit.status).toBe(65);
-      expect(edit.stderr).toMatch(/cannot be written now: it is read-only/);
-      expect(edit.stderr).not.toMatch(/truncated|corrupt|move it away|internal error/);
-    } finally {
-      expect(spawnSync('mount', ['-o', 'remount,rw', mount]).status).toBe(0);
-    }
-    expect(peopleCount(file)).toBe(50);
-    expect(existsSync(file)).toBe(true);
-    writeFileSync(path.join(mount, 'probe'), 'ok');
-  });
-});
+      expect(edit.stderr).toMatch(
+        /cannot be written now: the disk is full\. Nothing was changed and nothing is lost/,
+      );
+      expect(edit.stderr).not.toMatch(/truncated|corrupt|move it away|internal error|at .*\.js:\d+/);
+
+      rmSync(filler);
+      const again = facegate(['people', 'edit', '1', '--notes', 'after the disk was freed', '--db', file]);
+      expect(again.stderr).toBe('');
+      expect(again.status).toBe(0);
+      expect(peopleCount(file)).toBe(50);
+      const gallery = Gallery.open(file);
+      expect(gallery.people.get(1)?.notes).toBe('after the disk was freed');
+      gallery.close();
+    });
+
+    it('says a read-only disk is read-only, and works again once it is writable', () => {
+      expect(spawnSync('mount', ['-o', 'remount,ro', mount]).status).toBe(0);
+      try {
+        const edit = facegate(['people', 'edit', '1', '--notes', 'read-only', '--db', file]);
+        expect(edit.status).toBe(65);
+        expect(edit.stderr).toMatch(/cannot be written now: it is read-only/);
+        expect(edit.stderr).not.toMatch(/truncated|corrupt|move it away|internal error/);
+      } finally {
+        expect(spawnSync('mount', ['-o', 'remount,rw', mount]).status).toBe(0);
+      }
+      expect(peopleCount(file)).toBe(50);
+      expect(existsSync(file)).toBe(true);
+      writeFileSync(path.join(mount, 'probe'), 'ok');
+    });
+  },
+);
