@@ -6,6 +6,7 @@ import { doorCommand } from './door';
 import { embedCommand } from './embed';
 import { enrollCommand } from './enroll';
 import { evalCommand } from './eval';
+import { evalIdentificationCommand } from './eval-identification';
 import { evalLivenessCommand } from './eval-liveness';
 import { eventsCommand } from './events';
 import { identifyCommand } from './identify';
@@ -26,6 +27,7 @@ export const commands: Command[] = [
   embedCommand,
   verifyCommand,
   evalCommand,
+  evalIdentificationCommand,
   livenessCommand,
   evalLivenessCommand,
   enrollCommand,

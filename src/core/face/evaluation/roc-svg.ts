@@ -8,6 +8,8 @@ export interface RocPlotOptions {
   /** Log-scaled FAR axis (from `minFar`, default 1e-4), where door-access thresholds live. */
   logFar?: boolean;
   minFar?: number;
+  /** Axis and legend labels (default: the ROC's). */
+  labels?: { x: string; y: string; legend: string };
 }
 
 const size = { width: 560, height: 520, left: 70, right: 20, top: 40, bottom: 60 };
@@ -68,10 +70,10 @@ export function rocSvg(roc: readonly RocPoint[], options: RocPlotOptions): strin
     chance,
     `<polyline points="${curve}" class="curve"/>`,
     marker,
-    `<text x="${size.left + plotW / 2}" y="${size.height - 16}" text-anchor="middle">False accept rate${options.logFar ? ' (log scale)' : ''}</text>`,
-    `<text x="18" y="${size.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 18 ${size.top + plotH / 2})">True accept rate</text>`,
+    `<text x="${size.left + plotW / 2}" y="${size.height - 16}" text-anchor="middle">${escapeXml(options.labels?.x ?? 'False accept rate')}${options.logFar ? ' (log scale)' : ''}</text>`,
+    `<text x="18" y="${size.top + plotH / 2}" text-anchor="middle" transform="rotate(-90 18 ${size.top + plotH / 2})">${escapeXml(options.labels?.y ?? 'True accept rate')}</text>`,
     `<line x1="${size.left + plotW - 150}" y1="${legendY}" x2="${size.left + plotW - 125}" y2="${legendY}" class="curve"/>`,
-    `<text x="${size.left + plotW - 120}" y="${legendY + 4}">ROC, AUC = ${options.auc.toFixed(4)}</text>`,
+    `<text x="${size.left + plotW - 120}" y="${legendY + 4}">${escapeXml(options.labels?.legend ?? `ROC, AUC = ${options.auc.toFixed(4)}`)}</text>`,
     '</svg>',
     '',
   ].join('\n');

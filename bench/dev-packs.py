@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Ranks recognizer candidates on the dev pairs from the cached embeddings of bench/dev-embeddings.ts.
+
+    python3 bench/dev-packs.py /tmp/i11-recognition            # tables for lfw-dev and cfp-fp-dev
+    python3 bench/dev-packs.py /tmp/i11-recognition --json     # the same as JSON
+
+Per candidate and set: LFW-protocol accuracy (threshold fitted on the other folds), its 95 % CI
+from a bootstrap over people (1,000 resamples of the persons of the pairs' first image, each
+taking all its pairs), TAR at FAR 1e-3 (lowest threshold with FAR <= 1e-3, as metrics.ts),
+wrong pairs and the exact McNemar p-value against the current default ('open' = paddle+foamliu).
+A pair with a missing face scores -1 (decided "different"), as `facegate eval` does.
+Fusion is score-level: the mean of the members' cosines (FusedEmbedder). Flip: normalise(e + e_flip).
+"""
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+MODELS = {
+    'paddle': 'mobilefacenet-paddle',
+    'fr_feature': 'faceplugin-arcface-512',
+    'foamliu': 'mobilefacenet-foamliu',
+    'w600k_deq': 'w600k-mbf-deq',
+}
+CANDIDATES = {
+    'open (paddle+foamliu, current default)': [('paddle', False), ('foamliu', False)],
+    'paddle': [('paddle', False)],
+    'fr_feature': [('fr_feature', False)],
+    'foamliu': [('foamliu', False)],
+    'paddle+fr_feature': [('paddle', False), ('fr_feature', False)],
+    'paddle flip': [('paddle', True)],
+    'fr_feature flip': [('fr_feature', True)],
+    'paddle+fr_feature flip': [('paddle', True), ('fr_feature', True)],
+    'w600k_deq (non-commercial)': [('w600k_deq', False)],
+    'w600k_deq flip (non-commercial)': [('w600k_deq', True)],
+}
+BASELINE = 'open (paddle+foamliu, current default)'
+
+
+def load(cache, name):
+    folder = os.path.join(cache, name)
+    index = json.load(open(os.path.join(folder, 'index.json')))['images']
+    n = len(index)
+    emb = {}
+    for key, model in MODELS.items():
+        for flip in (False, True):
+            raw = np.fromfile(os.path.join(folder, f"{model}{'.flip' if flip else ''}.f32"), dtype=np.float32)
+            emb[(key, flip)] = raw.reshape(n, -1)
+    return index, emb
+
+
+def embeddings(emb, key, flip):
+    plain = emb[(key, False)]
+    if not flip:
+        return plain
+    summed = plain + emb[(key, True)]
+    norm = np.linalg.norm(summed, axis=1, keepdims=True)
+    return summed / np.where(norm > 0, norm, 1)
+
+
+def read_pairs(root):
+    rows = [line.strip().split(',') for line in open(os.path.join(root, 'pairs.csv')) if line.strip()][1:]
+    return [(a, b, s == '1', f) for a, b, s, f in rows]
+
+
+def person_of(path):
+    return path.split('/')[1]
+
+
+def best_threshold(scores, same):
+    order = np.argsort(scores, kind='stable')
+    s = scores[order]
+    y = same[order]
+    correct = y.sum() + np.cumsum(np.where(y, -1, 1))
+    # candidate thresholds between consecutive distinct scores
+    distinct = np.append(s[1:] != s[:-1], True)
+    cands = np.where(distinct)[0]
+    best = correct[cands].max()
+    base = y.sum()
+    if base > best:
+        return s[0] - 1e-3
+    idx = cands[correct[cands] == best]
+    mids = [(s[i] + s[i + 1]) / 2 if i + 1 < len(s) else s[i] + 1e-3 for i in idx]
+    return mids[(len(mids) - 1) // 2]
+
+
+def tar_at_far(scores, same, far):
+    imp = np.sort(scores[~same])[::-1]
+    k = int(math.floor(far * len(imp)))  # impostors allowed at or above the threshold
+    # lowest threshold with FAR <= far: just above the (k+1)-th highest impostor
+    t = imp[k] if k < len(imp) else -np.inf
+    return float((scores[same] > t).mean()), float(t)
+
+
+def mcnemar(a_ok, b_ok):
+    b = int(np.sum(a_ok & ~b_ok))
+    c = int(np.sum(~a_ok & b_ok))
+    n = b + c
+    if n == 0:
+        return 1.0, b, c
+    k = min(b, c)
+    p = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n * 2
+    return min(1.0, p), b, c
+
+
+def evaluate(index, emb, pairs, members):
+    pos = {img['file']: i for i, img in enumerate(index)}
+    ia = np.array([pos[a] for a, _, _, _ in pairs])
+    ib = np.array([pos[b] for _, b, _, _ in pairs])
+    same = np.array([s for _, _, s, _ in pairs])
+    folds = np.array([f for _, _, _, f in pairs])
+    has = lambda e: np.linalg.norm(e, axis=1) > 0
+    scores = np.zeros(len(pairs))
+    ok_face = np.ones(len(pairs), dtype=bool)
+    for key, flip in members:
+        e = embeddings(emb, key, flip)
+        scores += np.sum(e[ia] * e[ib], axis=1)
+        ok_face &= has(e)[ia] & has(e)[ib]
+    scores /= len(members)
+    scores[~ok_face] = -1
+    correct = np.zeros(len(pairs), dtype=bool)
+    accs = []
+    for f in sorted(set(folds)):
+        test = folds == f
+        t = best_threshold(scores[~test], same[~test])
+        correct[test] = (scores[test] >= t) == same[test]
+        accs.append(correct[test].mean())
+    tar, _ = tar_at_far(scores, same, 1e-3)
+    return {
+        'scores': scores,
+        'same': same,
+        'correct': correct,
+        'accuracy': float(np.mean(accs)),
+        'tar1e3': tar,
+        'wrong': int((~correct).sum()),
+        'noFacePairs': int((~ok_face).sum()),
+    }
+
+
+def bootstrap_ci(correct, people, reps=1000, seed=1):
+    rng = np.random.default_rng(seed)
+    uniq, inv = np.unique(people, return_inverse=True)
+    sums = np.bincount(inv, weights=correct.astype(float), minlength=len(uniq))
+    counts = np.bincount(inv, minlength=len(uniq))
+    out = []
+    for _ in range(reps):
+        pick = rng.integers(0, len(uniq), len(uniq))
+        out.append(sums[pick].sum() / counts[pick].sum())
+    return float(np.percentile(out, 2.5)), float(np.percentile(out, 97.5))
+
+
+def main():
+    cache = sys.argv[1] if len(sys.argv) > 1 else '/tmp/i11-recognition'
+    as_json = '--json' in sys.argv
+    roots = {'lfw-dev': '../shared/datasets/lfw-dev', 'cfp-fp-dev': '../shared/datasets/cfp-fp-dev'}
+    result = {}
+    for name, root in roots.items():
+        if not os.path.exists(os.path.join(cache, name, 'index.json')):
+            continue
+        index, emb = load(cache, name)
+        pairs = read_pairs(root)
+        known = {img['file'] for img in index}
+        if not all(a in known and b in known for a, b, _, _ in pairs):
+            pairs = [p for p in pairs if p[0] in known and p[1] in known]
+            print(f'{name}: cache incomplete ({len(index)} images): PARTIAL, {len(pairs)} pairs', file=sys.stderr)
+        people = np.array([person_of(a) for a, _, _, _ in pairs])
+        no_face = sum(1 for img in index if not img['faces'])
+        base = evaluate(index, emb, pairs, CANDIDATES[BASELINE])
+        rows = {}
+        for cand, members in CANDIDATES.items():
+            r = evaluate(index, emb, pairs, members)
+            lo, hi = bootstrap_ci(r['correct'], people)
+            p, b, c = mcnemar(r['correct'], base['correct'])
+            rows[cand] = {
+                'accuracy': r['accuracy'],
+                'ci95': [lo, hi],
+                'tar1e3': r['tar1e3'],
+                'wrong': r['wrong'],
+                'noFacePairs': r['noFacePairs'],
+                'mcnemarVsDefault': {'p': p, 'onlyThisRight': c, 'onlyDefaultRight': b},
+            }
+        result[name] = {'pairs': len(pairs), 'imagesNoFace': no_face, 'candidates': rows}
+        if not as_json:
+            print(f'\n{name}: {len(pairs)} pairs, {no_face} images with no face even at 0.2')
+            print(f"{'candidate':42s} {'acc %':>7s} {'95% CI (people)':>17s} {'TAR@1e-3':>9s} {'wrong':>6s} {'McNemar p vs open':>18s}")
+            for cand, r in rows.items():
+                m = r['mcnemarVsDefault']
+                print(
+                    f"{cand:42s} {r['accuracy']*100:7.2f} {r['ci95'][0]*100:7.2f}-{r['ci95'][1]*100:6.2f} "
+                    f"{r['tar1e3']*100:9.2f} {r['wrong']:6d} {m['p']:8.3f} (+{m['onlyThisRight']}/-{m['onlyDefaultRight']})"
+                )
+    if as_json:
+        print(json.dumps(result, indent=1))
+
+
+if __name__ == '__main__':
+    main()
