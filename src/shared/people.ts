@@ -131,6 +131,12 @@ export const qualityIssueCodes = [
   'not_frontal',
   'duplicate',
   'unreadable',
+  /** A new photo of an existing person does not match that person's own templates. */
+  'not_same_person',
+  /** The very same photo (same content) is already enrolled. */
+  'already_enrolled',
+  /** A folder import's photos for one name do not show one person. */
+  'names_disagree',
 ] as const;
 export type QualityIssueCode = (typeof qualityIssueCodes)[number];
 
@@ -152,6 +158,8 @@ export const qualityReportSchema = z.object({
   face: z.object({ box: boxSchema, landmarks: z.array(pointSchema).length(5), score: z.number() }).nullable(),
   figures: z.record(z.string(), z.number()),
   issues: z.array(qualityIssueSchema),
+  /** Usable but not ideal: the face was (or would be) enrolled with these notes for the admin. */
+  notes: z.array(qualityIssueSchema).optional(),
 });
 export type QualityReport = z.infer<typeof qualityReportSchema>;
 

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { EnrolResult, Person } from '../../shared/people';
 import { FaceGateError, isFaceGateError } from '../../core/errors';
@@ -64,6 +66,7 @@ export const enrollCommand: Command = {
     group: { type: 'string' },
     id: { type: 'string' },
     force: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
     threshold: { type: 'string' },
   },
   help: [
@@ -74,7 +77,9 @@ export const enrollCommand: Command = {
     '  --name NAME           who this is (created when new)',
     '  --code C, --group G   employee code (unique) and group, for a new person',
     '  --id ID               add faces to this person',
-    '  --force               enrol even when the face matches someone else',
+    '  --force               enrol even when the face matches someone else, or (for an existing person)',
+    "                        does not match that person's own photos; the same photo twice never",
+    '  --strict              refuse every photo that misses a quality gate (default: enrol usable ones with a note)',
     "  --threshold T         similarity that counts as the same person (default: the app's, else the pack's)",
     gateHelp,
     '',
@@ -102,6 +107,9 @@ export const enrollCommand: Command = {
         for (const file of ctx.positionals) {
           try {
             const { result } = await analyzeFile(analyzer, file, { embed: 'main' });
+            const contentSha256 = createHash('sha256')
+              .update(await readFile(file))
+              .digest('hex');
             const enrolled = await enrolFace(gallery, result, {
               ...(person
                 ? { personId: person.id }
@@ -117,6 +125,8 @@ export const enrollCommand: Command = {
               model,
               duplicateThreshold: threshold,
               force: Boolean(ctx.values.force),
+              strict: Boolean(ctx.values.strict),
+              contentSha256,
               gates: qualityGates(ctx, gallery),
               actor: cliActor,
             });

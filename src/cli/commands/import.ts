@@ -1,5 +1,5 @@
 import { FaceGateError } from '../../core/errors';
-import { importFolder } from '../../core/gallery/import-folder';
+import { importFolder, planImport } from '../../core/gallery/import-folder';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
@@ -17,13 +17,15 @@ import {
 export const importCommand: Command = {
   name: 'import',
   summary: 'Enrol a folder of photos: DIR/<Name>/*.jpg or DIR/<Name>.jpg, <Name>_2.jpg',
-  usage: 'DIR [--group G] [--force] [--json]',
+  usage: 'DIR [--dry-run] [--group G] [--force] [--strict] [--json]',
   options: {
     ...databaseOptions,
     ...analyzerCliOptions,
     ...gateOptions,
     group: { type: 'string' },
     force: { type: 'boolean', default: false },
+    strict: { type: 'boolean', default: false },
+    'dry-run': { type: 'boolean', default: false },
     threshold: { type: 'string' },
   },
   help: [
@@ -31,8 +33,14 @@ export const importCommand: Command = {
     'DIR/Ada_Lovelace_2.jpg); underscores become spaces. Existing people are matched by name. Every photo',
     'goes through the enrolment quality gates and the duplicate check. Running it again adds nothing twice:',
     'each imported file is remembered by its content hash. Progress goes to stderr; the report of refused',
-    'images and why comes at the end.',
+    'images and why comes at the end. Before anything is written it says how it reads the names (sub-folders',
+    'or file names) and which names several numbered files were folded into. The photos of one name must show',
+    'one person: a name whose photos do not match each other is stopped (nothing enrolled for it).',
+    'A usable photo that misses a quality gate (small, a little blurred or turned) is enrolled with a note;',
+    'only photos past the measured refusal limits are refused (docs/gallery.md).',
     '',
+    '  --dry-run             show the names and files the import would use, write nothing',
+    '  --strict              refuse every photo that misses a quality gate (no notes)',
     '  --group G             group of the people this import creates',
     '  --force               enrol faces that match another person too',
     "  --threshold T         similarity that counts as the same person (default: the app's, else the pack's)",
@@ -47,6 +55,17 @@ export const importCommand: Command = {
     const [folder] = ctx.positionals;
     if (!folder || ctx.positionals.length > 1)
       throw new FaceGateError('INVALID_INPUT', 'Give one folder: facegate import DIR');
+    const plan = planImport(folder);
+    if (ctx.values['dry-run']) {
+      if (ctx.json) writeJson(ctx, plan);
+      else {
+        ctx.stdout.write(`${plan.summary.join('\n')}\n`);
+        for (const person of plan.people) ctx.stdout.write(`  ${person.name}: ${person.files.join(', ')}\n`);
+        ctx.stdout.write('Dry run: nothing was written.\n');
+      }
+      return exitCodes.ok;
+    }
+    for (const line of plan.summary) ctx.stderr.write(`${line}\n`);
     return withGallery(ctx, async (gallery) => {
       return withAnalyzer(ctx, async (analyzer) => {
         const report = await importFolder(gallery, folder, {
@@ -54,6 +73,7 @@ export const importCommand: Command = {
           duplicateThreshold: matchRule(ctx, gallery, analyzer.info.threshold).threshold,
           gates: qualityGates(ctx, gallery),
           force: Boolean(ctx.values.force),
+          strict: Boolean(ctx.values.strict),
           group: stringOption(ctx, 'group') ?? null,
           actor: cliActor,
           onProgress: (p) =>
@@ -67,6 +87,12 @@ export const importCommand: Command = {
             `Imported ${report.folder}: ${report.images} image(s), ${report.added} added ` +
               `(${report.peopleCreated} new people), ${report.alreadyImported} imported before, ${report.refused.length} refused.\n`,
           );
+          if (report.noted.length) {
+            ctx.stdout.write(
+              'Enrolled with a note (usable, not ideal; a better photo can be added later):\n',
+            );
+            for (const n of report.noted) ctx.stdout.write(`  ${n.file}: ${n.notes.join(' ')}\n`);
+          }
           if (report.refused.length) {
             ctx.stdout.write('Refused:\n');
             for (const r of report.refused) ctx.stdout.write(`  ${r.file}: ${r.reason}: ${r.message}\n`);

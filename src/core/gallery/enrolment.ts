@@ -27,15 +27,28 @@ export interface EnrolOptions {
   /** Enrol even when the face matches another person. */
   force?: boolean;
   gates?: Partial<QualityGates>;
+  /** Refuse every face that misses a gate (the old behaviour) instead of enrolling it with a note. */
+  strict?: boolean;
+  /**
+   * sha256 of the photo file: the same photo (same content) is never enrolled twice, for anyone,
+   * force or not. Absent for camera frames.
+   */
+  contentSha256?: string | null;
+  /**
+   * A new face for an existing person must reach this similarity with at least one of that
+   * person's own templates (default: samePersonFloor); below it the enrolment is refused as
+   * "not the same person" unless forced.
+   */
+  samePersonThreshold?: number;
   /** Who is enrolling (audit log). */
   actor: string;
-  /**
-   * Runs in the same transaction as the new template (and the new person): a record that must
-   * exist exactly when the template does, such as an import's "this photo was imported". If it
-   * throws, neither is kept.
-   */
-  alongside?: (enrolled: { personId: number; templateId: number }) => void;
 }
+
+/**
+ * Below this similarity to every one of a person's own templates, a new face is a clear mismatch
+ * (docs/gallery.md, "Same-person check": measured on the dev pairs).
+ */
+export const samePersonFloor = 0.25;
 
 /** JPEG quality of the stored aligned crops: high, since a future model re-embeds from them. */
 const cropJpegQuality = 95;
@@ -51,7 +64,7 @@ export async function enrolFace(
   options: EnrolOptions,
 ): Promise<EnrolResult & { person: Person | null }> {
   const gates = { ...defaultQualityGates, ...options.gates };
-  const { quality: measured, ...report } = assessFaces(image.faces, gates);
+  const { quality: measured, ...report } = assessFaces(image.faces, gates, { strict: options.strict });
   const existing = options.personId !== undefined ? gallery.people.require(options.personId) : null;
   if (!existing && !options.newPerson) {
     throw new FaceGateError(
@@ -68,6 +81,21 @@ export async function enrolFace(
     message,
     person: existing,
   });
+  if (options.contentSha256) {
+    const before = gallery.db.sqlite
+      .prepare(
+        'SELECT s.person_id AS personId, p.name AS name FROM import_sources s JOIN people p ON p.id = s.person_id ' +
+          'WHERE s.sha256 = ? AND s.template_id IS NOT NULL LIMIT 1',
+      )
+      .get(options.contentSha256) as { personId: number; name: string } | undefined;
+    if (before) {
+      const whose = before.personId === existing?.id ? name : before.name;
+      const message = `This very photo is already enrolled for ${whose}; a second copy adds nothing. Use a different photo.`;
+      report.ok = false;
+      report.issues.push({ code: 'already_enrolled', message });
+      return refuse(message);
+    }
+  }
   if (!report.ok || !measured) return refuse(report.issues.map((i) => i.message).join(' '));
 
   const face = image.faces[0];
@@ -86,14 +114,24 @@ export async function enrolFace(
       message: `This face already matches ${rival.name} (id ${rival.personId}, similarity ${rival.score.toFixed(3)}).`,
     });
     return refuse(
-      `Refused: this face already matches ${rival.name} (id ${rival.personId}, similarity ${rival.score.toFixed(3)}). ` +
-        `If it really is ${name}, enrol again with force.`,
+      `Not enrolled: this face looks like ${rival.name}, who is already enrolled. ` +
+        `If this really is ${name} and not ${rival.name}, confirm that they are different people (enrol with force).`,
       duplicateOf,
     );
   }
+  const own = existing ? ownBestSimilarity(gallery, existing.id, face.embedding) : null;
+  const sameFloor = options.samePersonThreshold ?? samePersonFloor;
+  if (own !== null && own < sameFloor && !options.force) {
+    const message =
+      `Not enrolled: this face does not look like ${name}'s other photos (best similarity ${own.toFixed(2)}). ` +
+      `Check that the photo shows ${name}; if it does (a new haircut, glasses, years later), enrol it anyway.`;
+    report.ok = false;
+    report.issues.push({ code: 'not_same_person', message });
+    return refuse(message);
+  }
 
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
-  const vector = face.embedding;
+  const notes = report.notes ?? [];
   let written;
   try {
     written = gallery.db.transaction(() => {
@@ -105,12 +143,25 @@ export async function enrolFace(
           sourceRef: options.sourceRef ?? null,
           quality: measured,
           cropJpeg,
-          embedding: { ...options.model, vector },
+          embedding: { ...options.model, vector: face.embedding },
         },
         options.actor,
-        rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {},
+        {
+          ...(rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {}),
+          ...(own !== null && own < sameFloor ? { forcedSamePerson: true, ownSimilarity: own } : {}),
+          ...(notes.length ? { qualityNotes: notes.map((n) => n.code) } : {}),
+        },
       );
-      options.alongside?.({ personId: person.id, templateId: template.id });
+      // The photo's content hash is written with its template: an import killed between the two
+      // cannot enrol the same photo twice on the next run.
+      if (options.contentSha256) {
+        gallery.db.sqlite
+          .prepare(
+            'INSERT INTO import_sources (person_id, template_id, sha256, path, imported_at) VALUES (?, ?, ?, ?, ?) ' +
+              'ON CONFLICT (person_id, sha256) DO UPDATE SET template_id = excluded.template_id, path = excluded.path',
+          )
+          .run(person.id, template.id, options.contentSha256, options.sourceRef ?? '', Date.now());
+      }
       return { person, template };
     });
   } catch (error) {
@@ -119,12 +170,34 @@ export async function enrolFace(
     throw error;
   }
   const { person, template } = written;
+  const noteText = notes.length
+    ? ` Enrolled with a note (usable, not ideal): ${notes.map((n) => n.message).join(' ')} A better photo can be added later.`
+    : '';
   return {
     accepted: true,
     template,
     quality: report,
     duplicateOf: rival ? { id: rival.personId, name: rival.name, similarity: rival.score } : null,
-    message: `Enrolled a face for ${person.name} (${person.templateCount + 1} in total).`,
+    message: `Enrolled a face for ${person.name} (${person.templateCount + 1} in total).${noteText}`,
     person: gallery.people.require(person.id),
   };
+}
+
+/** The best similarity of an embedding with one person's own templates of the active model, or null without any. */
+export function ownBestSimilarity(
+  gallery: Gallery,
+  personId: number,
+  embedding: Float32Array,
+): number | null {
+  const model = gallery.model;
+  if (!model) return null;
+  let best: number | null = null;
+  for (const stored of gallery.templates.embeddingsFor(model.modelId)) {
+    if (stored.personId !== personId || stored.modelSha256 !== model.modelSha256) continue;
+    if (stored.vector.length !== embedding.length) continue;
+    let dot = 0;
+    for (let i = 0; i < embedding.length; i++) dot += embedding[i] * stored.vector[i];
+    best = best === null ? dot : Math.max(best, dot);
+  }
+  return best;
 }

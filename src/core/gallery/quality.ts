@@ -126,18 +126,57 @@ export function faceIssues(quality: FaceQuality, gates: QualityGates): QualityIs
   return issues;
 }
 
-/** A second face at least this share of the main face's eye distance makes the image ambiguous. */
+/**
+ * The limits below which a photo is refused even without --strict: past them the measured
+ * identification rate falls (docs/gallery.md, "Enrolment gates"). Between these and the gates
+ * above, a face is enrolled with a quality note the admin sees. Never stricter than the gates.
+ */
+export const refusalLimits: QualityGates = {
+  minInterEyePx: 20,
+  minDetScore: 0.5,
+  minSharpness: 10,
+  maxYawDegrees: 50,
+  maxRollDegrees: 45,
+  minNoseHeight: 0.1,
+  maxNoseHeight: 1,
+};
+
+/** The refusal limits for a set of gates: the measured limits, or the gates where those are laxer. */
+export function refusalGates(gates: QualityGates): QualityGates {
+  return {
+    minInterEyePx: Math.min(gates.minInterEyePx, refusalLimits.minInterEyePx),
+    minDetScore: Math.min(gates.minDetScore, refusalLimits.minDetScore),
+    minSharpness: Math.min(gates.minSharpness, refusalLimits.minSharpness),
+    maxYawDegrees: Math.max(gates.maxYawDegrees, refusalLimits.maxYawDegrees),
+    maxRollDegrees: Math.max(gates.maxRollDegrees, refusalLimits.maxRollDegrees),
+    minNoseHeight: Math.min(gates.minNoseHeight, refusalLimits.minNoseHeight),
+    maxNoseHeight: Math.max(gates.maxNoseHeight, refusalLimits.maxNoseHeight),
+  };
+}
+
+/**
+ * A second face at least this share of the main face's eye distance makes the image ambiguous;
+ * a smaller one (someone in the background) is ignored and the main face enrolled.
+ */
 export const rivalFaceRatio = 0.5;
+
+export interface AssessOptions {
+  /** Refuse every face that misses a gate (the old behaviour); otherwise only past refusalLimits. */
+  strict?: boolean;
+}
 
 /**
  * The quality gates applied to the faces of one image or frame (main face first, as the face
- * engine sorts them). Exactly one usable face is required: another face counts when it would pass
- * the size and score gates itself and is at least half the main face's size, since then it is not
- * clear whom to enrol. Smaller or fainter faces (people far behind, posters) are ignored.
+ * engine sorts them). A face that misses a gate but is within the refusal limits passes with a
+ * note (`notes`); with `strict`, every gate refuses. Exactly one usable face is required: another
+ * face counts when it would pass the refusal limits itself and is at least rivalFaceRatio of the
+ * main face's size, since then it is not clear whom to enrol. Smaller or fainter faces (people far
+ * behind, posters) are ignored.
  */
 export function assessFaces(
   faces: readonly AnalyzedFace[],
   gates: QualityGates = defaultQualityGates,
+  options: AssessOptions = {},
 ): QualityReport & {
   quality: FaceQuality | null;
 } {
@@ -154,23 +193,25 @@ export function assessFaces(
           message: 'No face was found. Face the camera, or use a photo showing the face clearly.',
         },
       ],
+      notes: [],
       quality: null,
     };
   }
   const quality = measureFace(main);
-  const issues = faceIssues(quality, gates);
+  const hard = options.strict ? gates : refusalGates(gates);
+  const issues = faceIssues(quality, hard);
+  const refused = new Set(issues.map((i) => i.code));
+  const notes = options.strict ? [] : faceIssues(quality, gates).filter((i) => !refused.has(i.code));
   const rivals = faces.slice(1).filter((f) => {
     const eyes = poseFromLandmarks(f.landmarks).interEyePx;
     return (
-      eyes >= gates.minInterEyePx &&
-      eyes >= rivalFaceRatio * quality.interEyePx &&
-      f.score >= gates.minDetScore
+      eyes >= hard.minInterEyePx && eyes >= rivalFaceRatio * quality.interEyePx && f.score >= hard.minDetScore
     );
   });
   if (rivals.length > 0) {
     issues.unshift({
       code: 'several_faces',
-      message: `${rivals.length + 1} faces are large and clear enough to enrol; it is not clear whose face this is. Use a photo or frame with one person.`,
+      message: `${rivals.length + 1} faces are large and clear enough to enrol; it is not clear whose face this is. Use a photo or frame with one person, or crop the photo to that person.`,
     });
   }
   return {
@@ -179,6 +220,7 @@ export function assessFaces(
     face: { box: main.box, landmarks: main.landmarks, score: main.score },
     figures: { ...quality },
     issues,
+    notes,
     quality,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CallArgs } from '../../../shared/contract';
 import type { EnrolResult, QualityReport } from '../../../shared/people';
 import { FaceGateError, isFaceGateError } from '../../errors';
@@ -34,6 +35,7 @@ async function enrol(
   source: 'photo' | 'camera',
   sourceRef: string,
   analyse: () => Promise<HostAnalysis>,
+  contentSha256: string | null = null,
 ): Promise<EnrolResult> {
   const info = requireModels(ctx);
   ctx.gallery.people.require(personId);
@@ -60,6 +62,7 @@ async function enrol(
     model: recognizerOf({ info }),
     duplicateThreshold: settings.recognition.threshold ?? info.threshold,
     force,
+    contentSha256,
     gates: gates(ctx),
     actor: actorOf(session),
   });
@@ -140,7 +143,14 @@ export const peopleHandlers: Pick<
       ctx.host.analyzeFrame(frame, { maxFaces: enrolMaxFaces, keepAligned: true }),
     ),
   'enrol.fromPhoto': ({ personId, fileName, data, force }, session, ctx) =>
-    enrol(ctx, session, personId, force, 'photo', fileName, () =>
-      ctx.host.analyzePhoto(data, fileName, { maxFaces: enrolMaxFaces, keepAligned: true }),
+    enrol(
+      ctx,
+      session,
+      personId,
+      force,
+      'photo',
+      fileName,
+      () => ctx.host.analyzePhoto(data, fileName, { maxFaces: enrolMaxFaces, keepAligned: true }),
+      createHash('sha256').update(data).digest('hex'),
     ),
 };

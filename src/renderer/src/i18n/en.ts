@@ -182,6 +182,13 @@ export const en = {
   'quality.blurry': 'Blurry: hold still, and check the light and the lens.',
   'quality.lowScore': 'The face is hard to see: improve the light, remove anything covering it.',
   'quality.duplicate': 'This face is already enrolled for someone else.',
+  // Enrolment that cannot mix people up (issue 11 / 14)
+  'quality.notSamePerson':
+    "This face does not look like this person's other photos: check that it shows them.",
+  'quality.alreadyEnrolled': 'This very photo is already enrolled: use a different one.',
+  'quality.namesDisagree':
+    'The photos under this name show more than one person: give each person their own name.',
+  'photos.note': 'Enrolled, with a note: usable, but a better photo would help.',
 
   'cameraEnrol.title': 'Enrol from the camera',
   'cameraEnrol.start': 'Start the camera',

@@ -15,6 +15,9 @@ const order: readonly QualityIssue['code'][] = [
   'blurry',
   'low_score',
   'duplicate',
+  'not_same_person',
+  'already_enrolled',
+  'names_disagree',
 ];
 
 export const issueKeys: Readonly<Record<QualityIssue['code'], MessageKey>> = {
@@ -26,6 +29,9 @@ export const issueKeys: Readonly<Record<QualityIssue['code'], MessageKey>> = {
   blurry: 'quality.blurry',
   low_score: 'quality.lowScore',
   duplicate: 'quality.duplicate',
+  not_same_person: 'quality.notSamePerson',
+  already_enrolled: 'quality.alreadyEnrolled',
+  names_disagree: 'quality.namesDisagree',
 };
 
 /** Message keys for the report's issues, most important first; empty when the face is good. */
