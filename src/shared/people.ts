@@ -202,6 +202,13 @@ export const identifyResultSchema = z.object({
 });
 export type IdentifyResult = z.infer<typeof identifyResultSchema>;
 
+export const operatingPointSchema = z.object({
+  threshold: z.number(),
+  strangersAccepted: z.number(),
+  staffRefused: z.number().nullable(),
+  staffRefusedFrom: z.enum(['gallery', 'pack']).nullable(),
+});
+
 export const calibrationResultSchema = z.object({
   model: z.string(),
   people: z.int().nonnegative(),
@@ -227,6 +234,11 @@ export const calibrationResultSchema = z.object({
   genuineAcceptRate: z.number().nullable(),
   /** Share of templates whose person's best other template reaches it (how often people are recognised). */
   genuineIdentificationRate: z.number().nullable(),
+  /** Both rates (strangers taken for someone, staff refused) at the suggestion and at the current setting. */
+  atSuggestion: operatingPointSchema.optional(),
+  atCurrent: operatingPointSchema.nullable().optional(),
+  /** Set when the suggestion refuses more than a few % of genuine matches by its own estimate. */
+  warning: z.string().nullable().optional(),
   message: z.string(),
 });
 export type CalibrationResult = z.infer<typeof calibrationResultSchema>;

@@ -4,16 +4,19 @@ import { calibrateGallery } from '../../core/gallery/calibration';
 import type { Gallery } from '../../core/gallery/gallery';
 import type { ModelRef } from '../../core/gallery/template-repository';
 import { findPackSpec, loadCatalog } from '../../core/models';
+import type { PackSpec } from '../../core/models/catalog-schema';
 import { packRecognizerIdentity } from '../../core/models/catalog';
 import { numberOption, stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
+import { galleryThreshold } from '../../core/gallery/gallery-threshold';
+import { storedNumber, storedSection } from '../../core/gallery/stored-settings';
 import { databaseHelp, databaseOptions, withGallery } from './people';
 
 /** The model to calibrate and its pack's default threshold: from --pack, else the gallery's main model. */
 function chooseModel(
   gallery: Gallery,
   packId: string | undefined,
-): { model: ModelRef; pack: string; packThreshold: number } {
+): { model: ModelRef; pack: string; packThreshold: number; spec: PackSpec } {
   const catalog = loadCatalog();
   if (packId) {
     const pack = findPackSpec(catalog, packId);
@@ -29,6 +32,7 @@ function chooseModel(
       model: { modelId: recognizer.id, modelSha256: recognizer.sha256 },
       pack: pack.id,
       packThreshold: pack.threshold,
+      spec: pack,
     };
   }
   const [main] = gallery.templates.models().sort((a, b) => b.templates - a.templates);
@@ -47,7 +51,7 @@ function chooseModel(
       `No pack of the catalog uses the gallery's model '${main.modelId}'; name the pack with --pack.`,
     );
   }
-  return { model: main, pack: pack.id, packThreshold: pack.threshold };
+  return { model: main, pack: pack.id, packThreshold: pack.threshold, spec: pack };
 }
 
 function rank(order: readonly string[], id: string): number {
@@ -71,9 +75,30 @@ function describe(result: CalibrationResult, pack: string): string {
     `Suggested threshold: ${result.suggestedThreshold.toFixed(3)} (${sourceText[result.source]}; pack threshold ${result.packThreshold}).`,
     `At the suggestion: ${pct(result.genuineIdentificationRate)} of templates are recognised by their person's other templates; ` +
       `${pct(result.genuineAcceptRate)} of genuine pairs pass.`,
+    ...[
+      ['suggestion', result.atSuggestion],
+      ['current setting', result.atCurrent],
+    ].flatMap(([label, point]) =>
+      point && typeof point === 'object' ? [rates(label as string, point)] : [],
+    ),
+    result.warning ?? '',
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+function rates(label: string, point: NonNullable<CalibrationResult['atSuggestion']>): string {
+  const oneIn = (v: number) =>
+    v > 0 ? `about 1 in ${Math.max(1, Math.round(1 / v)).toLocaleString('en')}` : 'none';
+  const staff =
+    point.staffRefused === null
+      ? 'staff falsely refused: unknown (no same-person photos to measure it)'
+      : `staff falsely refused ${(point.staffRefused * 100).toFixed(1)} % (${oneIn(point.staffRefused)}; ` +
+        `${point.staffRefusedFrom === 'gallery' ? "this gallery's people" : "the pack's dev measurement"})`;
+  return (
+    `At the ${label} ${point.threshold.toFixed(3)}: strangers taken for someone ${(point.strangersAccepted * 100).toFixed(2)} % ` +
+    `(${oneIn(point.strangersAccepted)}), ${staff}.`
+  );
 }
 
 export const calibrateCommand: Command = {
@@ -95,10 +120,17 @@ export const calibrateCommand: Command = {
   ].join('\n'),
   async run(ctx) {
     return withGallery(ctx, async (gallery) => {
-      const { model, pack, packThreshold } = chooseModel(gallery, stringOption(ctx, 'pack'));
+      const { model, pack, packThreshold, spec } = chooseModel(gallery, stringOption(ctx, 'pack'));
+      const stored = storedSection(gallery.settings, 'recognition');
+      const templates = [...gallery.templates.embeddingsFor(model.modelId)].filter(
+        (e) => e.modelSha256 === model.modelSha256,
+      ).length;
       const result = calibrateGallery(gallery, model, {
         targetFar: numberOption(ctx, 'far') ?? 0.001,
         packThreshold,
+        currentThreshold: storedNumber(stored, 'threshold') ?? galleryThreshold(spec, templates),
+        ...(spec.genuine ? { genuineQuantiles: spec.genuine.quantiles } : {}),
+        ...(spec.impostor ? { impostorModel: spec.impostor } : {}),
       });
       if (ctx.json) writeJson(ctx, { pack, ...result });
       else ctx.stdout.write(`${describe(result, pack)}\n`);

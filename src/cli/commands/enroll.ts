@@ -99,7 +99,7 @@ export const enrollCommand: Command = {
       return withAnalyzer(ctx, async (analyzer) => {
         const model = recognizerOf(analyzer);
         gallery.useModel(model);
-        const { threshold } = matchRule(ctx, gallery, analyzer.info.threshold);
+        const { threshold } = matchRule(ctx, gallery, analyzer.info, ctx.positionals.length);
         let person = target.person;
         let status: number = exitCodes.ok;
         const results: (Omit<EnrolResult, 'quality'> & { file: string; quality?: EnrolResult['quality'] })[] =

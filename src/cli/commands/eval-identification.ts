@@ -25,6 +25,10 @@ export const evalIdentificationCommand: Command = {
     strict: { type: 'boolean', default: false },
     threshold: { type: 'string' },
     margin: { type: 'string' },
+    'min-eye-distance': { type: 'string' },
+    'min-sharpness': { type: 'string' },
+    'min-det-score': { type: 'string' },
+    'max-yaw': { type: 'string' },
   },
   help: [
     'LABELS.csv has the columns file,identity,subset (lfw-dev/labels.csv): people of subset "identification"',
@@ -68,6 +72,18 @@ export const evalIdentificationCommand: Command = {
           stringOption(ctx, 'work') ?? path.join(os.tmpdir(), `facegate-eval-identification-${process.pid}`),
         rule,
         strict: Boolean(ctx.values.strict),
+        gates: Object.fromEntries(
+          (
+            [
+              ['minInterEyePx', 'min-eye-distance'],
+              ['minSharpness', 'min-sharpness'],
+              ['minDetScore', 'min-det-score'],
+              ['maxYawDegrees', 'max-yaw'],
+            ] as const
+          )
+            .map(([key, option]) => [key, numberOption(ctx, option)] as const)
+            .filter(([, value]) => value !== undefined),
+        ),
         onProgress: (stage, done, total) => {
           const now = Date.now();
           if (done === total || now - last > 2000) {
@@ -85,7 +101,7 @@ export const evalIdentificationCommand: Command = {
             auc: Number.NaN,
             logFar: true,
             minFar: 1e-3,
-            marker: { far: result.fpir, tar: result.dir, label: `threshold ${rule.threshold}` },
+            marker: { far: result.fpir, tar: result.dir, label: `threshold ${result.rule.threshold}` },
             labels: {
               x: 'FPIR: strangers taken for someone',
               y: 'DIR: probes identified as themselves',
@@ -95,14 +111,14 @@ export const evalIdentificationCommand: Command = {
         );
         await writeFile(plot, svg);
       }
-      const { outcomes: _outcomes, curve: _curve, ...summary } = result;
-      if (ctx.json) writeJson(ctx, { ...summary, ...(plot ? { plot } : {}) });
+      const { outcomes, curve: _curve, enrolment, ...summary } = result;
+      if (ctx.json) writeJson(ctx, { ...summary, ...(plot ? { plot } : {}), enrolment, outcomes });
       else {
         const lines = [
           `pack            ${result.pack}`,
           `enrolled        ${result.enrolled} of ${result.people} people (${percent(result.enrolledShare)}); ${result.noted} with a quality note`,
           `refused         ${result.refused.map((r) => `${r.file} (${r.reason})`).join(', ') || 'none'}`,
-          `rule            threshold ${rule.threshold}, margin ${rule.margin}`,
+          `rule            threshold ${result.rule.threshold}, margin ${result.rule.margin}`,
           `DIR             ${percent(result.dir)} of ${result.probes} probes; people all identified ${percent(result.dirPeople)}`,
           `FPIR            ${percent(result.fpir)} of ${result.strangers} strangers`,
           `rank-1          ${percent(result.rank1)}`,

@@ -86,7 +86,7 @@ export const evalCommand: Command = {
         });
         await writeFile(plot, svg);
       }
-      const { roc: _roc, ...summary } = result;
+      const { roc: _roc, scores: _scores, ...summary } = result;
       if (ctx.json) {
         writeJson(ctx, {
           ...summary,

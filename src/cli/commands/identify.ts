@@ -35,7 +35,7 @@ export const identifyCommand: Command = {
     return withGallery(ctx, async (gallery) => {
       return withAnalyzer(ctx, async (analyzer) => {
         gallery.useModel(recognizerOf(analyzer));
-        const rule = matchRule(ctx, gallery, analyzer.info.threshold);
+        const rule = matchRule(ctx, gallery, analyzer.info);
         let status: number = exitCodes.ok;
         const answers: (IdentifyResult & { file: string })[] = [];
         for (const file of ctx.positionals) {

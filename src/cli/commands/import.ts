@@ -1,4 +1,5 @@
 import { FaceGateError } from '../../core/errors';
+import { recognizerOf } from '../../core/gallery/face-engine';
 import { importFolder, planImport } from '../../core/gallery/import-folder';
 import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
@@ -68,9 +69,15 @@ export const importCommand: Command = {
     for (const line of plan.summary) ctx.stderr.write(`${line}\n`);
     return withGallery(ctx, async (gallery) => {
       return withAnalyzer(ctx, async (analyzer) => {
+        gallery.useModel(recognizerOf(analyzer));
         const report = await importFolder(gallery, folder, {
           engine: analyzer,
-          duplicateThreshold: matchRule(ctx, gallery, analyzer.info.threshold).threshold,
+          duplicateThreshold: matchRule(
+            ctx,
+            gallery,
+            analyzer.info,
+            plan.people.reduce((n, p) => n + p.files.length, 0),
+          ).threshold,
           gates: qualityGates(ctx, gallery),
           force: Boolean(ctx.values.force),
           strict: Boolean(ctx.values.strict),

@@ -1,3 +1,4 @@
+import { galleryThreshold, type ThresholdModel } from '../../core/gallery/gallery-threshold';
 import type { AttendanceOptionsInput } from '../../shared/attendance';
 import type { Person, TemplateInfo } from '../../shared/people';
 import { defaultDatabasePath } from '../../core/paths';
@@ -56,10 +57,23 @@ export const matchHelp = [
 ].join('\n');
 
 /** Threshold and margin: the option, else the app's stored setting, else the pack's default. */
-export function matchRule(ctx: CommandContext, gallery: Gallery, packThreshold: number): DecisionRule {
+/**
+ * The decision rule: --threshold, else the app's setting, else the pack's gallery-size-aware 1:N
+ * threshold for the templates of the gallery's active model plus `moreTemplates` (an import's photos).
+ */
+export function matchRule(
+  ctx: CommandContext,
+  gallery: Gallery,
+  pack: ThresholdModel,
+  moreTemplates = 0,
+): DecisionRule {
   const stored = storedSection(gallery.settings, 'recognition');
+  const templates = (gallery.model ? (gallery.index()?.size ?? 0) : 0) + moreTemplates;
   const rule = {
-    threshold: numberOption(ctx, 'threshold') ?? storedNumber(stored, 'threshold') ?? packThreshold,
+    threshold:
+      numberOption(ctx, 'threshold') ??
+      storedNumber(stored, 'threshold') ??
+      galleryThreshold(pack, templates),
     margin: numberOption(ctx, 'margin') ?? storedNumber(stored, 'margin') ?? defaultMargin,
   };
   if (rule.threshold < -1 || rule.threshold > 1) {

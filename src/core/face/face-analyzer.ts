@@ -75,6 +75,8 @@ export interface AnalyzerInfo {
   /** The pack's default cosine threshold for 1:1 verification, and how it was measured. */
   threshold: number;
   thresholdEvidence: string;
+  /** The pack's impostor score distribution (mean, sd), for the gallery-size-aware 1:N threshold. */
+  impostor?: { mean: number; sd: number };
   detSize: { width: number; height: number };
   flipAugment: boolean;
 }
@@ -173,6 +175,9 @@ export class FaceAnalyzer {
       embeddingSize,
       threshold: pack.spec.threshold,
       thresholdEvidence: pack.spec.thresholdEvidence,
+      ...(pack.spec.impostor
+        ? { impostor: { mean: pack.spec.impostor.mean, sd: pack.spec.impostor.sd } }
+        : {}),
       detSize: detector.inputSize,
       flipAugment: options.flipAugment ?? false,
     };

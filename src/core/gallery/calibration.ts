@@ -19,7 +19,31 @@ export interface CalibrationOptions {
   /** Impostor pairs beyond this are sampled (seeded, so runs repeat). */
   maxImpostorPairs?: number;
   seed?: number;
+  /** The threshold in use now, so both rates can be shown for it beside the suggestion. */
+  currentThreshold?: number;
+  /**
+   * The pack's same-person (genuine) score quantiles on the dev pairs (catalog `genuine`, 0 to 100 %
+   * in equal steps): estimates how many genuine matches a threshold refuses when the gallery has too
+   * few people with several templates to measure it.
+   */
+  genuineQuantiles?: readonly number[];
+  /** The pack's impostor distribution on the dev pairs (catalog `impostor`), for a gallery too small to fit its own. */
+  impostorModel?: { mean: number; sd: number };
 }
+
+/** Both error rates at one threshold, as an admin reads them. */
+export interface OperatingPoint {
+  threshold: number;
+  /** Share of strangers taken for someone (1:N, against every template). */
+  strangersAccepted: number;
+  /** Share of enrolled people's genuine attempts refused at this threshold. */
+  staffRefused: number | null;
+  /** Where staffRefused comes from: this gallery's same-person pairs, or the pack's dev measurement. */
+  staffRefusedFrom: 'gallery' | 'pack' | null;
+}
+
+/** A suggestion that refuses more genuine matches than this is flagged loudly. */
+export const maxQuietRefusalRate = 0.03;
 
 export interface ScoreSummary {
   count: number;
@@ -75,6 +99,10 @@ export interface CalibrationReport {
   genuineIdentificationRate: number | null;
   /** Share of impostor pairs at or above the suggested threshold. */
   impostorAcceptRate: number | null;
+  atSuggestion: OperatingPoint;
+  atCurrent: OperatingPoint | null;
+  /** Set when the suggestion refuses more than maxQuietRefusalRate of genuine matches (its own estimate). */
+  warning: string | null;
 }
 
 /** Each impostor pair only resolves a false-accept rate down to about 10 / pairs. */
@@ -156,6 +184,44 @@ export function calibrateScores(
   }[source];
   const note = `${why} ${outcome}`;
 
+  // Both rates at a threshold: strangers from the impostor tail (this gallery's, or the pack's
+  // fit when the gallery is too small), staff from same-person pairs (this gallery's when enough
+  // people have several templates, else the pack's dev measurement).
+  const sortedImpostor = Float32Array.from(impostor).sort();
+  const pairRateAt = (threshold: number): number => {
+    if (fittable && sortedImpostor.length) {
+      const above = sortedImpostor.length - lowerBound(sortedImpostor, threshold);
+      if (above >= pairsPerFalseAccept) return above / sortedImpostor.length;
+      return exponentialTailRate(sortedImpostor, threshold);
+    }
+    const model = options.impostorModel;
+    if (!model) return Number.NaN;
+    return 1 - normalCdf((threshold - model.mean) / model.sd);
+  };
+  const enoughSamePerson = bestSamePerson.length >= minPeopleToFit * 4;
+  const pointAt = (threshold: number): OperatingPoint => {
+    const staff = enoughSamePerson
+      ? 1 - shareAtOrAbove(bestSamePerson, threshold)
+      : options.genuineQuantiles?.length
+        ? quantileShareBelow(options.genuineQuantiles, threshold)
+        : null;
+    return {
+      threshold,
+      strangersAccepted: Math.min(1, comparisons * pairRateAt(threshold)),
+      staffRefused: staff,
+      staffRefusedFrom: staff === null ? null : enoughSamePerson ? 'gallery' : 'pack',
+    };
+  };
+  const atSuggestion = pointAt(suggestedThreshold);
+  const atCurrent = options.currentThreshold === undefined ? null : pointAt(options.currentThreshold);
+  const warning =
+    atSuggestion.staffRefused !== null && atSuggestion.staffRefused > maxQuietRefusalRate
+      ? `WARNING: at ${suggestedThreshold.toFixed(3)} about ${(atSuggestion.staffRefused * 100).toFixed(0)} % of genuine ` +
+        `matches would be refused (about 1 employee in ${Math.max(1, Math.round(1 / atSuggestion.staffRefused))} asked to try again), ` +
+        `by ${atSuggestion.staffRefusedFrom === 'gallery' ? "this gallery's own same-person photos" : "the pack's measurement on the development photos"}. ` +
+        'Do not adopt it without checking; a lower threshold with a larger margin, or better enrolment photos, may serve better.'
+      : null;
+
   return {
     people,
     templates,
@@ -179,7 +245,59 @@ export function calibrateScores(
       ? shareAtOrAbove(bestSamePerson, suggestedThreshold)
       : null,
     impostorAcceptRate: impostor.length ? shareAtOrAbove(impostor, suggestedThreshold) : null,
+    atSuggestion,
+    atCurrent,
+    warning,
   };
+}
+
+/** Index of the first score >= value in ascending scores. */
+function lowerBound(sorted: Float32Array, value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid] < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** P(S >= t) from the exponential tail fitted as in exponentialTailThreshold. */
+function exponentialTailRate(sorted: Float32Array, threshold: number): number {
+  const n = sorted.length;
+  const m = Math.max(1, Math.ceil(tailShare * n));
+  const edge = sorted[n - m - 1] ?? sorted[0];
+  let excess = 0;
+  for (let i = n - m; i < n; i++) excess += sorted[i] - edge;
+  const scale = excess / m || 1e-6;
+  if (threshold <= edge) return (n - lowerBound(sorted, threshold)) / n;
+  return (m / n) * Math.exp(-(threshold - edge) / scale);
+}
+
+/** Share of a distribution below a value, from its quantiles at equal steps from 0 to 100 %. */
+export function quantileShareBelow(quantiles: readonly number[], value: number): number {
+  const steps = quantiles.length - 1;
+  if (steps < 1) return Number.NaN;
+  if (value <= quantiles[0]) return 0;
+  if (value >= quantiles[steps]) return 1;
+  for (let i = 1; i <= steps; i++) {
+    if (value <= quantiles[i]) {
+      const span = quantiles[i] - quantiles[i - 1];
+      const within = span > 0 ? (value - quantiles[i - 1]) / span : 1;
+      return (i - 1 + within) / steps;
+    }
+  }
+  return 1;
+}
+
+/** Standard normal CDF (Abramowitz-Stegun 26.2.17, |error| < 7.5e-8). */
+export function normalCdf(z: number): number {
+  const t = 1 / (1 + 0.2316419 * Math.abs(z));
+  const poly =
+    t * (0.31938153 + t * (-0.356563782 + t * (1.781477937 + t * (-1.821255978 + t * 1.330274429))));
+  const upper = (Math.exp((-z * z) / 2) / Math.sqrt(2 * Math.PI)) * poly;
+  return z >= 0 ? 1 - upper : upper;
 }
 
 function pairScores(
@@ -374,6 +492,9 @@ export function calibrateGallery(
     gaussianThreshold: report.gaussianThreshold,
     genuineAcceptRate: report.genuineAcceptRate,
     genuineIdentificationRate: report.genuineIdentificationRate,
+    atSuggestion: report.atSuggestion,
+    atCurrent: report.atCurrent,
+    warning: report.warning,
     message: report.note,
   };
 }

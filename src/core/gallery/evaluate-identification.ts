@@ -5,6 +5,7 @@ import { decodeImage } from '../image/decode';
 import type { FaceEngine } from './face-engine';
 import { recognizerOf } from './face-engine';
 import { Gallery } from './gallery';
+import { galleryThreshold } from './gallery-threshold';
 import { importFolder, type ImportReport } from './import-folder';
 import { decide, type DecisionRule } from './matcher/decide';
 import type { QualityGates } from './quality';
@@ -79,8 +80,8 @@ export function readIdentificationSet(
 export interface IdentificationOptions {
   /** An empty folder for the gallery database and the import folder (it is emptied first). */
   workDir: string;
-  /** The live decision; threshold defaults to the pack's, margin to the product default. */
-  rule: DecisionRule;
+  /** The live decision; a null threshold is the product default (gallery-size-aware, gallery-threshold.ts). */
+  rule: { threshold: number | null; margin: number };
   /** Similarity at which enrolment calls a face a duplicate (default: the rule's threshold). */
   duplicateThreshold?: number;
   gates?: Partial<QualityGates>;
@@ -132,6 +133,8 @@ export interface IdentificationEvaluation {
   /** Probes identified as someone else: the error a door must never make. */
   wrongPerson: { file: string; identity: string; decided: string; score: number }[];
   probeNoFace: number;
+  /** Each enrolled person's enrolment photo quality figures (to measure what each gate protects). */
+  enrolment: { identity: string; quality: Record<string, number> }[];
   curve: CurvePoint[];
   outcomes: ProbeOutcome[];
 }
@@ -162,16 +165,27 @@ export async function evaluateIdentification(
   try {
     const report = await importFolder(gallery, photos, {
       engine,
-      duplicateThreshold: options.duplicateThreshold ?? options.rule.threshold,
+      duplicateThreshold:
+        options.duplicateThreshold ??
+        options.rule.threshold ??
+        galleryThreshold(engine.info, set.enrol.length),
       gates: options.gates,
       strict: options.strict,
       actor: 'eval-identification',
       onProgress: (p) => options.onProgress?.('enrol', p.index, p.total),
     });
     gallery.useModel(recognizerOf(engine));
+    const rule: DecisionRule = {
+      threshold: options.rule.threshold ?? galleryThreshold(engine.info, gallery.index()?.size ?? 0),
+      margin: options.rule.margin,
+    };
     const identityOfPerson = new Map<number, string>();
-    for (const person of gallery.listPeople()) {
-      identityOfPerson.set(person.id, folderOf.get(person.name) ?? person.name);
+    const enrolment: IdentificationEvaluation['enrolment'] = [];
+    for (const person of gallery.listPeople({ limit: 100_000 })) {
+      const identity = folderOf.get(person.name) ?? person.name;
+      identityOfPerson.set(person.id, identity);
+      const [template] = gallery.templates.listForPerson(person.id);
+      enrolment.push({ identity, quality: template?.quality ?? {} });
     }
     const queries = [
       ...set.probes.map((p) => ({ ...p, stranger: false })),
@@ -188,7 +202,7 @@ export async function evaluateIdentification(
         if (!isFaceGateError(error)) throw error;
       }
       const hits = embedding ? (gallery.index()?.search(embedding, 2) ?? []) : [];
-      const decision = decide(hits, options.rule);
+      const decision = decide(hits, rule);
       const name = (personId: number) => identityOfPerson.get(personId) ?? String(personId);
       outcomes.push({
         file: query.file,
@@ -231,7 +245,7 @@ export async function evaluateIdentification(
       noted: report.noted.length,
       probes: probeOutcomes.length,
       strangers: strangerOutcomes.length,
-      rule: options.rule,
+      rule,
       dir: share(probeOutcomes.filter(correct).length, probeOutcomes.length),
       dirPeople: share(peopleOk, set.enrol.length),
       fpir: share(strangerOutcomes.filter((o) => o.decided !== null).length, strangerOutcomes.length),
@@ -248,6 +262,7 @@ export async function evaluateIdentification(
           score: o.best?.score ?? Number.NaN,
         })),
       probeNoFace: probeOutcomes.filter((o) => o.noFace).length,
+      enrolment,
       curve,
       outcomes,
     };

@@ -16,6 +16,8 @@ export interface FaceEngine {
   readonly info: {
     pack: string;
     threshold: number;
+    /** The pack's impostor score distribution, for the gallery-size-aware 1:N threshold. */
+    impostor?: { mean: number; sd: number };
     models: readonly { role: string; id: string; sha256: string }[];
     /**
      * The recognizer the embeddings come from: one model, or several fused ones under an id and

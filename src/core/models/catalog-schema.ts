@@ -87,6 +87,20 @@ export const packSpecSchema = z.object({
   /** Default cosine threshold for 1:1 verification, and how it was measured. */
   threshold: z.number(),
   thresholdEvidence: z.string(),
+  /**
+   * The pack's different-person (impostor) cosine distribution on the dev pairs, fitted with a
+   * Gaussian: the 1:N threshold grows with the gallery from it (src/core/gallery/gallery-threshold.ts).
+   */
+  impostor: z
+    .object({ mean: z.number(), sd: z.number().positive(), pairs: z.int().positive(), evidence: z.string() })
+    .optional(),
+  /**
+   * The pack's same-person (genuine) cosine scores on the dev pairs as quantiles at equal steps from
+   * 0 to 100 %: `calibrate` estimates from them how many genuine matches a threshold refuses.
+   */
+  genuine: z
+    .object({ quantiles: z.array(z.number()).min(2), pairs: z.int().positive(), evidence: z.string() })
+    .optional(),
   /** Liveness threshold in [0, 1] for this pack's liveness models, and how it was measured. */
   livenessThreshold: z.number().min(0).max(1).optional(),
   livenessThresholdEvidence: z.string().optional(),

@@ -1,3 +1,4 @@
+import { decisionThreshold } from '../gallery/gallery-threshold';
 import { performance } from 'node:perf_hooks';
 import type { AccessDecision, CallArgs, FrameFace, FrameResult } from '../../shared/contract';
 import type { PolicyDecision } from '../../shared/access';
@@ -195,7 +196,11 @@ export class FramePipeline {
     if (!face.embedding) {
       return { view: { ...base, person: null, similarity: null }, personId: null, liveness: judged };
     }
-    const threshold = settings.recognition.threshold ?? this.deps.models.info?.threshold ?? 1;
+    const info = this.deps.models.info;
+    // The 1:N threshold grows with the gallery (docs/gallery.md) unless the admin set one.
+    const threshold = info
+      ? decisionThreshold(settings.recognition.threshold, info, this.deps.gallery.index()?.size ?? 0)
+      : (settings.recognition.threshold ?? 1);
     const result = this.deps.gallery.identify(
       face.embedding,
       { threshold, margin: settings.recognition.margin },

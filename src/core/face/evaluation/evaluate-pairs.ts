@@ -53,6 +53,8 @@ export interface PairsEvaluation {
   /** Mean decode + analyze time per image, milliseconds. */
   msPerImage: number;
   roc: RocPoint[];
+  /** Every pair's score, in the order of the rows. */
+  scores: { score: number; same: boolean; fold: string }[];
 }
 
 export interface EvaluateOptions {
@@ -148,5 +150,6 @@ export async function evaluatePairs(
     },
     msPerImage: analyzed ? analyzedMs / analyzed : Number.NaN,
     roc: rocCurve(scored),
+    scores: scored,
   };
 }

@@ -4,6 +4,7 @@ import type { EnrolResult, QualityReport } from '../../../shared/people';
 import { FaceGateError, isFaceGateError } from '../../errors';
 import { enrolFace } from '../../gallery/enrolment';
 import { recognizerOf } from '../../gallery/face-engine';
+import { decisionThreshold } from '../../gallery/gallery-threshold';
 import { assessFaces, type QualityGates } from '../../gallery/quality';
 import type { HostAnalysis } from '../../inference';
 import { actorOf, type Handlers, type ServiceContext } from '../context';
@@ -60,7 +61,11 @@ async function enrol(
     source,
     sourceRef,
     model: recognizerOf({ info }),
-    duplicateThreshold: settings.recognition.threshold ?? info.threshold,
+    duplicateThreshold: decisionThreshold(
+      settings.recognition.threshold,
+      info,
+      ctx.gallery.index()?.size ?? 0,
+    ),
     force,
     contentSha256,
     gates: gates(ctx),

@@ -1,3 +1,5 @@
+import { decisionThreshold } from '../../gallery/gallery-threshold';
+import { findPackSpec, loadCatalog } from '../../models';
 import { calibrateGallery } from '../../gallery/calibration';
 import { recognizerOf } from '../../gallery/face-engine';
 import { listPacks, modelSearchPath, resolvePack } from '../../models';
@@ -27,11 +29,20 @@ export const settingsHandlers: Pick<
     const info = ctx.models.info;
     if (!info)
       throw new FaceGateError('MODEL_LOAD', 'Calibration needs the face models loaded: see the status page.');
+    const spec = findPackSpec(loadCatalog(), info.pack);
+    const current = decisionThreshold(
+      ctx.settings.current.recognition.threshold,
+      info,
+      ctx.gallery.index()?.size ?? 0,
+    );
     const result = calibrateGallery(ctx.gallery, recognizerOf({ info }), {
       targetFar,
       packThreshold: info.threshold,
+      currentThreshold: current,
+      ...(spec?.genuine ? { genuineQuantiles: spec.genuine.quantiles } : {}),
+      ...(spec?.impostor ? { impostorModel: spec.impostor } : {}),
     });
-    return { ...result, currentThreshold: ctx.settings.current.recognition.threshold ?? info.threshold };
+    return { ...result, currentThreshold: current };
   },
   'models.list': async (_args, _session, ctx) => {
     const searchPath = ctx.searchPath ?? modelSearchPath();
