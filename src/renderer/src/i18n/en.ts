@@ -189,6 +189,9 @@ export const en = {
   'quality.namesDisagree':
     'The photos under this name show more than one person: give each person their own name.',
   'photos.note': 'Enrolled, with a note: usable, but a better photo would help.',
+  'photos.mismatch': "Not enrolled: this does not look like this person's other photos",
+  'photos.samePerson': 'It is this person: enrol anyway',
+  'photos.differentPeople': 'They are different people: enrol anyway',
 
   'cameraEnrol.title': 'Enrol from the camera',
   'cameraEnrol.start': 'Start the camera',
