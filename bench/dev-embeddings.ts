@@ -24,27 +24,36 @@ import { locateModel } from '../src/core/models/locate';
 import { modelSearchPath } from '../src/core/models/search-path';
 
 export const devRecognizers = [
+  // The first two are also embedded mirrored (flip averaging).
   'mobilefacenet-paddle',
   'faceplugin-arcface-512',
   'mobilefacenet-foamliu',
   'w600k-mbf-deq',
 ] as const;
 
+/**
+ * The images of pairs.csv in the order of a seeded shuffle of the pairs, then those of labels.csv:
+ * any prefix of the cache holds complete pairs of a random subset, so a partial run can be read.
+ */
 function imagesOf(root: string): string[] {
   const files = new Set<string>();
-  for (const name of ['pairs.csv', 'labels.csv']) {
+  const rows = (name: string) => {
     const file = path.join(root, name);
-    if (!existsSync(file)) continue;
-    const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/).slice(1);
-    for (const line of lines) {
-      const cells = line.split(',');
-      if (name === 'pairs.csv') {
-        files.add(cells[0]);
-        files.add(cells[1]);
-      } else files.add(cells[0]);
-    }
+    return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')) : [];
+  };
+  const pairs = rows('pairs.csv');
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = pairs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [pairs[i], pairs[j]] = [pairs[j], pairs[i]];
   }
-  return [...files].sort();
+  for (const [a, b] of pairs) {
+    files.add(a);
+    files.add(b);
+  }
+  for (const [file] of rows('labels.csv')) files.add(file);
+  return [...files];
 }
 
 async function main(): Promise<void> {
@@ -130,9 +139,13 @@ async function main(): Promise<void> {
         vectors[k].flip.push(zero);
         continue;
       }
-      const [plain, flip] = await embedder.embed([main.aligned, flipHorizontal(main.aligned)]);
+      // Flip averaging is a candidate for the two BGR recognizers only (the default's candidates).
+      const withFlip = k < 2;
+      const [plain, flip] = await embedder.embed(
+        withFlip ? [main.aligned, flipHorizontal(main.aligned)] : [main.aligned],
+      );
       vectors[k].plain.push(plain);
-      vectors[k].flip.push(flip);
+      vectors[k].flip.push(flip ?? new Float32Array(plain.length));
     }
     if (i % 200 === 0 || i === files.length - 1) {
       process.stderr.write(`${i}/${files.length} ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

@@ -62,8 +62,8 @@ export const evalIdentificationCommand: Command = {
       const cache = stringOption(ctx, 'cache');
       const engine = cache ? cachedEngine(analyzer, cache) : analyzer;
       const rule = {
-        threshold:
-          numberOption(ctx, 'threshold') ?? defaultSettings.recognition.threshold ?? analyzer.info.threshold,
+        // null: the product default, the pack's gallery-size-aware threshold (gallery-threshold.ts).
+        threshold: numberOption(ctx, 'threshold') ?? defaultSettings.recognition.threshold,
         margin: numberOption(ctx, 'margin') ?? defaultSettings.recognition.margin,
       };
       let last = 0;

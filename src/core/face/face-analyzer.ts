@@ -76,7 +76,7 @@ export interface AnalyzerInfo {
   threshold: number;
   thresholdEvidence: string;
   /** The pack's impostor score distribution (mean, sd), for the gallery-size-aware 1:N threshold. */
-  impostor?: { mean: number; sd: number };
+  impostor?: { mean: number; sd: number; tail?: [number, number][] };
   detSize: { width: number; height: number };
   flipAugment: boolean;
 }
@@ -176,7 +176,13 @@ export class FaceAnalyzer {
       threshold: pack.spec.threshold,
       thresholdEvidence: pack.spec.thresholdEvidence,
       ...(pack.spec.impostor
-        ? { impostor: { mean: pack.spec.impostor.mean, sd: pack.spec.impostor.sd } }
+        ? {
+            impostor: {
+              mean: pack.spec.impostor.mean,
+              sd: pack.spec.impostor.sd,
+              ...(pack.spec.impostor.tail ? { tail: pack.spec.impostor.tail } : {}),
+            },
+          }
         : {}),
       detSize: detector.inputSize,
       flipAugment: options.flipAugment ?? false,

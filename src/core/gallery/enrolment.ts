@@ -64,7 +64,10 @@ export async function enrolFace(
   options: EnrolOptions,
 ): Promise<EnrolResult & { person: Person | null }> {
   const gates = { ...defaultQualityGates, ...options.gates };
-  const { quality: measured, ...report } = assessFaces(image.faces, gates, { strict: options.strict });
+  const { quality: measured, ...report } = assessFaces(image.faces, gates, {
+    strict: options.strict,
+    centre: { x: image.width / 2, y: image.height / 2 },
+  });
   const existing = options.personId !== undefined ? gallery.people.require(options.personId) : null;
   if (!existing && !options.newPerson) {
     throw new FaceGateError(

@@ -17,7 +17,7 @@ export interface FaceEngine {
     pack: string;
     threshold: number;
     /** The pack's impostor score distribution, for the gallery-size-aware 1:N threshold. */
-    impostor?: { mean: number; sd: number };
+    impostor?: { mean: number; sd: number; tail?: readonly (readonly [number, number])[] };
     models: readonly { role: string; id: string; sha256: string }[];
     /**
      * The recognizer the embeddings come from: one model, or several fused ones under an id and

@@ -92,7 +92,20 @@ export const packSpecSchema = z.object({
    * Gaussian: the 1:N threshold grows with the gallery from it (src/core/gallery/gallery-threshold.ts).
    */
   impostor: z
-    .object({ mean: z.number(), sd: z.number().positive(), pairs: z.int().positive(), evidence: z.string() })
+    .object({
+      mean: z.number(),
+      sd: z.number().positive(),
+      pairs: z.int().positive(),
+      /**
+       * The measured tail: [score, share of impostor pairs at or above it], scores ascending, down
+       * to the rarest rate the pairs resolve (10 pairs); beyond it the last step's slope is extended.
+       */
+      tail: z
+        .array(z.tuple([z.number(), z.number().positive()]))
+        .min(2)
+        .optional(),
+      evidence: z.string(),
+    })
     .optional(),
   /**
    * The pack's same-person (genuine) cosine scores on the dev pairs as quantiles at equal steps from

@@ -75,7 +75,7 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       );
       expect(res.status, res.stderr).toBe(66);
       const out = JSON.parse(res.stdout);
-      expect(out.pack).toBe('open');
+      expect(out.pack).toBe('open_single');
       const [single, couple, missing] = out.images;
       expect(single.faces).toHaveLength(1);
       expect(single.faces[0].landmarks).toHaveLength(5);
@@ -105,8 +105,8 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       const same = await facegate(['verify', photo('img1.jpg'), photo('img2.jpg'), '--json'], env);
       expect(same.status, same.stderr).toBe(0);
       const a = JSON.parse(same.stdout);
-      const openThreshold = findPackSpec(loadCatalog(), 'open')?.threshold;
-      expect(a).toMatchObject({ same: true, threshold: openThreshold, pack: 'open' });
+      const openThreshold = findPackSpec(loadCatalog(), 'open_single')?.threshold;
+      expect(a).toMatchObject({ same: true, threshold: openThreshold, pack: 'open_single' });
       expect(a.similarity).toBeGreaterThan(0.5);
       const different = await facegate(['verify', photo('img1.jpg'), photo('img13.jpg'), '--json'], env);
       expect(different.status, different.stderr).toBe(0);

@@ -87,12 +87,12 @@ describe('facegate models (spawned CLI)', () => {
   );
 
   it.skipIf(skipWithout('../shared/models', hasSharedModels))(
-    'makes open the default when FACEGATE_MODELS_PATH holds ../shared/models (needs ../shared/models)',
+    'makes open_single the default when FACEGATE_MODELS_PATH holds ../shared/models (needs ../shared/models)',
     () => {
       const res = facegate(['models', '--json'], { FACEGATE_MODELS_PATH: sharedModelsDir });
       expect(res.status).toBe(0);
       const out = JSON.parse(res.stdout);
-      expect(out.defaultPack).toBe('open');
+      expect(out.defaultPack).toBe('open_single');
       expect(out.searchPath[0]).toBe(path.resolve(sharedModelsDir));
     },
   );

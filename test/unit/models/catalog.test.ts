@@ -27,11 +27,11 @@ function parseError(json: unknown): FaceGateError {
 }
 
 describe('resources/models/catalog.json', () => {
-  it('has the required packs, starter and open first among the defaults', () => {
+  it('has the required packs, open_single (chosen on the dev sets) first among the defaults', () => {
     expect(catalog.packs.map((p) => p.id)).toEqual(
       expect.arrayContaining(['starter', 'open', 'buffalo_s', 'buffalo_l', 'opencv_zoo']),
     );
-    expect(catalog.defaultPacks).toEqual(['open', 'starter']);
+    expect(catalog.defaultPacks).toEqual(['open_single', 'starter']);
   });
 
   it('pairs the documented models in each pack', () => {
@@ -50,11 +50,20 @@ describe('resources/models/catalog.json', () => {
   });
 
   it('marks InsightFace models non-commercial and never makes their packs a default', () => {
-    for (const id of ['scrfd-500m', 'scrfd-10g', 'w600k-mbf', 'w600k-r50', 'landmark-2d106', 'genderage']) {
+    for (const id of [
+      'scrfd-500m',
+      'scrfd-10g',
+      'w600k-mbf',
+      'w600k-mbf-deq',
+      'w600k-r50',
+      'landmark-2d106',
+      'genderage',
+    ]) {
       expect(byId(id)?.licence.commercialUse, id).toBe(false);
     }
     expect(catalog.defaultPacks).not.toContain('buffalo_s');
     expect(catalog.defaultPacks).not.toContain('buffalo_l');
+    expect(catalog.defaultPacks).not.toContain('insightface_mbf');
     expect(byId('yunet-2023mar')?.licence.name).toBe('MIT');
     expect(byId('sface-2021dec')?.licence.name).toBe('Apache-2.0');
   });
@@ -110,7 +119,7 @@ describe('resources/models/catalog.json', () => {
         expect(await cachedSha256(file), model.id).toBe(model.sha256);
         checked++;
       }
-      expect(checked).toBe(6);
+      expect(checked).toBe(7);
     },
   );
 });

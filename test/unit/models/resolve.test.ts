@@ -68,19 +68,21 @@ describe('resolvePack: the default pack', () => {
   });
 
   it.skipIf(skipWithout('../shared/models', hasSharedModels))(
-    'is open when ../shared/models is on the path (needs ../shared/models)',
+    'is open_single (chosen on the dev sets) when ../shared/models is on the path (needs ../shared/models)',
     async () => {
       const env = { ...cleanEnv(temp('shared')), FACEGATE_MODELS_PATH: sharedModelsDir };
       const pack = await resolvePack(undefined, { searchPath: modelSearchPath(env) });
-      expect(pack.spec.id).toBe('open');
+      expect(pack.spec.id).toBe('open_single');
       expect(pack.detector.path).toBe(
         path.join(sharedModelsDir, 'opencv-zoo', 'face_detection_yunet_2023mar.onnx'),
       );
       expect(pack.recognizer.path).toBe(
         path.join(sharedModelsDir, 'mobilefacenet-paddle', 'MobileFaceNet.onnx'),
       );
+      expect(pack.fused).toEqual([]);
       // open fuses foamliu's MobileFaceNet with Paddle's: a required member, found like the others.
-      expect(pack.fused.map((m) => [m.spec.id, m.path])).toEqual([
+      const open = await resolvePack('open', { searchPath: modelSearchPath(env) });
+      expect(open.fused.map((m) => [m.spec.id, m.path])).toEqual([
         ['mobilefacenet-foamliu', path.join(sharedModelsDir, 'mobilefacenet-foamliu', 'MobileFaceNet.onnx')],
       ]);
       expect(pack.liveness).toHaveLength(2);
@@ -132,7 +134,7 @@ describe('resolvePack: each failure has its own clear error', () => {
     expect(error).toBeInstanceOf(FaceGateError);
     expect(error.code).toBe('PACK_NOT_FOUND');
     expect(error.message).toMatch(/no model pack 'nonexistent-pack'/);
-    expect(error.message).toMatch(/open, open_single, starter, buffalo_s, buffalo_l, opencv_zoo/);
+    expect(error.message).toMatch(/open, open_bgr, open_single, starter, insightface_mbf, buffalo_s, buffalo_l, opencv_zoo/);
   });
 
   it('a pack with missing files names the files, the pack, the folders searched and what to do', async () => {
@@ -152,7 +154,7 @@ describe('resolvePack: each failure has its own clear error', () => {
   it('no default pack available at all', async () => {
     const error = (await rejection(resolvePack(undefined, { searchPath: [temp('none')] }))) as FaceGateError;
     expect(error.code).toBe('PACK_NOT_FOUND');
-    expect(error.message).toMatch(/No default model pack \(open, starter\) has all its files/);
+    expect(error.message).toMatch(/No default model pack \(open_single, starter\) has all its files/);
   });
 
   it.skipIf(skipWithout('../shared/models', hasSharedModels))(
@@ -190,14 +192,14 @@ describe('resolvePack: each failure has its own clear error', () => {
       );
       expect(error.message).toContain(spec('mobilefacenet-foamliu').urls[0]);
       expect(error.details).toMatchObject({ pack: 'open', missing: [{ model: 'mobilefacenet-foamliu' }] });
-      // The same two files make the single-model pack, and the default falls back past open.
+      // The same two files make the single-model pack, which is the default.
       expect((await resolvePack('open_single', { searchPath: [root] })).fused).toEqual([]);
       const packs = await listPacks([root, starterDir()]);
       const open = packs.find((p) => p.id === 'open');
       expect(open?.available).toBe(false);
       expect(open?.missing).toContain('mobilefacenet-foamliu/MobileFaceNet.onnx');
       expect(packs.find((p) => p.id === 'open_single')?.available).toBe(true);
-      expect((await resolvePack(undefined, { searchPath: [root, starterDir()] })).spec.id).toBe('starter');
+      expect((await resolvePack(undefined, { searchPath: [root, starterDir()] })).spec.id).toBe('open_single');
     },
   );
 
@@ -304,10 +306,10 @@ describe('listPacks', () => {
   });
 
   it.skipIf(skipWithout('../shared/models', hasSharedModels))(
-    'makes open the default when its files are present (needs ../shared/models)',
+    'makes open_single the default when its files are present (needs ../shared/models)',
     async () => {
       const packs = await listPacks([sharedModelsDir, starterDir()]);
-      expect(packs.filter((p) => p.isDefault).map((p) => p.id)).toEqual(['open']);
+      expect(packs.filter((p) => p.isDefault).map((p) => p.id)).toEqual(['open_single']);
       expect(packs.find((p) => p.id === 'starter')?.available).toBe(true);
     },
   );
