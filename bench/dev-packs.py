@@ -3,6 +3,7 @@
 
     python3 bench/dev-packs.py /tmp/i11-recognition            # tables for lfw-dev and cfp-fp-dev
     python3 bench/dev-packs.py /tmp/i11-recognition --json     # the same as JSON
+    python3 bench/dev-packs.py /tmp/i11-recognition --tails    # the catalog's impostor tails and genuine quantiles
 
 Per candidate and set: LFW-protocol accuracy (threshold fitted on the other folds), its 95 % CI
 from a bootstrap over people (1,000 resamples of the persons of the pairs' first image, each
@@ -228,8 +229,40 @@ def main():
             print(f"{'':42s} genuine quantiles {s['genuineQuantiles']}")
 
 
+def catalog_tails(cache):
+    """The catalog's `impostor` (mean, sd, tail) and `genuine` quantiles per pack, from every pair of cached lfw-dev images."""
+    out = {}
+    for cand in ['paddle', 'paddle+fr_feature', 'w600k_deq (non-commercial)', 'open (paddle+foamliu, current default)']:
+        index, emb = load(cache, 'lfw-dev')
+        ids = np.array([person_of(img['file']) for img in index])
+        total = None
+        for key, flip in CANDIDATES[cand]:
+            e = embeddings(emb, key, flip)
+            s = e @ e.T
+            total = s if total is None else total + s
+        total /= len(CANDIDATES[cand])
+        iu = np.triu_indices(len(index), 1)
+        diff = ids[iu[0]] != ids[iu[1]]
+        imp = total[iu][diff]
+        gen = total[iu][~diff]
+        tail = []
+        for t in [round(x, 2) for x in np.arange(0.2, 0.7, 0.02)]:
+            c = int((imp >= t).sum())
+            if c < 10:
+                break
+            tail.append([t, float('%.3g' % (c / len(imp)))])
+        out[cand] = {'images': len(index), 'pairs': int(len(imp)), 'genuinePairs': int(len(gen)),
+                     'mean': round(float(imp.mean()), 4), 'sd': round(float(imp.std()), 4),
+                     'gaussian1e-4': round(float(imp.mean() + 3.719 * imp.std()), 3), 'tail': tail,
+                     'genuineQuantiles': [round(float(np.percentile(gen, q)), 3) for q in range(0, 101, 5)]}
+    return out
+
+
 if __name__ == '__main__':
-    main()
+    if '--tails' in sys.argv:
+        print(json.dumps(catalog_tails(sys.argv[1] if len(sys.argv) > 2 else '/tmp/i11-recognition'), indent=1))
+    else:
+        main()
 
 
 def impostor_tail(cache, set_name, members, thresholds):
