@@ -39,11 +39,17 @@ function imagesOf(root: string): string[] {
   const files = new Set<string>();
   const rows = (name: string) => {
     const file = path.join(root, name);
-    return existsSync(file) ? readFileSync(file, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')) : [];
+    return existsSync(file)
+      ? readFileSync(file, 'utf8')
+          .trim()
+          .split(/\r?\n/)
+          .slice(1)
+          .map((l) => l.split(','))
+      : [];
   };
   const pairs = rows('pairs.csv');
   let seed = 12345;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   for (let i = pairs.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [pairs[i], pairs[j]] = [pairs[j], pairs[i]];

@@ -9,6 +9,7 @@ import {
   readIdentificationSet,
 } from '../../../src/core/gallery/evaluate-identification';
 import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
+import { skipWithout } from '../../helpers/fixtures';
 
 /**
  * `facegate eval-identification`'s core on a small labelled set of ../shared/faces: the first photo
@@ -16,8 +17,6 @@ import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../.
  */
 process.env.FACEGATE_MODELS_PATH = sharedModelsDir;
 const ready = hasSharedModels && hasSharedFaces;
-if (!ready && process.env.CI)
-  throw new Error('eval-identification.test.ts needs ../shared/models and ../shared/faces');
 
 const labels = [
   'file,identity,subset',
@@ -34,55 +33,58 @@ const labels = [
   'img24.jpg,sundar,stranger',
 ].join('\n');
 
-describe.skipIf(!ready)('open-set 1:N evaluation through the real import', () => {
-  let analyzer: FaceAnalyzer;
-  let dir: string;
-  beforeAll(async () => {
-    dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-eval-id-'));
-    analyzer = await FaceAnalyzer.load({ threads: 1 });
-  });
-  afterAll(async () => {
-    await analyzer?.release();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('reads the set: first photo (by file name) enrolled, the rest probes, strangers apart', () => {
-    const file = path.join(dir, 'labels.csv');
-    writeFileSync(file, labels);
-    const set = readIdentificationSet(file, facesDir);
-    expect(set.enrol.map((e) => e.file)).toEqual(['img1.jpg', 'img18.jpg', 'img34.jpg', 'img13.jpg']);
-    expect(set.probes).toHaveLength(5);
-    expect(set.strangers.map((s) => s.identity)).toEqual(['jeff', 'sundar']);
-  });
-
-  it('reports enrolled share, DIR, FPIR, rank-1 and wrong persons, and the cache gives the same answer', async () => {
-    const file = path.join(dir, 'labels.csv');
-    writeFileSync(file, labels);
-    const set = readIdentificationSet(file, facesDir);
-    const rule = { threshold: analyzer.info.threshold, margin: 0.05 };
-    const engine = cachedEngine(analyzer, path.join(dir, 'cache'));
-    const first = await evaluateIdentification(engine, set, { workDir: path.join(dir, 'w1'), rule });
-    expect(first.people).toBe(4);
-    expect(first.enrolled).toBe(4);
-    expect(first.probes).toBe(5);
-    expect(first.strangers).toBe(2);
-    expect(first.dir).toBeGreaterThanOrEqual(0.8);
-    expect(first.rank1).toBe(1);
-    expect(first.fpir).toBe(0);
-    expect(first.wrongPerson).toEqual([]);
-    // The curve: DIR and FPIR fall as the threshold rises.
-    for (let i = 1; i < first.curve.length; i++) {
-      expect(first.curve[i].dir).toBeLessThanOrEqual(first.curve[i - 1].dir);
-      expect(first.curve[i].fpir).toBeLessThanOrEqual(first.curve[i - 1].fpir);
-    }
-    const second = await evaluateIdentification(engine, set, { workDir: path.join(dir, 'w2'), rule });
-    expect(second.outcomes).toEqual(first.outcomes);
-    // A threshold above every score identifies nobody: DIR 0, and still nobody taken for someone else.
-    const strict = await evaluateIdentification(engine, set, {
-      workDir: path.join(dir, 'w3'),
-      rule: { threshold: 0.99, margin: 0.05 },
+describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
+  'open-set 1:N evaluation through the real import',
+  () => {
+    let analyzer: FaceAnalyzer;
+    let dir: string;
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-eval-id-'));
+      analyzer = await FaceAnalyzer.load({ threads: 1 });
     });
-    expect(strict.dir).toBe(0);
-    expect(strict.fpir).toBe(0);
-  });
-});
+    afterAll(async () => {
+      await analyzer?.release();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('reads the set: first photo (by file name) enrolled, the rest probes, strangers apart', () => {
+      const file = path.join(dir, 'labels.csv');
+      writeFileSync(file, labels);
+      const set = readIdentificationSet(file, facesDir);
+      expect(set.enrol.map((e) => e.file)).toEqual(['img1.jpg', 'img18.jpg', 'img34.jpg', 'img13.jpg']);
+      expect(set.probes).toHaveLength(5);
+      expect(set.strangers.map((s) => s.identity)).toEqual(['jeff', 'sundar']);
+    });
+
+    it('reports enrolled share, DIR, FPIR, rank-1 and wrong persons, and the cache gives the same answer', async () => {
+      const file = path.join(dir, 'labels.csv');
+      writeFileSync(file, labels);
+      const set = readIdentificationSet(file, facesDir);
+      const rule = { threshold: analyzer.info.threshold, margin: 0.05 };
+      const engine = cachedEngine(analyzer, path.join(dir, 'cache'));
+      const first = await evaluateIdentification(engine, set, { workDir: path.join(dir, 'w1'), rule });
+      expect(first.people).toBe(4);
+      expect(first.enrolled).toBe(4);
+      expect(first.probes).toBe(5);
+      expect(first.strangers).toBe(2);
+      expect(first.dir).toBeGreaterThanOrEqual(0.8);
+      expect(first.rank1).toBe(1);
+      expect(first.fpir).toBe(0);
+      expect(first.wrongPerson).toEqual([]);
+      // The curve: DIR and FPIR fall as the threshold rises.
+      for (let i = 1; i < first.curve.length; i++) {
+        expect(first.curve[i].dir).toBeLessThanOrEqual(first.curve[i - 1].dir);
+        expect(first.curve[i].fpir).toBeLessThanOrEqual(first.curve[i - 1].fpir);
+      }
+      const second = await evaluateIdentification(engine, set, { workDir: path.join(dir, 'w2'), rule });
+      expect(second.outcomes).toEqual(first.outcomes);
+      // A threshold above every score identifies nobody: DIR 0, and still nobody taken for someone else.
+      const strict = await evaluateIdentification(engine, set, {
+        workDir: path.join(dir, 'w3'),
+        rule: { threshold: 0.99, margin: 0.05 },
+      });
+      expect(strict.dir).toBe(0);
+      expect(strict.fpir).toBe(0);
+    });
+  },
+);

@@ -134,7 +134,9 @@ describe('resolvePack: each failure has its own clear error', () => {
     expect(error).toBeInstanceOf(FaceGateError);
     expect(error.code).toBe('PACK_NOT_FOUND');
     expect(error.message).toMatch(/no model pack 'nonexistent-pack'/);
-    expect(error.message).toMatch(/open, open_bgr, open_single, starter, insightface_mbf, buffalo_s, buffalo_l, opencv_zoo/);
+    expect(error.message).toMatch(
+      /open, open_bgr, open_single, starter, insightface_mbf, buffalo_s, buffalo_l, opencv_zoo/,
+    );
   });
 
   it('a pack with missing files names the files, the pack, the folders searched and what to do', async () => {
@@ -199,7 +201,9 @@ describe('resolvePack: each failure has its own clear error', () => {
       expect(open?.available).toBe(false);
       expect(open?.missing).toContain('mobilefacenet-foamliu/MobileFaceNet.onnx');
       expect(packs.find((p) => p.id === 'open_single')?.available).toBe(true);
-      expect((await resolvePack(undefined, { searchPath: [root, starterDir()] })).spec.id).toBe('open_single');
+      expect((await resolvePack(undefined, { searchPath: [root, starterDir()] })).spec.id).toBe(
+        'open_single',
+      );
     },
   );
 
