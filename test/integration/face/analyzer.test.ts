@@ -56,7 +56,7 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
         ]);
         expect(info.models.every((m) => m.provider === 'cpu' && /^[0-9a-f]{64}$/.test(m.sha256))).toBe(true);
         // One model: 128 or 512 values; a fused pack: the sum of its models' sizes.
-        expect([128, 256, 512]).toContain(info.embeddingSize);
+        expect([128, 256, 512, 640]).toContain(info.embeddingSize);
         expect(info.recognizer).toMatchObject({
           id: recognizers.join('+'),
           embeddingSize: info.embeddingSize,
