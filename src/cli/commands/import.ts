@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { FaceGateError } from '../../core/errors';
 import { recognizerOf } from '../../core/gallery/face-engine';
 import { importFolder, planImport } from '../../core/gallery/import-folder';
@@ -76,7 +79,19 @@ export const importCommand: Command = {
             ctx,
             gallery,
             analyzer.info,
-            plan.people.reduce((n, p) => n + p.files.length, 0),
+            // Photos not imported before: the templates this import may add (a re-run adds none).
+            plan.people
+              .flatMap((p) => p.files)
+              .filter((file) => {
+                try {
+                  const sha = createHash('sha256')
+                    .update(readFileSync(path.join(folder, file)))
+                    .digest('hex');
+                  return !gallery.db.sqlite.prepare('SELECT 1 FROM import_sources WHERE sha256 = ?').get(sha);
+                } catch {
+                  return false;
+                }
+              }).length,
           ).threshold,
           gates: qualityGates(ctx, gallery),
           force: Boolean(ctx.values.force),
