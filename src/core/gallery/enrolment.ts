@@ -135,6 +135,7 @@ export async function enrolFace(
 
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
   const notes = report.notes ?? [];
+  const vector = face.embedding;
   let written;
   try {
     written = gallery.db.transaction(() => {
@@ -146,7 +147,7 @@ export async function enrolFace(
           sourceRef: options.sourceRef ?? null,
           quality: measured,
           cropJpeg,
-          embedding: { ...options.model, vector: face.embedding },
+          embedding: { ...options.model, vector },
         },
         options.actor,
         {
