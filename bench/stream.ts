@@ -227,7 +227,7 @@ export const streamSuite: BenchSuite = {
     const pack = options.packs[0];
     const rows: BenchRow[] = [];
     await withService(pack, async (service) => {
-      const kiosk = service.openSession('bench-kiosk');
+      const kiosk = service.openSession('bench-kiosk', { trustedKiosk: true });
       options.log('stream: direct calls (no transport)');
       rows.push(
         await stream(

@@ -12,7 +12,8 @@ export function installIpc(service: FaceGateService, origins: ReadonlySet<string
   const sessionFor = (contents: WebContents): CallerSession => {
     let session = sessions.get(contents);
     if (!session) {
-      session = service.openSession(`ipc:${contents.id}`);
+      // The app's own window (routeIpcCall refuses any other sender): a kiosk by construction.
+      session = service.openSession(`ipc:${contents.id}`, { trustedKiosk: true });
       sessions.set(contents, session);
       const end = () => {
         const current = sessions.get(contents);

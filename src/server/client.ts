@@ -5,7 +5,8 @@
  *
  * Calls made while the socket is (re)connecting wait for it; calls in flight when it drops reject
  * with an INTERNAL ErrorInfo. Each connection is a new session: an admin login does not survive a
- * reconnect or a reload, by design.
+ * reconnect or a reload, by design. A kiosk pairing does: the device token that `pairing.redeem`
+ * returns is kept (localStorage in a browser) and presented first on every new connection.
  */
 import { createFaceGateApi, isCallName, type CallName } from '../shared/contract';
 import type { ErrorInfo } from '../shared/errors';
@@ -35,7 +36,17 @@ export interface ClientOptions {
   retryMs?: number;
   /** ... up to this. */
   maxRetryMs?: number;
+  /** Where this kiosk's device token is kept between connections (none: not kept). */
+  tokenStore?: TokenStore;
 }
+
+export interface TokenStore {
+  get(): string | null;
+  set(token: string | null): void;
+}
+
+/** The localStorage key of a paired browser kiosk's device token. */
+export const deviceTokenKey = 'facegate.kiosk.deviceToken';
 
 const OPEN = 1;
 const connectionLost: ErrorInfo = {
@@ -58,6 +69,19 @@ export function createSocketClient(options: ClientOptions) {
     ws.binaryType = 'arraybuffer';
     ws.onopen = () => {
       retry = options.retryMs ?? 250;
+      // The token goes first: the host handles a connection's messages in order, so every call
+      // after it is made as the paired kiosk.
+      const token = options.tokenStore?.get();
+      if (token) {
+        const id = nextId++;
+        pending.set(id, {
+          resolve: () => {},
+          reject: (error) => {
+            if (error.code === 'UNAUTHORIZED') options.tokenStore?.set(null);
+          },
+        });
+        ws.send(encodeMessage({ t: 'call', id, name: 'pairing.resume', input: { token } }));
+      }
       for (const send of waiting.splice(0)) send();
     };
     ws.onmessage = (event) => {
@@ -99,9 +123,17 @@ export function createSocketClient(options: ClientOptions) {
     if (!isCallName(name))
       return Promise.reject({ code: 'INVALID_INPUT', message: `Unknown call ${String(name)}.` });
     return new Promise((resolve, reject) => {
+      const settle =
+        name === 'pairing.redeem'
+          ? (value: unknown) => {
+              const token = (value as { token?: unknown } | null)?.token;
+              if (typeof token === 'string') options.tokenStore?.set(token);
+              resolve(value);
+            }
+          : resolve;
       const id = nextId++;
       const send = () => {
-        pending.set(id, { resolve, reject });
+        pending.set(id, { resolve: settle, reject });
         try {
           socket!.send(encodeMessage({ t: 'call', id, name, input }));
         } catch (error) {
@@ -134,13 +166,40 @@ export function createSocketClient(options: ClientOptions) {
 }
 
 // In a browser page served by the host: install window.facegate.
-declare const window: { facegate?: unknown; location: { host: string; protocol: string } } | undefined;
+declare const window:
+  | {
+      facegate?: unknown;
+      location: { host: string; protocol: string };
+      localStorage: {
+        getItem(key: string): string | null;
+        setItem(key: string, value: string): void;
+        removeItem(key: string): void;
+      };
+    }
+  | undefined;
 declare const WebSocket: (new (url: string) => SocketLike) | undefined;
 if (typeof window !== 'undefined' && typeof WebSocket !== 'undefined' && window.facegate === undefined) {
   const scheme = window.location.protocol === 'https:' ? 'wss:' : 'ws:';
   const client = createSocketClient({
     url: `${scheme}//${window.location.host}${socketPath}`,
     connect: (url) => new WebSocket!(url),
+    tokenStore: {
+      get: () => {
+        try {
+          return window.localStorage.getItem(deviceTokenKey);
+        } catch {
+          return null;
+        }
+      },
+      set: (token) => {
+        try {
+          if (token === null) window.localStorage.removeItem(deviceTokenKey);
+          else window.localStorage.setItem(deviceTokenKey, token);
+        } catch {
+          // No storage (private mode): the kiosk stays paired until the page reloads.
+        }
+      },
+    },
   });
   Object.defineProperty(window, 'facegate', { value: Object.freeze(client.api), writable: false });
 }

@@ -7,7 +7,16 @@ import { z } from 'zod';
  * 'YYYY-MM-DD' in the configured time zone.
  */
 
-export const eventKinds = ['check_in', 'check_out', 'denied', 'unknown', 'spoof', 'manual_open'] as const;
+/** injection: frames that cannot come from a live camera (identical repeats) were refused. */
+export const eventKinds = [
+  'check_in',
+  'check_out',
+  'denied',
+  'unknown',
+  'spoof',
+  'manual_open',
+  'injection',
+] as const;
 export type EventKind = (typeof eventKinds)[number];
 
 /**
@@ -163,6 +172,9 @@ export const auditActions = [
   'webhook.delete',
   'apikey.create',
   'apikey.revoke',
+  'kiosk.pair',
+  'kiosk.revoke',
+  'admin.pin_reset',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -28,6 +28,7 @@ import {
 import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './settings';
 import { integrationCalls } from './integrations';
 import type { EventName, EventPayload } from './events';
+import { pinPattern } from './pin';
 import type { ErrorInfo } from './errors';
 
 /**
@@ -176,8 +177,11 @@ export const frameResultSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('dropped'),
     timestamp: z.number(),
-    /** busy: a frame was already in flight; not_ready: the models are still loading or failed. */
-    reason: z.enum(['busy', 'not_ready']),
+    /**
+     * busy: a frame was already in flight; not_ready: the models are still loading or failed;
+     * frozen: identical to the frame before (no live camera sends that; never evidence).
+     */
+    reason: z.enum(['busy', 'not_ready', 'frozen']),
   }),
 ]);
 export type FrameResult = z.infer<typeof frameResultSchema>;
@@ -264,7 +268,24 @@ export const adminStateSchema = z.object({
 });
 export type AdminState = z.infer<typeof adminStateSchema>;
 
-export const pinSchema = z.string().regex(/^\d{4,12}$/, 'a PIN is 4 to 12 digits');
+export const pinSchema = z.string().regex(pinPattern, 'a PIN is 6 to 12 digits');
+
+/** Whether this connection is a paired kiosk (may submit frames and receive decisions). */
+export const pairingStateSchema = z.object({
+  paired: z.boolean(),
+  /** The name the admin gave the kiosk; null for the app's own window. */
+  name: z.string().nullable(),
+  /** The app's own window: paired by construction, nothing to enter. */
+  byConstruction: z.boolean(),
+});
+export type PairingState = z.infer<typeof pairingStateSchema>;
+export const pairedKioskSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  pairedAt: isoTime,
+  lastUsedAt: isoTime.nullable(),
+});
+export type PairedKiosk = z.infer<typeof pairedKioskSchema>;
 
 export const kioskConfigSchema = z.object({
   attendanceMode: z.enum(attendanceModes),
@@ -300,6 +321,8 @@ export interface CallSpec<I extends z.ZodType = z.ZodType, O extends z.ZodType =
   output: O;
   /** Needs an admin PIN session on the calling connection. */
   admin: boolean;
+  /** Needs a paired kiosk (the app's window, or a browser paired by an admin): frames, decisions. */
+  kiosk?: boolean;
   /** One sentence for docs and tooling. */
   summary: string;
 }
@@ -311,6 +334,7 @@ export const contract = {
   'frames.submit': call({
     summary: 'Analyse the newest camera frame; dropped (not queued) while another is in flight.',
     admin: false,
+    kiosk: true,
     input: frameSchema,
     output: frameResultSchema,
   }),
@@ -323,6 +347,7 @@ export const contract = {
   'attendance.choose': call({
     summary: 'Explicit in/out mode: the kind the next recognised person is logged as.',
     admin: false,
+    kiosk: true,
     input: z.strictObject({ kind: z.enum(['check_in', 'check_out']) }),
     output: z.object({ kind: z.enum(['check_in', 'check_out']), until: isoTime }),
   }),
@@ -335,6 +360,7 @@ export const contract = {
   'status.reportCamera': call({
     summary: 'The renderer tells the app what its camera is doing (for the status page).',
     admin: false,
+    kiosk: true,
     input: z.strictObject({
       state: z.enum(cameraStates),
       label: z.string().max(300).nullable().optional(),
@@ -373,6 +399,44 @@ export const contract = {
     admin: true,
     input: z.strictObject({ currentPin: z.string().max(64), newPin: pinSchema }),
     output: adminStateSchema,
+  }),
+
+  // Kiosk pairing (docs/app.md, "Threat model") ----------------------------------------------
+  'pairing.state': call({
+    summary: 'Whether this connection is a paired kiosk.',
+    admin: false,
+    input: noInput,
+    output: pairingStateSchema,
+  }),
+  'pairing.redeem': call({
+    summary: 'A browser kiosk exchanges a one-time pairing code from the admin screen for its device token.',
+    admin: false,
+    input: z.strictObject({ code: z.string().min(1).max(32) }),
+    output: z.object({ token: z.string(), kiosk: pairedKioskSchema }),
+  }),
+  'pairing.resume': call({
+    summary: 'A paired browser kiosk presents its device token on a new connection.',
+    admin: false,
+    input: z.strictObject({ token: z.string().min(1).max(200) }),
+    output: pairingStateSchema,
+  }),
+  'pairing.create': call({
+    summary: 'Make a one-time pairing code (valid 10 minutes) for a browser kiosk with this name.',
+    admin: true,
+    input: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+    output: z.object({ code: z.string(), expiresAt: isoTime }),
+  }),
+  'pairing.list': call({
+    summary: 'The paired browser kiosks, with their names and last use.',
+    admin: true,
+    input: noInput,
+    output: z.object({ kiosks: z.array(pairedKioskSchema) }),
+  }),
+  'pairing.revoke': call({
+    summary: 'Unpair a browser kiosk: its token stops working at once (audited).',
+    admin: true,
+    input: z.strictObject({ id: z.string().min(1).max(100) }),
+    output: z.object({ removed: z.boolean() }),
   }),
 
   // People and enrolment ----------------------------------------------------------------------
@@ -640,6 +704,10 @@ export function isCallName(name: unknown): name is CallName {
 
 export function isAdminCall(name: CallName): boolean {
   return contract[name].admin;
+}
+
+export function isKioskCall(name: CallName): boolean {
+  return (contract[name] as CallSpec).kiosk === true;
 }
 
 type GroupOf<N extends string> = N extends `${infer G}.${string}` ? G : never;

@@ -6,12 +6,15 @@ import { settingsSections } from './settings';
 
 /**
  * Every event the app pushes to the UI. `admin` events reach only connections with an admin
- * session (they name people or reveal settings); the others reach every window and browser.
+ * session (they name people or reveal settings); `kiosk` events reach paired kiosks and admin
+ * sessions; the others reach every window and browser.
  */
 
 export interface EventSpec<P extends z.ZodType = z.ZodType> {
   payload: P;
   admin: boolean;
+  /** Reaches only paired kiosks and admin sessions (decisions name people). */
+  kiosk?: boolean;
   summary: string;
 }
 const event = <P extends z.ZodType>(spec: EventSpec<P>) => spec;
@@ -27,6 +30,7 @@ export const events = {
   'access.decision': event({
     summary: 'The access policy reached a decision (also returned by the frame that caused it).',
     admin: false,
+    kiosk: true,
     payload: accessDecisionSchema,
   }),
   'status.changed': event({

@@ -28,7 +28,7 @@ import { skipWithout } from '../helpers/fixtures';
  */
 
 const missing = missingForE2e();
-const pin = '2468';
+const pin = '246813';
 const pulseSeconds = 1;
 const lcusOn = Buffer.from('a00101a2', 'hex');
 const lcusOff = Buffer.from('a00100a1', 'hex');

@@ -129,7 +129,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       for (const call of ['people.list', 'settings.get', 'door.open', 'events.exportCsv'] as const) {
         expect(await adminCall(page, call), call).toBe('UNAUTHORIZED');
       }
-      await enterAdmin(page, '1357');
+      await enterAdmin(page, '135791');
       expect(await adminCall(page, 'people.list')).toBe('ok');
       // Another browser (another connection) does not share this page's login.
       const other = await openPage(browser, `${serve.url}#/admin`);
@@ -145,7 +145,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
 
     it('shows In/Out buttons in explicit mode, counts the choice down, and says when there is no camera', async () => {
       const { page, errors } = await openPage(browser, `${serve.url}#/admin`);
-      await enterAdmin(page, '1357');
+      await enterAdmin(page, '135791');
       await go(page, '#/admin/recognition');
       await page.check('text=In / Out buttons at the kiosk');
       await page.click('text=Save settings');
@@ -184,7 +184,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       expect(await page.isDisabled('#pin')).toBe(true);
       // Even the right PIN is refused while locked out (checked on the service, not just the UI).
       const state = await page.evaluate(() =>
-        (globalThis as unknown as { facegate: FaceGateApi }).facegate.admin.login({ pin: '1357' }),
+        (globalThis as unknown as { facegate: FaceGateApi }).facegate.admin.login({ pin: '135791' }),
       );
       expect(state.loggedIn).toBe(false);
       expect(state.lockedUntil).not.toBeNull();

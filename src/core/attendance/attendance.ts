@@ -174,6 +174,19 @@ export class Attendance {
     });
   }
 
+  /** Frames that cannot come from a live camera were refused at a kiosk (no person, no door). */
+  injection(input: { at?: number; note?: string | null; device?: string }): AttendanceEvent {
+    return this.db.transaction(() =>
+      this.log.append({
+        at: input.at ?? Date.now(),
+        kind: 'injection',
+        doorOpened: false,
+        device: input.device ?? this.settings.deviceName,
+        note: input.note ?? null,
+      }),
+    );
+  }
+
   events(query: EventQuery = {}): { events: AttendanceEvent[]; total: number } {
     return this.log.query(query, this.calendar.timeZone);
   }

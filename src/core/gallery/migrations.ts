@@ -175,6 +175,30 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: "attendance events may be 'injection' (frames that cannot come from a live camera)",
+    sql: `
+      CREATE TABLE attendance_events_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        person_id INTEGER REFERENCES people(id) ON DELETE SET NULL,
+        kind TEXT NOT NULL
+          CHECK (kind IN ('check_in', 'check_out', 'denied', 'unknown', 'spoof', 'manual_open', 'injection')),
+        similarity REAL,
+        liveness REAL,
+        door_opened INTEGER NOT NULL DEFAULT 0 CHECK (door_opened IN (0, 1)),
+        device TEXT NOT NULL DEFAULT '',
+        note TEXT
+      );
+      INSERT INTO attendance_events_v4 (id, at, person_id, kind, similarity, liveness, door_opened, device, note)
+        SELECT id, at, person_id, kind, similarity, liveness, door_opened, device, note FROM attendance_events;
+      DROP TABLE attendance_events;
+      ALTER TABLE attendance_events_v4 RENAME TO attendance_events;
+      CREATE INDEX attendance_events_at ON attendance_events(at);
+      CREATE INDEX attendance_events_person_at ON attendance_events(person_id, at);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -8,6 +8,7 @@ import type { AdminAuth } from './admin-auth';
 import type { DoorManager } from './door-manager';
 import type { EventBus } from './event-bus';
 import type { FramePipeline } from './frame-pipeline';
+import type { KioskPairing } from './kiosk-pairing';
 import type { ModelManager } from './model-manager';
 import type { CallerSession } from './session';
 import type { SettingsManager } from './settings-manager';
@@ -19,6 +20,7 @@ export interface ServiceContext {
   attendance: Attendance;
   settings: SettingsManager;
   auth: AdminAuth;
+  pairing: KioskPairing;
   bus: EventBus;
   host: InferenceHost;
   models: ModelManager;

@@ -12,7 +12,9 @@ import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { DoorManager } from './door-manager';
 import type { EventBus } from './event-bus';
+import { FrozenStreamCheck } from './frozen-stream';
 import type { ModelManager } from './model-manager';
+import type { CallerSession } from './session';
 
 type Frame = CallArgs<'frames.submit'>;
 type Direction = 'check_in' | 'check_out';
@@ -40,39 +42,69 @@ export interface FramePipelineDeps {
   log: (line: string) => void;
 }
 
+/** What each kiosk (connection) has of its own: two kiosks on one host never share it. */
+interface KioskState {
+  busy: boolean;
+  choice: { kind: Direction; until: number } | null;
+  policy: AccessPolicy;
+  frozen: FrozenStreamCheck;
+}
+
+/** Frames that cannot come from a live camera are logged at most this often per kiosk. */
+const injectionLogMs = 60_000;
+
 /**
  * The path of one camera frame: analyse it in the inference host, identify each face against
  * the gallery, feed the access policy, and act on a fresh decision (pulse the door, write the
- * attendance event, announce it). One frame in flight at most: a frame arriving while one is
- * being analysed is dropped and counted, never queued, so the kiosk always sees the newest.
+ * attendance event, announce it). One frame in flight at most per kiosk: a frame arriving while
+ * one is being analysed is dropped and counted, never queued, so the kiosk always sees the newest.
+ * Each kiosk (connection) has its own K-of-N window, cool-down and In/Out choice. A frame that is
+ * bit-identical to the one before (a picture injected in a loop, a frozen stream) is refused
+ * before analysis and never counts as evidence; such runs are logged as `injection`.
  */
 export class FramePipeline {
-  private busy = false;
   private frameId = 0;
-  private choice: { kind: Direction; until: number } | null = null;
-  private readonly policy: AccessPolicy;
+  private readonly kiosks = new Map<string, KioskState>();
   private recent: number[] = [];
   processed = 0;
   dropped = 0;
   lastFrameAt: number | null = null;
 
-  constructor(private readonly deps: FramePipelineDeps) {
-    this.policy = new AccessPolicy(
-      {},
-      (personId) => {
-        const person = deps.gallery.people.get(personId);
-        return person ? { active: person.active, allowed: true } : undefined;
-      },
-      { now: deps.now },
-    );
-    this.configure();
+  constructor(private readonly deps: FramePipelineDeps) {}
+
+  private kiosk(session: CallerSession): KioskState {
+    let state = this.kiosks.get(session.id);
+    if (!state) {
+      const policy = new AccessPolicy(
+        {},
+        (personId) => {
+          const person = this.deps.gallery.people.get(personId);
+          return person ? { active: person.active, allowed: true } : undefined;
+        },
+        { now: this.deps.now },
+      );
+      policy.configure(this.policySettings());
+      state = { busy: false, choice: null, policy, frozen: new FrozenStreamCheck() };
+      this.kiosks.set(session.id, state);
+    }
+    return state;
   }
 
-  /** Settings or the liveness judge changed: the policy starts over with the new rules. */
+  /** The kiosk's connection closed: its evidence and choice go with it. */
+  endKiosk(session: CallerSession): void {
+    this.kiosks.delete(session.id);
+  }
+
+  /** Settings or the liveness judge changed: every kiosk's policy starts over with the new rules. */
   configure(): void {
+    const settings = this.policySettings();
+    for (const state of this.kiosks.values()) state.policy.configure(settings);
+  }
+
+  private policySettings() {
     const settings = this.deps.settings();
     const liveness = this.deps.models.liveness;
-    this.policy.configure({
+    return {
       framesToAgree: settings.access.framesToAgree,
       frameWindow: settings.access.frameWindow,
       cooldownSeconds: settings.access.cooldownSeconds,
@@ -86,13 +118,13 @@ export class FramePipeline {
         defaultAccessPolicySettings.livenessUnsureFloor,
         liveness.threshold ?? defaultAccessPolicySettings.livenessThreshold,
       ),
-    });
+    };
   }
 
-  /** Explicit in/out mode: what the next recognised person is logged as (for a short while). */
-  choose(kind: Direction): { kind: Direction; until: string } {
+  /** Explicit in/out mode: what the next person recognised at this kiosk is logged as (for a short while). */
+  choose(session: CallerSession, kind: Direction): { kind: Direction; until: string } {
     const until = this.deps.now() + choiceLifetimeMs;
-    this.choice = { kind, until };
+    this.kiosk(session).choice = { kind, until };
     return { kind, until: new Date(until).toISOString() };
   }
 
@@ -103,14 +135,21 @@ export class FramePipeline {
     return this.recent.length / (fpsWindowMs / 1000);
   }
 
-  async submit(frame: Frame): Promise<FrameResult> {
-    if (this.busy) {
+  async submit(frame: Frame, session: CallerSession): Promise<FrameResult> {
+    const kiosk = this.kiosk(session);
+    if (kiosk.busy) {
       this.dropped++;
       return { status: 'dropped', timestamp: frame.timestamp, reason: 'busy' };
     }
     if (!this.deps.models.ready)
       return { status: 'dropped', timestamp: frame.timestamp, reason: 'not_ready' };
-    this.busy = true;
+    const frozen = kiosk.frozen.observe(frame);
+    if (frozen) {
+      this.dropped++;
+      if (frozen === 'injection') this.noteInjection(kiosk, session);
+      return { status: 'dropped', timestamp: frame.timestamp, reason: 'frozen' };
+    }
+    kiosk.busy = true;
     const arrived = performance.now();
     try {
       const settings = this.deps.settings();
@@ -125,7 +164,7 @@ export class FramePipeline {
       );
       const matchStarted = performance.now();
       const faces = analysis.faces.map((face) => this.identify(face, settings));
-      const decision = this.policy.observe({
+      const decision = kiosk.policy.observe({
         faces: faces.map(({ view, personId, liveness }) => ({
           personId,
           similarity: view.similarity,
@@ -134,7 +173,8 @@ export class FramePipeline {
           landmarks: view.landmarks,
         })),
       });
-      const acted = decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings) : null;
+      const acted =
+        decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings, kiosk) : null;
       const matchMs = performance.now() - matchStarted;
       const now = this.deps.now();
       this.processed++;
@@ -171,13 +211,31 @@ export class FramePipeline {
         },
       };
     } finally {
-      this.busy = false;
+      kiosk.busy = false;
     }
   }
 
-  /** The camera went away or came back: evidence from before must not count. */
+  /** The camera went away or came back, or the gallery changed: evidence from before must not count. */
   reset(): void {
-    this.policy.reset();
+    for (const state of this.kiosks.values()) state.policy.reset();
+  }
+
+  /** A run of frozen frames: one `injection` event in the access log per kiosk per minute at most. */
+  private noteInjection(kiosk: KioskState, session: CallerSession): void {
+    const now = this.deps.now();
+    if (kiosk.frozen.loggedAt !== null && now - kiosk.frozen.loggedAt < injectionLogMs) return;
+    kiosk.frozen.loggedAt = now;
+    kiosk.policy.reset();
+    this.deps.log(`frames: ${session.label} sent identical frames (injected or frozen stream); refused`);
+    try {
+      const event = this.deps.attendance.injection({
+        at: now,
+        note: `identical frames from ${session.label}`,
+      });
+      this.deps.bus.emit('attendance.recorded', event);
+    } catch (error) {
+      this.deps.log(`frames: could not log the injection: ${(error as Error).message}`);
+    }
   }
 
   private identify(
@@ -214,7 +272,11 @@ export class FramePipeline {
     };
   }
 
-  private async act(decision: PolicyDecision, settings: Settings): Promise<AccessDecision> {
+  private async act(
+    decision: PolicyDecision,
+    settings: Settings,
+    kiosk: KioskState,
+  ): Promise<AccessDecision> {
     const now = this.deps.now();
     const person =
       decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
@@ -229,7 +291,7 @@ export class FramePipeline {
     let attendance: AccessDecision['attendance'] = null;
     const outcome = outcomes[decision.kind];
     if (decision.logAttendance && outcome) {
-      const direction = this.choice && this.choice.until >= now ? this.choice.kind : undefined;
+      const direction = kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
       const recorded = this.deps.attendance.record({
         outcome,
         personId: person?.id ?? null,
@@ -240,7 +302,7 @@ export class FramePipeline {
         ...(direction && settings.attendance.mode === 'explicit' ? { direction } : {}),
       });
       if (recorded.recorded) {
-        if (direction) this.choice = null;
+        if (direction) kiosk.choice = null;
         attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
         this.deps.bus.emit('attendance.recorded', recorded.event);
       }

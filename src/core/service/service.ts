@@ -2,12 +2,13 @@ import path from 'node:path';
 import {
   callNames,
   contract,
+  isKioskCall,
   describeIssues,
   isCallName,
   type CallName,
   type CallResult,
 } from '../../shared/contract';
-import { events, type EventName } from '../../shared/events';
+import { events, type EventName, type EventSpec } from '../../shared/events';
 import type { Settings } from '../../shared/settings';
 import { Attendance } from '../attendance/attendance';
 import { FaceGateError } from '../errors';
@@ -23,6 +24,8 @@ import { asDatabaseError } from '../gallery/database';
 import { EventBus } from './event-bus';
 import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
+import { pairingHandlers } from './handlers/pairing';
+import { KioskPairing } from './kiosk-pairing';
 import { doorHandlers } from './handlers/door';
 import { integrationHandlers } from './handlers/integrations';
 import { kioskHandlers } from './handlers/kiosk';
@@ -34,7 +37,7 @@ import { ModelManager } from './model-manager';
 import { newSession, type CallerSession } from './session';
 import { SettingsManager } from './settings-manager';
 import { StatusTracker } from './status-tracker';
-import type { FaceGateService } from './types';
+import type { FaceGateService, SessionOptions } from './types';
 
 export interface FaceGateServiceOptions {
   /** Where the analyzer runs: a worker thread (headless, tests) or a utilityProcess (the app). */
@@ -62,6 +65,7 @@ export interface FaceGateServiceOptions {
 const handlers: Handlers = {
   ...kioskHandlers,
   ...adminHandlers,
+  ...pairingHandlers,
   ...peopleHandlers,
   ...recordHandlers,
   ...settingsHandlers,
@@ -92,6 +96,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const bus = new EventBus((error) => log(`event listener failed: ${(error as Error).message}`));
   const settings = new SettingsManager(gallery, log);
   const auth = new AdminAuth(gallery.settings, () => settings.current.admin, now);
+  const pairing = new KioskPairing(gallery.settings, now, log);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the
   // whole event loop, door timer included); events the database cannot take now are kept in a
@@ -173,6 +178,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     attendance,
     settings,
     auth,
+    pairing,
     bus,
     host: options.inference,
     models,
@@ -218,6 +224,12 @@ class Service implements FaceGateService {
     const spec = contract[name];
     // A REST API key or the MQTT door command is granted its calls; everyone else needs the PIN.
     if (spec.admin && !isGranted(session, name)) this.ctx.auth.require(session);
+    if (isKioskCall(name) && !this.ctx.pairing.isPaired(session)) {
+      throw new FaceGateError(
+        'UNAUTHORIZED',
+        'This kiosk is not paired: an administrator pairs it once from the admin screen (Kiosks).',
+      );
+    }
     const parsed = spec.input.safeParse(input);
     if (!parsed.success) throw new FaceGateError('INVALID_INPUT', describeIssues(name, parsed.error));
     const handler = handlers[name] as (args: unknown, s: CallerSession, c: ServiceContext) => unknown;
@@ -240,16 +252,23 @@ class Service implements FaceGateService {
     return result;
   }
 
-  openSession(label: string): CallerSession {
-    return newSession(label);
+  openSession(label: string, options: SessionOptions = {}): CallerSession {
+    const session = newSession(label);
+    if (options.trustedKiosk) this.ctx.pairing.trust(session);
+    return session;
   }
 
   closeSession(session: CallerSession): void {
     this.ctx.auth.endSession(session);
+    this.ctx.pairing.endSession(session);
+    this.ctx.frames.endKiosk(session);
   }
 
   mayReceive(event: EventName, session: CallerSession): boolean {
-    return !events[event].admin || this.ctx.auth.isLoggedIn(session);
+    const spec: EventSpec = events[event];
+    if (spec.admin) return this.ctx.auth.isLoggedIn(session);
+    if (spec.kiosk) return this.ctx.pairing.isPaired(session) || this.ctx.auth.isLoggedIn(session);
+    return true;
   }
 
   on(listener: Parameters<FaceGateService['on']>[0]): () => void {

@@ -13,8 +13,11 @@ export interface FaceGateService {
   call<N extends CallName>(name: N, input: unknown, session: CallerSession): Promise<CallResult<N>>;
   /** A name off the wire: an unknown one is refused with INVALID_INPUT. */
   call(name: string, input: unknown, session: CallerSession): Promise<unknown>;
-  /** One per connection (window, WebSocket); the admin login lives on it. */
-  openSession(label: string): CallerSession;
+  /**
+   * One per connection (window, WebSocket); the admin login and the kiosk pairing live on it.
+   * `trustedKiosk`: the transport vouches that this is the app's own kiosk window (Electron IPC).
+   */
+  openSession(label: string, options?: SessionOptions): CallerSession;
   /** The connection went away: its admin login ends. */
   closeSession(session: CallerSession): void;
   /** Whether an event may be delivered to this connection (admin events need a login). */
@@ -27,4 +30,9 @@ export interface FaceGateService {
   restApi(): ((presentedKey: string) => { session: CallerSession; key: ApiKey } | undefined) | undefined;
   /** Stops inference, relocks the door, closes the database. */
   close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  /** Paired by construction: only the Electron IPC adapter (and in-process tests) say so. */
+  trustedKiosk?: boolean;
 }

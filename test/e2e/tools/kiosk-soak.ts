@@ -48,7 +48,7 @@ try {
     .map((file) => ({ name: path.basename(file), bytes: [...readFileSync(file)] }));
   await page.evaluate(async (files) => {
     const { facegate } = globalThis as unknown as PageGlobals;
-    await facegate.admin.setupPin({ pin: '2468' });
+    await facegate.admin.setupPin({ pin: '246813' });
     const person = await facegate.people.create({ name: 'Soak' });
     for (const file of files) {
       await facegate.enrol.fromPhoto({

@@ -106,7 +106,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       expect((await facegate.status.get()).models.state).toBe('ready');
       await expect(facegate.people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
       expect((await facegate.admin.login({ pin: '0000' })).loggedIn).toBe(false);
-      expect((await facegate.admin.login({ pin: '2468' })).loggedIn).toBe(true);
+      expect((await facegate.admin.login({ pin: '246813' })).loggedIn).toBe(true);
       expect((await facegate.people.list()).total).toBeGreaterThanOrEqual(0);
       // Another connection has its own session.
       await expect(api().people.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
@@ -131,7 +131,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
     it('pushes events, and admin events only to logged-in connections', async () => {
       const kiosk = api();
       const admin = api();
-      await admin.admin.login({ pin: '2468' });
+      await admin.admin.login({ pin: '246813' });
       const kioskSeen: string[] = [];
       const adminSeen: string[] = [];
       kiosk.on('people.changed', () => kioskSeen.push('people'));

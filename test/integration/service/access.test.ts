@@ -5,7 +5,7 @@ import { decodeImage } from '../../../src/core/image';
 import { hasSharedFaces, identityPhotos, spoofDir } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
-import { toRgba } from './camera-frames';
+import { toRgba, withSensorNoise } from './camera-frames';
 import { startService, type Harness } from './service-harness';
 import { skipWithout } from '../../helpers/fixtures';
 
@@ -21,7 +21,7 @@ async function decide(h: Harness, frame: { width: number; height: number; data: 
   for (let i = 0; i < frames; i++) {
     const result = await h.call(
       'frames.submit',
-      { ...frame, data: frame.data.slice(), timestamp: i },
+      { ...frame, data: withSensorNoise(frame.data, i), timestamp: i },
       h.kiosk,
     );
     if (result.status === 'processed' && result.decision) return result.decision;

@@ -10,9 +10,9 @@ export interface Harness {
   service: FaceGateService;
   dir: string;
   databasePath: string;
-  /** An admin session, logged in with PIN 2468. */
+  /** An admin session, logged in with PIN 246813. */
   admin: CallerSession;
-  /** A kiosk session (no login). */
+  /** A kiosk session (no login; paired by construction, like the app's window). */
   kiosk: CallerSession;
   call<N extends CallName>(name: N, input?: CallInput<N>, session?: CallerSession): Promise<CallResult<N>>;
   events: { name: EventName; payload: unknown }[];
@@ -43,8 +43,8 @@ export async function startService(options: { log?: boolean } = {}): Promise<Har
     for (const wake of [...waiters]) wake();
   });
   const admin = service.openSession('test-admin');
-  const kiosk = service.openSession('test-kiosk');
-  await service.call('admin.setupPin', { pin: '2468' }, admin);
+  const kiosk = service.openSession('test-kiosk', { trustedKiosk: true });
+  await service.call('admin.setupPin', { pin: '246813' }, admin);
   return {
     service,
     dir,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { implementedCalls } from '../../../src/core/service/service';
 import { callNames } from '../../../src/shared/contract';
 import { facesDir, hasSharedFaces, identityPhotos } from '../../helpers/paths';
-import { blankFrame, rgbaFrameFromPhoto } from './camera-frames';
+import { blankFrame, rgbaFrameFromPhoto, withSensorNoise } from './camera-frames';
 import { startService, type Harness } from './service-harness';
 import { skipWithout } from '../../helpers/fixtures';
 
@@ -129,7 +129,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       for (let i = 0; i < 8 && !decision; i++) {
         const result = await h.call(
           'frames.submit',
-          { ...frame, data: frame.data.slice(), timestamp: i },
+          { ...frame, data: withSensorNoise(frame.data, i), timestamp: i },
           h.kiosk,
         );
         expect(result.status).toBe('processed');
@@ -159,7 +159,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       for (let i = 0; i < 8 && !decision; i++) {
         const result = await h.call(
           'frames.submit',
-          { ...frame, data: frame.data.slice(), timestamp: i },
+          { ...frame, data: withSensorNoise(frame.data, i), timestamp: i },
           h.kiosk,
         );
         if (result.status === 'processed') decision = result.decision;

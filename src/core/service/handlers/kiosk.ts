@@ -5,7 +5,11 @@ export const kioskHandlers: Pick<
   Handlers,
   'frames.submit' | 'kiosk.config' | 'attendance.choose' | 'status.get' | 'status.reportCamera'
 > = {
-  'frames.submit': (frame, _session, ctx) => ctx.frames.submit(frame),
+  'frames.submit': (frame, session, ctx) => {
+    // A connection that acts as a kiosk is not an admin screen: its admin login (if any) ends.
+    ctx.auth.endSession(session);
+    return ctx.frames.submit(frame, session);
+  },
   'kiosk.config': (_args, _session, ctx) => {
     const settings = ctx.settings.current;
     return {
@@ -14,7 +18,7 @@ export const kioskHandlers: Pick<
       doorEnabled: settings.door.enabled,
     };
   },
-  'attendance.choose': ({ kind }, _session, ctx) => ctx.frames.choose(kind),
+  'attendance.choose': ({ kind }, session, ctx) => ctx.frames.choose(session, kind),
   'status.get': (_args, _session, ctx) => ctx.status.snapshot(),
   'status.reportCamera': (report, _session, ctx) => {
     ctx.status.reportCamera(report);

@@ -102,7 +102,7 @@ export const en = {
   'pin.label': 'PIN',
   'pin.new': 'New PIN',
   'pin.confirm': 'New PIN again',
-  'pin.rule': 'A PIN is 4 to 12 digits.',
+  'pin.rule': 'A PIN is 6 to 12 digits.',
   'pin.mismatch': 'The two PINs are not the same.',
   'pin.wrong': 'Wrong PIN ({attempts} failed attempts).',
   'pin.locked': 'Too many wrong PINs. Try again in {seconds} s.',
@@ -521,4 +521,29 @@ export const en = {
   'integrations.never': 'Never',
   'integrations.revoke': 'Revoke',
   'integrations.revoked': 'Revoked',
+  // Kiosk pairing (i13) ---------------------------------------------------------------------------
+  'nav.kiosks': 'Kiosks',
+  'kind.injection': 'Injected picture refused',
+  'pairing.kiosk.title': 'This kiosk is not paired — ask an administrator',
+  'pairing.kiosk.explain':
+    'Only a kiosk an administrator has paired can check people in. An administrator makes a pairing code under Admin → Kiosks; type it here once.',
+  'pairing.kiosk.code': 'Pairing code',
+  'pairing.kiosk.submit': 'Pair this kiosk',
+  'pairing.kiosk.admin': 'Admin',
+  'pairing.kiosk.wrongCode':
+    'That code did not work. It may be mistyped, used already, or older than 10 minutes: ask for a new one.',
+  'pairing.admin.title': 'Kiosks',
+  'pairing.admin.explain':
+    'A browser kiosk must be paired before it can check people in. Give it a name, make a code, and type the code on the kiosk within 10 minutes. The FaceGate window on this computer needs no pairing.',
+  'pairing.admin.name': 'Kiosk name (for example "Front door")',
+  'pairing.admin.nameNeeded': 'Give the kiosk a name first.',
+  'pairing.admin.create': 'Make a pairing code',
+  'pairing.admin.code': 'Type this code on the kiosk within {minutes} minutes:',
+  'pairing.admin.list': 'Paired kiosks',
+  'pairing.admin.none': 'No browser kiosk is paired.',
+  'pairing.admin.col.name': 'Name',
+  'pairing.admin.col.paired': 'Paired',
+  'pairing.admin.col.lastUsed': 'Last used',
+  'pairing.admin.revoke': 'Unpair',
+  'pairing.admin.revokeNamed': 'Unpair {name}',
 } as const;

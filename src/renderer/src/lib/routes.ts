@@ -12,6 +12,7 @@ export const adminPages = [
   'status',
   'security',
   'integrations',
+  'kiosks',
 ] as const;
 export type AdminPage = (typeof adminPages)[number];
 

@@ -8,6 +8,7 @@ export const attendanceKindList: readonly AttendanceKind[] = [
   'unknown',
   'spoof',
   'manual_open',
+  'injection',
 ];
 
 export const attendanceKindKeys: Readonly<Record<AttendanceKind, MessageKey>> = {
@@ -17,4 +18,5 @@ export const attendanceKindKeys: Readonly<Record<AttendanceKind, MessageKey>> = 
   unknown: 'kind.unknown',
   spoof: 'kind.spoof',
   manual_open: 'kind.manual_open',
+  injection: 'kind.injection',
 };
