@@ -9,7 +9,7 @@ import { contentSecurityPolicy } from '../core/service/csp';
 import type { FaceGateService } from '../core/service/types';
 import { maxPhotoBytes } from '../shared/contract';
 import { socketPath } from './codec';
-import { serveConnection } from './connection';
+import { defaultConnectionLimits, serveConnection, type ConnectionLimits } from './connection';
 import { isAllowedHost, isAllowedOrigin, ownOrigins } from './origin';
 import { handleRestRequest } from './rest';
 import { firstExisting, injectClient, mimeType, resolveStaticFile } from '../core/service/static-files';
@@ -28,6 +28,10 @@ export interface HeadlessHostOptions {
   allowOrigins?: string[];
   /** Shown in the OpenAPI document. */
   version?: string;
+  /** Open WebSocket connections at most (default 16); more are refused with 503. */
+  maxConnections?: number;
+  /** Per-connection memory bounds (default: defaultConnectionLimits). */
+  connectionLimits?: Partial<ConnectionLimits>;
   log?: (line: string) => void;
 }
 
@@ -65,6 +69,8 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
   const bindHost = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
   let origins = new Set<string>();
+  const maxConnections = options.maxConnections ?? 16;
+  const limits: ConnectionLimits = { ...defaultConnectionLimits, ...options.connectionLimits };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: maxPhotoBytes + 1024 * 1024 });
   const server: Server = createServer((req, res) => {
@@ -142,9 +148,12 @@ export async function startHeadlessHost(options: HeadlessHostOptions): Promise<H
     if (urlPath !== socketPath) return refuse(404, 'Not Found');
     if (!isAllowedHost(req.headers.host, origins)) return refuse(421, 'Misdirected Request');
     if (!isAllowedOrigin(req.headers.origin, origins)) return refuse(403, 'Forbidden');
+    // Each connection may hold a message up to maxPayload and maxBufferedBytes unread: the
+    // number of connections bounds the host's memory (docs/app.md, "Threat model").
+    if (wss.clients.size >= maxConnections) return refuse(503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       const peer = `${req.socket.remoteAddress}:${req.socket.remotePort}`;
-      serveConnection(ws, options.service, `ws:${peer}`, log);
+      serveConnection(ws, options.service, `ws:${peer}`, log, limits);
     });
   });
 

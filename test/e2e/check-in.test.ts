@@ -9,7 +9,7 @@ import { createPtyPair, type PtyPair } from '../helpers/socat';
 import type { FaceGateApi, Status } from '../../src/shared/contract';
 import { launchWithCamera, screenshot } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
-import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
+import { audit, currentHash, enterAdmin, go, openPage, pairKiosk } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
 import { makeFakeCameraVideo } from './helpers/videos';
@@ -211,8 +211,8 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
     it('opens the door for the enrolled person: ON, then OFF after the pulse, "granted" on screen and a check-in in the log', async () => {
       const browser = browsers[0];
       const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
+      await pairKiosk(page, pin, 'Front desk');
       const from = board.commands.length;
-      await go(page, '#/kiosk');
 
       const on = await board.waitForCommand((c) => c.energise, { from, timeoutMs: 30_000 });
       expect(on.bytes.equals(lcusOn)).toBe(true);
@@ -238,6 +238,8 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       });
       await row.first().waitFor({ timeout: 10_000 });
       expect(await audit(page, 'admin-attendance-check-in')).toEqual([]);
+      // The fake camera's frames (a still photo with sensor-like noise) never look injected.
+      expect(await page.locator('tr[data-kind="injection"]').count()).toBe(0);
       expect(errors).toEqual([]);
       await browser.close();
     }, 120_000);
@@ -247,6 +249,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       browsers.push(browser);
       const from = board.commands.length;
       const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      await pairKiosk(page, pin, 'Stranger desk');
       await page.locator('[data-result="unknown"]').waitFor({ timeout: 30_000 });
       // Let several more decisions' worth of frames go by: still nothing on the relay.
       await page.waitForTimeout(3000);
@@ -284,6 +287,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       browsers.push(browser);
       const from = board.commands.length;
       const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      await pairKiosk(page, pin, 'Print desk');
       // The print scores in the unsure band (about 0.4): the kiosk asks for a head turn, which a
       // picture cannot make, and says "not live" when the time runs out.
       await page.locator('[data-step-up]').waitFor({ timeout: 30_000 });
@@ -306,6 +310,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       browsers.push(browser);
       const from = board.commands.length;
       const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      await pairKiosk(page, pin, 'Replay desk');
       expect((await status(page)).liveness.state, 'the liveness models must have loaded').toBe('ready');
       await page.locator('[data-result="not_live"]').waitFor({ timeout: 30_000 });
       await page.waitForTimeout(4000);

@@ -10,7 +10,7 @@ import type { FaceGateApi } from '../../src/shared/contract';
 import { socketPath } from '../../src/server/codec';
 import { launchPlain } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
-import { audit, enterAdmin, go, openPage } from './helpers/pages';
+import { audit, enterAdmin, go, openPage, pairKiosk } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
 import { skipWithout } from '../helpers/fixtures';
@@ -150,7 +150,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await page.check('text=In / Out buttons at the kiosk');
       await page.click('text=Save settings');
       await page.locator('.notice.success').waitFor();
-      await go(page, '#/kiosk');
+      await pairKiosk(page, '135791', 'Explicit desk');
       // This browser has no camera at all: the kiosk says so instead of a black box.
       const cameraState = page.locator('[data-camera-state]');
       await cameraState.waitFor();
@@ -165,6 +165,38 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
         .poll(() => page.locator('.chosen').textContent())
         .toMatch(/Coming in: look at the camera \(\d+ s\)/);
       expect(await audit(page, 'kiosk-explicit-no-camera')).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it('shows an unpaired browser kiosk the pairing screen, and its frames are refused', async () => {
+      const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
+      const notice = page.locator('[data-pairing="unpaired"]');
+      await notice.waitFor();
+      expect(await notice.locator('h1').textContent()).toBe('This kiosk is not paired — ask an administrator');
+      const refused = await page.evaluate(async () => {
+        const api = (globalThis as unknown as { facegate: FaceGateApi }).facegate;
+        const frame = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 4), timestamp: 1 };
+        return api.frames.submit(frame).then(
+          () => 'processed',
+          (error: { code: string }) => error.code,
+        );
+      });
+      expect(refused).toBe('UNAUTHORIZED');
+      expect(await audit(page, 'kiosk-unpaired')).toEqual([]);
+      expect(errors).toEqual([]);
+      await page.context().close();
+    });
+
+    it('ends the admin session when leaving admin for the kiosk: coming back asks for the PIN', async () => {
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin`);
+      await enterAdmin(page, '135791');
+      await page.click('text=Back to the kiosk');
+      await page.locator('[data-pairing], [data-camera-state], .kiosk').first().waitFor();
+      await go(page, '#/admin/people');
+      await page.waitForSelector('#pin');
+      expect(await page.locator('nav[aria-label="Admin pages"]').count()).toBe(0);
+      expect(await adminCall(page, 'people.list')).toBe('UNAUTHORIZED');
       expect(errors).toEqual([]);
       await page.context().close();
     });

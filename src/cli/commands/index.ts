@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { adminCommand } from './admin';
 import { benchCommand } from './bench';
 import { calibrateCommand } from './calibrate';
 import { detectCommand } from './detect';
@@ -44,4 +45,5 @@ export const commands: Command[] = [
   doorCommand,
   serveCommand,
   serviceCommand,
+  adminCommand,
 ];

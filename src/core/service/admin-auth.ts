@@ -8,20 +8,41 @@ import { hashPin, pinHashSchema, verifyPin } from './pin-hash';
 import type { CallerSession } from './session';
 
 const pinKey = 'admin.pin';
-const lockoutKey = 'admin.lockout';
-const lockoutSchema = z.object({ failures: z.int().nonnegative(), lockedUntil: z.number().nullable() });
+const lockoutKey = 'admin.lockouts';
+const lockoutSchema = z.object({
+  failures: z.number().nonnegative(),
+  lastFailureAt: z.number(),
+  lockedUntil: z.number().nullable(),
+});
 type Lockout = z.infer<typeof lockoutSchema>;
-const maxLockoutMs = 60 * 60 * 1000;
+const lockoutsSchema = z.record(z.string(), lockoutSchema);
+/** The longest a lockout lasts, however many failures came before. */
+export const maxLockoutMs = 15 * 60 * 1000;
+/** One failure is forgiven per this long without another: the count decays. */
+export const failureDecayMs = 5 * 60 * 1000;
+const cleanLockout: Lockout = { failures: 0, lastFailureAt: 0, lockedUntil: null };
+
+/**
+ * Whose failures count together: the app's own window ('app'), each paired kiosk
+ * ('kiosk:<id>'), and every other connection together ('unpaired', so opening more connections
+ * or addresses buys no more guesses). Someone without the PIN can lock out only their own kind:
+ * never the app's window or a paired kiosk.
+ */
+export type LockoutClient = (session: CallerSession) => string;
 
 interface Login {
   token: string;
   lastUsed: number;
+  /** The stored PIN's salt at login: a PIN reset from the machine ends the login. */
+  pinSalt: string | null;
 }
 
 /**
  * The admin PIN and who is logged in. The PIN is stored as a scrypt hash; failed attempts are
- * persisted, so restarting the app does not reset the lockout, which doubles with every failure
- * past the allowance. Attempts are handled one at a time, so parallel guesses cannot slip through.
+ * counted per client (see LockoutClient) and persisted, so restarting the app does not reset a
+ * lockout, which doubles with every failure past the allowance up to maxLockoutMs; failures
+ * decay (one forgiven per failureDecayMs). Attempts are handled one at a time, so parallel
+ * guesses cannot slip through.
  */
 export class AdminAuth {
   private readonly logins = new Map<string, Login>();
@@ -31,16 +52,17 @@ export class AdminAuth {
     private readonly store: KeyValueStore,
     private readonly options: () => Settings['admin'],
     private readonly now: () => number = Date.now,
+    private readonly clientOf: LockoutClient = () => 'unpaired',
   ) {}
 
   state(session: CallerSession): AdminState {
-    const lockout = this.lockout();
+    const lockout = this.lockout(session);
     const lockedUntil =
       lockout.lockedUntil !== null && lockout.lockedUntil > this.now() ? lockout.lockedUntil : null;
     return {
       pinSet: this.storedPin() !== undefined,
       loggedIn: this.activeLogin(session) !== undefined,
-      failedAttempts: lockout.failures,
+      failedAttempts: Math.ceil(lockout.failures),
       lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
     };
   }
@@ -55,7 +77,7 @@ export class AdminAuth {
         );
       }
       this.store.set(pinKey, await hashPin(pin));
-      this.store.set(lockoutKey, { failures: 0, lockedUntil: null } satisfies Lockout);
+      this.store.set(lockoutKey, {});
       this.logIn(session);
       return this.state(session);
     });
@@ -68,12 +90,12 @@ export class AdminAuth {
       if (stored === undefined) {
         throw new FaceGateError('UNAUTHORIZED', 'No admin PIN is set yet: set one first (admin.setupPin).');
       }
-      if (this.isLockedOut()) return this.state(session);
+      if (this.isLockedOut(session)) return this.state(session);
       if (await verifyPin(pin, stored)) {
-        this.store.set(lockoutKey, { failures: 0, lockedUntil: null } satisfies Lockout);
+        this.setLockout(session, cleanLockout);
         this.logIn(session);
       } else {
-        this.recordFailure();
+        this.recordFailure(session);
         this.logins.delete(session.id);
       }
       return this.state(session);
@@ -90,15 +112,16 @@ export class AdminAuth {
     return this.serial(async () => {
       this.require(session);
       const stored = this.storedPin();
-      if (stored === undefined || this.isLockedOut()) {
+      if (stored === undefined || this.isLockedOut(session)) {
         throw new FaceGateError('UNAUTHORIZED', 'Too many wrong PINs: wait for the lockout to end.');
       }
       if (!(await verifyPin(currentPin, stored))) {
-        this.recordFailure();
+        this.recordFailure(session);
         throw new FaceGateError('UNAUTHORIZED', 'The current PIN is not right; the PIN was not changed.');
       }
       this.store.set(pinKey, await hashPin(newPin));
       for (const id of [...this.logins.keys()]) if (id !== session.id) this.logins.delete(id);
+      this.logIn(session);
       return this.state(session);
     });
   }
@@ -126,7 +149,10 @@ export class AdminAuth {
   private activeLogin(session: CallerSession): Login | undefined {
     const login = this.logins.get(session.id);
     if (!login) return undefined;
-    if (this.now() - login.lastUsed > this.options().sessionMinutes * 60_000) {
+    if (
+      this.now() - login.lastUsed > this.options().sessionMinutes * 60_000 ||
+      (this.storedPin()?.salt ?? null) !== login.pinSalt
+    ) {
       this.logins.delete(session.id);
       return undefined;
     }
@@ -134,26 +160,56 @@ export class AdminAuth {
   }
 
   private logIn(session: CallerSession): void {
-    this.logins.set(session.id, { token: randomBytes(24).toString('base64url'), lastUsed: this.now() });
+    this.logins.set(session.id, {
+      token: randomBytes(24).toString('base64url'),
+      lastUsed: this.now(),
+      pinSalt: this.storedPin()?.salt ?? null,
+    });
   }
 
-  private recordFailure(): void {
+  /** Set from the machine itself (`facegate admin reset-pin`): every lockout and login ends. */
+  async resetPin(pin: string): Promise<void> {
+    await this.serial(async () => {
+      this.store.set(pinKey, await hashPin(pin));
+      this.store.set(lockoutKey, {});
+      this.logins.clear();
+    });
+  }
+
+  private recordFailure(session: CallerSession): void {
     const { lockoutAfter, lockoutSeconds } = this.options();
-    const failures = this.lockout().failures + 1;
-    const over = failures - lockoutAfter;
+    const now = this.now();
+    const failures = this.lockout(session).failures + 1;
+    const over = Math.floor(failures) - lockoutAfter;
     const lockedUntil =
-      over >= 0 ? this.now() + Math.min(maxLockoutMs, lockoutSeconds * 1000 * 2 ** Math.min(over, 20)) : null;
-    this.store.set(lockoutKey, { failures, lockedUntil } satisfies Lockout);
+      over >= 0 ? now + Math.min(maxLockoutMs, lockoutSeconds * 1000 * 2 ** Math.min(over, 20)) : null;
+    this.setLockout(session, { failures, lastFailureAt: now, lockedUntil });
   }
 
-  private isLockedOut(): boolean {
-    const { lockedUntil } = this.lockout();
+  private isLockedOut(session: CallerSession): boolean {
+    const { lockedUntil } = this.lockout(session);
     return lockedUntil !== null && lockedUntil > this.now();
   }
 
-  private lockout(): Lockout {
-    const parsed = lockoutSchema.safeParse(this.store.get(lockoutKey));
-    return parsed.success ? parsed.data : { failures: 0, lockedUntil: null };
+  /** This client's lockout with the failures decayed to now. */
+  private lockout(session: CallerSession): Lockout {
+    const stored = this.lockouts()[this.clientOf(session)];
+    if (!stored) return cleanLockout;
+    const forgiven = Math.floor(Math.max(0, this.now() - stored.lastFailureAt) / failureDecayMs);
+    return { ...stored, failures: Math.max(0, stored.failures - forgiven) };
+  }
+
+  private setLockout(session: CallerSession, lockout: Lockout): void {
+    const all = this.lockouts();
+    const key = this.clientOf(session);
+    if (lockout.failures === 0 && lockout.lockedUntil === null) delete all[key];
+    else all[key] = lockout;
+    this.store.set(lockoutKey, all);
+  }
+
+  private lockouts(): Record<string, Lockout> {
+    const parsed = lockoutsSchema.safeParse(this.store.get(lockoutKey) ?? {});
+    return parsed.success ? { ...parsed.data } : {};
   }
 
   private storedPin() {

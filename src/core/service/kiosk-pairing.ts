@@ -144,6 +144,13 @@ export class KioskPairing {
     return pairing?.kind === 'device' ? pairing.deviceId : null;
   }
 
+  /** Whose wrong PINs count together (AdminAuth): the app, one paired kiosk, or everyone else. */
+  lockoutClient(session: CallerSession): string {
+    const pairing = this.sessions.get(session.id);
+    if (!pairing || !this.isPaired(session)) return 'unpaired';
+    return pairing.kind === 'trusted' ? 'app' : `kiosk:${pairing.deviceId}`;
+  }
+
   list(): PairedKiosk[] {
     return this.devices().map(view);
   }

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 const mimeTypes: Record<string, string> = {
@@ -30,9 +30,11 @@ export function mimeType(file: string): string {
 }
 
 /**
- * The file under `root` a URL path names, or undefined when it escapes the root, is not a file,
- * or does not exist. "/" and unknown paths without an extension are the app (index.html), so a
- * reload on a client-side route still works.
+ * The file under `root` a URL path names, or undefined when it escapes the root, is not a regular
+ * file, or does not exist. Symbolic links are followed only while they stay inside the root (the
+ * real path is checked), so a link planted in the folder cannot serve /etc or the database. "/"
+ * and unknown paths without an extension are the app (index.html), so a reload on a client-side
+ * route still works.
  */
 export async function resolveStaticFile(root: string, urlPath: string): Promise<string | undefined> {
   let decoded: string;
@@ -45,18 +47,24 @@ export async function resolveStaticFile(root: string, urlPath: string): Promise<
   const rootResolved = path.resolve(root);
   const candidate = path.resolve(rootResolved, `.${path.posix.normalize(`/${decoded}`)}`);
   if (candidate !== rootResolved && !candidate.startsWith(rootResolved + path.sep)) return undefined;
-  const isFile = async (file: string) => {
+  let realRoot: string;
+  try {
+    realRoot = await realpath(rootResolved);
+  } catch {
+    return undefined;
+  }
+  const fileInside = async (file: string): Promise<string | undefined> => {
     try {
-      return (await stat(file)).isFile();
+      const real = await realpath(file);
+      if (!real.startsWith(realRoot + path.sep)) return undefined;
+      return (await stat(real)).isFile() ? real : undefined;
     } catch {
-      return false;
+      return undefined;
     }
   };
-  if (await isFile(candidate)) return candidate;
-  if (path.extname(decoded) === '') {
-    const index = path.join(rootResolved, 'index.html');
-    if (await isFile(index)) return index;
-  }
+  const found = await fileInside(candidate);
+  if (found) return found;
+  if (path.extname(decoded) === '') return fileInside(path.join(rootResolved, 'index.html'));
   return undefined;
 }
 

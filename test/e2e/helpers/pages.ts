@@ -57,3 +57,21 @@ export async function audit(page: Page, name: string): Promise<AxeViolation[]> {
   await screenshot(page, name);
   return seriousAxeViolations(page);
 }
+
+/**
+ * Pairs the browser of this page as a kiosk, the way an administrator does it: Admin -> Kiosks
+ * makes a code, then the kiosk screen (which shows "not paired") takes it. Leaves the page on the
+ * kiosk, paired, with the admin logged out (leaving admin ends the session).
+ */
+export async function pairKiosk(page: Page, pin: string, name = 'Test kiosk'): Promise<void> {
+  await enterAdmin(page, pin);
+  await go(page, '#/admin/kiosks');
+  await page.fill('#kiosk-name', name);
+  await page.click('text=Make a pairing code');
+  const code = await page.locator('[data-pairing-code]').getAttribute('data-pairing-code');
+  if (!code) throw new Error('no pairing code on the Kiosks page');
+  await go(page, '#/kiosk');
+  await page.fill('#pairing-code', code);
+  await page.click('text=Pair this kiosk');
+  await page.locator('[data-pairing="unpaired"]').waitFor({ state: 'detached' });
+}

@@ -15,7 +15,7 @@ export interface FakeCameraOptions {
  * A short .y4m of a still photo for Chromium's fake camera (--use-file-for-fake-video-capture,
  * which loops it). sharp applies the EXIF orientation first (ffmpeg would not), and fills the
  * 640x480 frame the way a webcam would: a picture without black bars, which a liveness model would
- * rightly find odd.
+ * rightly find odd. Each frame gets its own faint noise, as a real sensor's frames do.
  */
 export async function makeFakeCameraVideo(
   photo: string,
@@ -45,6 +45,10 @@ export async function makeFakeCameraVideo(
     String(options.seconds ?? 2),
     '-r',
     String(options.fps ?? 5),
+    // Temporal noise like a camera sensor's: a still picture repeated bit for bit is what an
+    // injected stream looks like, and the kiosk refuses it (docs/app.md, "Threat model").
+    '-vf',
+    'noise=alls=4:allf=t',
     '-pix_fmt',
     'yuv420p',
     output,

@@ -23,6 +23,12 @@ try {
   results.status = (await window.facegate.status.get()).models.state;
   try { await window.facegate.people.list(); } catch (e) { results.adminError = e.code; }
   const frame = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 4), timestamp: 7 };
+  results.pairedBefore = (await window.facegate.pairing.state()).paired;
+  if (!results.pairedBefore) {
+    try { await window.facegate.frames.submit(frame); } catch (e) { results.unpairedFrame = e.code; }
+    await window.facegate.pairing.redeem({ code: location.hash.slice(1) });
+  }
+  results.tokenKept = Boolean(localStorage.getItem('facegate.kiosk.deviceToken'));
   const result = await window.facegate.frames.submit(frame);
   results.frame = { status: result.status, faces: result.faces?.length, timestamp: result.timestamp };
   try { eval('1'); results.eval = 'allowed'; } catch { results.eval = 'blocked'; }
@@ -58,8 +64,9 @@ describe.skipIf(skipWithout('../shared/faces and chromium', hasSharedFaces && ex
     });
 
     it('provides the same API as the preload, sends frames as binary, and keeps the CSP strict', async () => {
+      const { code } = await h.call('pairing.create', { name: 'Chromium' });
       const page = await browser.newPage();
-      await page.goto(host.url);
+      await page.goto(`${host.url}#${code}`);
       await page.waitForFunction(pageResults, undefined, { timeout: 20_000 });
       const results = JSON.parse((await page.evaluate(pageResults)) ?? '{}');
       expect(results.error).toBeUndefined();
@@ -81,6 +88,17 @@ describe.skipIf(skipWithout('../shared/faces and chromium', hasSharedFaces && ex
       expect(results.adminError).toBe('UNAUTHORIZED');
       expect(results.frame).toEqual({ status: 'processed', faces: 0, timestamp: 7 });
       expect(results.eval).toBe('blocked');
+      // Unpaired at first: its frame was refused; paired with the code; the token survives a reload.
+      expect(results).toMatchObject({ pairedBefore: false, unpairedFrame: 'UNAUTHORIZED', tokenKept: true });
+      await page.evaluate(() => {
+        (
+          globalThis as unknown as { document: { body: { dataset: Record<string, string | undefined> } } }
+        ).document.body.dataset.results = '';
+      });
+      await page.reload();
+      await page.waitForFunction(pageResults, undefined, { timeout: 20_000 });
+      const again = JSON.parse((await page.evaluate(pageResults)) ?? '{}');
+      expect(again).toMatchObject({ pairedBefore: true, frame: { status: 'processed' } });
       await page.close();
     });
   },

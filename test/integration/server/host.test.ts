@@ -69,6 +69,16 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       return client.api;
     };
 
+    /** A browser kiosk paired the way an admin pairs one (a code from an admin connection). */
+    const pairedApi = async (): Promise<FaceGateApi> => {
+      const admin = api();
+      await admin.admin.login({ pin: '246813' });
+      const { code } = await admin.pairing.create({ name: 'Test kiosk' });
+      const kiosk = api();
+      await kiosk.pairing.redeem({ code });
+      return kiosk;
+    };
+
     it('binds to 127.0.0.1 by default', () => {
       expect(host.url).toBe(`http://127.0.0.1:${host.port}/`);
     });
@@ -114,14 +124,15 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
 
     it('carries a camera frame as binary and returns the analysis', async () => {
       const frame = await rgbaFrameFromPhoto(identityPhotos()[0].path);
-      const result = await api().frames.submit({ ...frame, timestamp: 42 });
+      const result = await (await pairedApi()).frames.submit({ ...frame, timestamp: 42 });
       expect(result).toMatchObject({ status: 'processed', timestamp: 42, width: 640, height: 480 });
       if (result.status === 'processed') expect(result.faces.length).toBeGreaterThanOrEqual(1);
     });
 
     it('reports invalid input with the contract’s message', async () => {
+      const kiosk = await pairedApi();
       await expect(
-        api().frames.submit({ width: 640, height: 480, data: new Uint8Array(3), timestamp: 0 }),
+        kiosk.frames.submit({ width: 640, height: 480, data: new Uint8Array(3), timestamp: 0 }),
       ).rejects.toMatchObject({
         code: 'INVALID_INPUT',
         message: expect.stringContaining('frames.submit'),
@@ -129,7 +140,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
     });
 
     it('pushes events, and admin events only to logged-in connections', async () => {
-      const kiosk = api();
+      const kiosk = await pairedApi();
       const admin = api();
       await admin.admin.login({ pin: '246813' });
       const kioskSeen: string[] = [];
@@ -144,5 +155,74 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       expect(adminSeen).toEqual(['people']);
       expect(kioskSeen).toEqual([]);
     });
+    it('bounds the connections: past the limit an upgrade is refused with 503 (issue 13)', async () => {
+      const small = await startHeadlessHost({ service: h.service, port: 0, rendererDir, maxConnections: 3 });
+      const url = `ws://127.0.0.1:${small.port}/facegate`;
+      const open: WebSocket[] = [];
+      for (let i = 0; i < 3; i++) {
+        const ws = new WebSocket(url, { origin: `http://127.0.0.1:${small.port}` });
+        await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+        open.push(ws);
+      }
+      expect(await upgradeStatus(url, { Origin: `http://127.0.0.1:${small.port}` })).toBe(503);
+      open[0].close();
+      await new Promise((r) => setTimeout(r, 200));
+      expect(await upgradeStatus(url, { Origin: `http://127.0.0.1:${small.port}` })).toBe(101);
+      for (const ws of open) ws.close();
+      await small.close();
+    });
+
+    it('refuses calls past the in-flight limit of a connection instead of queueing them', async () => {
+      const small = await startHeadlessHost({
+        service: h.service,
+        port: 0,
+        rendererDir,
+        connectionLimits: { maxCallsInFlight: 4 },
+      });
+      const ws = new WebSocket(`ws://127.0.0.1:${small.port}/facegate`, {
+        origin: `http://127.0.0.1:${small.port}`,
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const results: { ok: boolean; error?: { message: string } }[] = [];
+      ws.on('message', (data: Buffer) => results.push(JSON.parse(data.toString('utf8'))));
+      for (let id = 1; id <= 20; id++)
+        ws.send(JSON.stringify({ t: 'call', id, name: 'status.get', input: {} }));
+      await expect.poll(() => results.length).toBe(20);
+      expect(results.filter((r) => r.ok).length).toBeLessThan(20);
+      expect(results.find((r) => !r.ok)?.error?.message).toMatch(/Too many calls/);
+      ws.close();
+      await small.close();
+    });
+
+    it('closes a connection that does not read its results instead of buffering without bound', async () => {
+      const small = await startHeadlessHost({
+        service: h.service,
+        port: 0,
+        rendererDir,
+        connectionLimits: { maxBufferedBytes: 256 * 1024, maxCallsInFlight: 100_000 },
+      });
+      const ws = new WebSocket(`ws://127.0.0.1:${small.port}/facegate`, {
+        origin: `http://127.0.0.1:${small.port}`,
+      });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+      // Stop reading (a stalled tab, a hostile script) and keep asking: about 1 KB per answer,
+      // 40 MB in all, far more than the kernel's socket buffers and the host's bound.
+      (ws as unknown as { _socket: { pause(): void } })._socket.pause();
+      let sent = 0;
+      let isClosed = false;
+      void closed.then(() => (isClosed = true));
+      for (let batch = 0; batch < 40 && !isClosed; batch++) {
+        for (let i = 0; i < 1000; i++)
+          ws.send(JSON.stringify({ t: 'call', id: ++sent, name: 'status.get', input: {} }));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const rss = process.memoryUsage().rss;
+      (ws as unknown as { _socket: { resume(): void } })._socket.resume();
+      await closed;
+      expect(isClosed).toBe(true);
+      expect(process.memoryUsage().rss - rss).toBeLessThan(200 * 1024 * 1024);
+      await small.close();
+    }, 60_000);
   },
 );

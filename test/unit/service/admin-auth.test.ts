@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AdminAuth } from '../../../src/core/service/admin-auth';
+import { AdminAuth, failureDecayMs, maxLockoutMs } from '../../../src/core/service/admin-auth';
 import { MemoryStore } from '../../../src/core/service/key-value-store';
 import { newSession } from '../../../src/core/service/session';
 import { defaultSettings } from '../../../src/shared/settings';
@@ -137,5 +137,66 @@ describe('admin PIN and sessions', () => {
     store.set('admin.pin', { broken: true });
     expect(() => auth.state(session())).toThrow(/damaged/);
     await rejectsWith(auth.setupPin(session(), '1234'), 'DATABASE');
+  });
+});
+
+describe('admin lockout per client, decaying (issue 13)', () => {
+  function setupClients() {
+    let now = 1_700_000_000_000;
+    const store = new MemoryStore();
+    const clients = new Map<string, string>();
+    const auth = new AdminAuth(
+      store,
+      () => defaultSettings.admin,
+      () => now,
+      (s) => clients.get(s.id) ?? 'unpaired',
+    );
+    const session = (client?: string) => {
+      const s = newSession('test');
+      if (client) clients.set(s.id, client);
+      return s;
+    };
+    return { auth, session, advance: (ms: number) => (now += ms), now: () => now };
+  }
+
+  it('a client without the PIN locks out only its own kind: the app window still logs in', async () => {
+    const { auth, session } = setupClients();
+    await auth.setupPin(session('app'), '246813');
+    // A script opens connection after connection: they all count as 'unpaired'.
+    for (let i = 0; i < 12; i++) await auth.login(session(), '000000');
+    const attacker = auth.state(session());
+    expect(attacker.lockedUntil).not.toBeNull();
+    expect((await auth.login(session(), '246813')).loggedIn).toBe(false);
+    // The desk's own window and a paired kiosk are not locked out by that.
+    expect((await auth.login(session('app'), '246813')).loggedIn).toBe(true);
+    expect((await auth.login(session('kiosk:1'), '246813')).loggedIn).toBe(true);
+  });
+
+  it('never locks out for more than 15 minutes, and failures decay', async () => {
+    const { auth, session, advance, now } = setupClients();
+    await auth.setupPin(session('app'), '246813');
+    for (let i = 0; i < 40; i++) {
+      const state = await auth.login(session(), '000000');
+      if (state.lockedUntil) {
+        expect(Date.parse(state.lockedUntil) - now()).toBeLessThanOrEqual(maxLockoutMs);
+        advance(Date.parse(state.lockedUntil) - now() + 1);
+      }
+    }
+    // Quiet for an hour: twelve failures forgiven, a single new failure does not lock out.
+    advance(60 * 60 * 1000);
+    const state = await auth.login(session(), '000000');
+    expect(state.lockedUntil).toBeNull();
+    advance(failureDecayMs * 40);
+    expect((await auth.login(session(), '246813')).loggedIn).toBe(true);
+  });
+
+  it('resetPin (from the machine) sets a new PIN, ends every login and lifts every lockout', async () => {
+    const { auth, session } = setupClients();
+    const admin = session('app');
+    await auth.setupPin(admin, '246813');
+    for (let i = 0; i < 8; i++) await auth.login(session(), '000000');
+    await auth.resetPin('975312');
+    expect(auth.isLoggedIn(admin)).toBe(false);
+    expect((await auth.login(session(), '975312')).loggedIn).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,15 @@ afterAll(() => {
 });
 
 describe('static files', () => {
+  it('serves no symbolic link that leads out of the root (issue 13), only ones that stay inside', async () => {
+    symlinkSync(outside, path.join(root, 'assets', 'linked.txt'));
+    symlinkSync(path.dirname(root), path.join(root, 'assets', 'up'));
+    symlinkSync(path.join(root, 'assets', 'app.js'), path.join(root, 'assets', 'alias.js'));
+    expect(await resolveStaticFile(root, '/assets/linked.txt')).toBeUndefined();
+    expect(await resolveStaticFile(root, `/assets/up/${path.basename(outside)}`)).toBeUndefined();
+    expect(await resolveStaticFile(root, '/assets/alias.js')).toBe(path.join(root, 'assets', 'app.js'));
+  });
+
   it('serves files under the root and the app for routes', async () => {
     expect(await resolveStaticFile(root, '/assets/app.js')).toBe(path.join(root, 'assets', 'app.js'));
     expect(await resolveStaticFile(root, '/')).toBe(path.join(root, 'index.html'));
