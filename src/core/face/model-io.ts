@@ -1,3 +1,4 @@
+import '../models/telemetry-off';
 import { Tensor } from 'onnxruntime-node';
 import { FaceGateError } from '../errors';
 import type { ModelSession } from '../models';

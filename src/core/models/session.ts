@@ -1,3 +1,4 @@
+import './telemetry-off';
 import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';

@@ -7,6 +7,7 @@ import {
   events,
   frameSchema,
   isAdminCall,
+  isKioskCall,
   isCallName,
   splitCallName,
   type CallResult,
@@ -23,6 +24,9 @@ const kioskCalls = [
   'admin.setupPin',
   'admin.login',
   'admin.logout',
+  'pairing.state',
+  'pairing.redeem',
+  'pairing.resume',
 ];
 
 describe('contract', () => {
@@ -58,6 +62,12 @@ describe('contract', () => {
     expect(open).toEqual([...kioskCalls].sort());
   });
 
+  it('needs a paired kiosk for everything that feeds the door (issue 13)', () => {
+    expect(callNames.filter((n) => isKioskCall(n)).sort()).toEqual(
+      ['attendance.choose', 'frames.submit', 'status.reportCamera'].sort(),
+    );
+  });
+
   it('knows its own names and nothing else', () => {
     expect(isCallName('people.list')).toBe(true);
     expect(isCallName('toString')).toBe(false);
@@ -87,10 +97,13 @@ describe('contract', () => {
     expect(contract['people.create'].input.safeParse({ name: '   ' }).success).toBe(false);
   });
 
-  it('accepts PINs of 4 to 12 digits only when setting one', () => {
+  it('accepts PINs of 6 to 12 digits only when setting one', () => {
     const setup = contract['admin.setupPin'].input;
-    expect(setup.safeParse({ pin: '1234' }).success).toBe(true);
-    expect(setup.safeParse({ pin: '123' }).success).toBe(false);
+    expect(setup.safeParse({ pin: '123456' }).success).toBe(true);
+    expect(setup.safeParse({ pin: '1234' }).success).toBe(false);
+    expect(contract['admin.changePin'].input.safeParse({ currentPin: '1234', newPin: '12345' }).success).toBe(
+      false,
+    );
     expect(setup.safeParse({ pin: '12a4' }).success).toBe(false);
     expect(setup.safeParse({ pin: '1234567890123' }).success).toBe(false);
   });
