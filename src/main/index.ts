@@ -15,6 +15,7 @@ import { appContentSecurityPolicy, appEntryUrl, appOrigins } from './security';
 import { createUtilityInferenceHost } from './utility-host';
 import { loginItemPlan } from './login-item';
 import { fakeCameraSwitches } from './test-flags';
+import { RestartingInferenceHost } from '../core/inference/restarting-host';
 import { createMainWindow, lockDown } from './window';
 
 const file = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
@@ -89,7 +90,9 @@ if (!app.requestSingleInstanceLock()) {
 
     try {
       service = await createFaceGateService({
-        inference: createUtilityInferenceHost(file('./inference-process.js')),
+        inference: new RestartingInferenceHost(() =>
+          createUtilityInferenceHost(file('./inference-process.js')),
+        ),
         version: app.getVersion(),
         // The window opens at once; the status page shows the models loading.
         waitForModels: false,

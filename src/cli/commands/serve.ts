@@ -1,6 +1,6 @@
 import { stringOption, numberOption, type Command } from '../command';
 import { FaceGateError } from '../../core/errors';
-import { createWorkerInferenceHost } from '../../core/inference';
+import { createWorkerInferenceHost, RestartingInferenceHost } from '../../core/inference';
 import { createFaceGateService } from '../../core/service';
 import { startHeadlessHost } from '../../server/host';
 
@@ -44,7 +44,7 @@ export const serveCommand: Command = {
     const rendererDir = stringOption(ctx, 'renderer');
     const allowOrigins = (ctx.values['allow-origin'] as string[] | undefined) ?? [];
 
-    const inference = createWorkerInferenceHost();
+    const inference = new RestartingInferenceHost(() => createWorkerInferenceHost(), { log });
     let service: Awaited<ReturnType<typeof createFaceGateService>>;
     try {
       service = await createFaceGateService({

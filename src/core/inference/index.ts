@@ -10,3 +10,4 @@ export type {
 export { RpcInferenceHost, type InferenceChannel } from './rpc-host';
 export { InferenceRunner, type RunnerReply } from './runner';
 export { createWorkerInferenceHost, type WorkerHostOptions } from './worker-host';
+export { RestartingInferenceHost, type RestartEvents, type RestartOptions } from './restarting-host';

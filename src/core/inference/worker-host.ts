@@ -12,6 +12,8 @@ export interface WorkerHostOptions {
   entry?: URL;
   /** Extra resource limits or env for the worker. */
   env?: NodeJS.ProcessEnv;
+  /** Sees the worker thread once it exists (tests kill it to check the restart). */
+  onWorker?: (worker: Worker) => void;
 }
 
 /**
@@ -34,6 +36,7 @@ function spawn(entry: URL | undefined, env: NodeJS.ProcessEnv): Worker {
 /** The inference host of the headless server, the CLI and the tests: a worker thread. */
 export function createWorkerInferenceHost(options: WorkerHostOptions = {}): RpcInferenceHost {
   const worker = spawn(options.entry, options.env ?? process.env);
+  options.onWorker?.(worker);
   let exitListener: ((reason: string) => void) | undefined;
   let reported = false;
   const report = (reason: string) => {

@@ -3,7 +3,7 @@ import type { AnalyzerInfo } from '../face';
 import { recognizerOf, type FaceEngine } from '../gallery/face-engine';
 import type { Gallery } from '../gallery/gallery';
 import { reembedGallery } from '../gallery/reembed';
-import type { InferenceHost, LivenessInfo } from '../inference';
+import { RestartingInferenceHost, type InferenceHost, type LivenessInfo } from '../inference';
 import type { Settings } from '../../shared/settings';
 import type { EventBus } from './event-bus';
 
@@ -18,7 +18,8 @@ function loadKey(settings: Settings): string {
 /**
  * The analyzer as the service sees it: loads it in the inference host from the settings, points
  * the gallery's index at its recognizer, re-embeds stored crops for a new recognizer (with
- * progress events), and reports its state. A host that dies is noticed and reloaded once.
+ * progress events), and reports its state. A host that dies is noticed; a restarting host
+ * (RestartingInferenceHost) comes back by itself and the models are loaded into it again.
  */
 export class ModelManager {
   state: ModelState = 'loading';
@@ -33,6 +34,9 @@ export class ModelManager {
   private loadedKey: string | null = null;
   private loading: Promise<void> | null = null;
   private jobs = 0;
+  private lastSettings: Settings | null = null;
+  /** How often the inference host was restarted after a crash since FaceGate started. */
+  restarts = 0;
 
   constructor(
     private readonly host: InferenceHost,
@@ -45,11 +49,27 @@ export class ModelManager {
       log: (line: string) => void;
     },
   ) {
-    host.onExit((reason) => {
-      this.state = 'error';
-      this.message = `The inference process stopped (${reason}). Restart FaceGate; if it keeps happening, see the log.`;
-      this.options.onChange();
-    });
+    if (host instanceof RestartingInferenceHost) {
+      host.onRestart({
+        crashed: (reason, delayMs, restarts) => {
+          this.restarts = restarts;
+          this.state = 'error';
+          this.message =
+            `The inference process stopped (${reason}); it restarts by itself in ${Math.ceil(delayMs / 1000)} s ` +
+            `(restart ${restarts}). If it keeps happening, see the log.`;
+          this.options.onChange();
+        },
+        restarted: () => {
+          if (this.lastSettings) void this.apply(this.lastSettings, true);
+        },
+      });
+    } else {
+      host.onExit((reason) => {
+        this.state = 'error';
+        this.message = `The inference process stopped (${reason}). Restart FaceGate; if it keeps happening, see the log.`;
+        this.options.onChange();
+      });
+    }
   }
 
   get ready(): boolean {
@@ -69,6 +89,7 @@ export class ModelManager {
 
   /** Loads when the relevant settings differ from what is loaded (or always with force). */
   apply(settings: Settings, force = false): Promise<void> {
+    this.lastSettings = settings;
     const key = loadKey(settings);
     if (!force && key === this.loadedKey && this.state !== 'error') return this.loading ?? Promise.resolve();
     const run = (this.loading ?? Promise.resolve()).then(() => this.load(settings, key));
@@ -105,7 +126,10 @@ export class ModelManager {
         await this.reembed();
       }
       this.state = 'ready';
-      this.message = null;
+      this.message =
+        this.restarts > 0
+          ? `Running again: the inference process was restarted ${this.restarts} time${this.restarts === 1 ? '' : 's'} after stopping (see the log).`
+          : null;
       this.options.log(
         `models: pack ${loaded.info.pack} on ${loaded.info.models.map((m) => `${m.id}@${m.provider}`).join(', ')}; ` +
           `liveness ${loaded.liveness.state}`,
