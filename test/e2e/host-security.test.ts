@@ -173,7 +173,9 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       const { page, errors } = await openPage(browser, `${serve.url}#/kiosk`);
       const notice = page.locator('[data-pairing="unpaired"]');
       await notice.waitFor();
-      expect(await notice.locator('h1').textContent()).toBe('This kiosk is not paired — ask an administrator');
+      expect(await notice.locator('h1').textContent()).toBe(
+        'This kiosk is not paired — ask an administrator',
+      );
       const refused = await page.evaluate(async () => {
         const api = (globalThis as unknown as { facegate: FaceGateApi }).facegate;
         const frame = { width: 64, height: 48, data: new Uint8Array(64 * 48 * 4), timestamp: 1 };

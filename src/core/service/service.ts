@@ -96,8 +96,11 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const bus = new EventBus((error) => log(`event listener failed: ${(error as Error).message}`));
   const settings = new SettingsManager(gallery, log);
   const pairing = new KioskPairing(gallery.settings, now, log);
-  const auth = new AdminAuth(gallery.settings, () => settings.current.admin, now, (session) =>
-    pairing.lockoutClient(session),
+  const auth = new AdminAuth(
+    gallery.settings,
+    () => settings.current.admin,
+    now,
+    (session) => pairing.lockoutClient(session),
   );
   const attendance = new Attendance(gallery.db, settings.current.attendance);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the

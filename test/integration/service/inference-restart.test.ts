@@ -81,7 +81,10 @@ describe.skipIf(missing.length > 0)('inference host restart', () => {
     // A second crash soon after: the delay doubles (a host that crashes in a loop is not hammered).
     await workers[1].terminate();
     await expect
-      .poll(async () => (await service.call('status.get', {}, kiosk)).models.state, { timeout: 60_000, interval: 200 })
+      .poll(async () => (await service.call('status.get', {}, kiosk)).models.state, {
+        timeout: 60_000,
+        interval: 200,
+      })
       .toBe('ready');
     expect(logs.some((l) => /restarting in 600 ms/.test(l))).toBe(true);
     expect(await submit(4)).toMatchObject({ status: 'processed' });
