@@ -7,10 +7,11 @@ import { Worker } from 'node:worker_threads';
 import { cropImage, decodeImage, resizeBilinear } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { createWorkerInferenceHost } from '../src/core/inference';
-import { createFaceGateService, type FaceGateService } from '../src/core/service';
+import { createFaceGateService, type CallerSession, type FaceGateService } from '../src/core/service';
 import { encodeMessage } from '../src/server/codec';
 import { startHeadlessHost } from '../src/server/host';
 import type { CallInput, FrameResult } from '../src/shared/contract';
+import { withSensorNoise } from './sensor-noise';
 import { identityPhotos } from './shared-faces';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
 
@@ -51,8 +52,11 @@ async function stream(
   frame: { width: number; height: number; data: Uint8Array },
   iterations: number,
 ): Promise<BenchRow> {
-  // Each call gets its own copy: the frame's buffer is transferred to the inference worker.
-  const send = (i: number) => submit({ ...frame, data: frame.data.slice(), timestamp: i });
+  // Each call gets its own copy: the frame's buffer is transferred to the inference worker. Two
+  // versions alternate (the second with sensor-like noise): the service refuses a frame that
+  // repeats the previous one bit for bit, as an injected stream does and a camera never does.
+  const versions = [frame.data, withSensorNoise(frame.data, 1)];
+  const send = (i: number) => submit({ ...frame, data: versions[i % 2].slice(), timestamp: i });
   for (let i = 0; i < warmup; i++) await send(i);
   const latency: number[] = [];
   const analyze: number[] = [];
@@ -100,14 +104,15 @@ function row(label: string, t: Timed, loop: ReturnType<typeof monitorEventLoopDe
 
 /**
  * The browser's side, in a worker thread so its work (encoding, WebSocket masking) stays off the
- * event loop being measured, as it does in a real browser. It sends the same encoded frame each
- * time, the next as soon as the result is back.
+ * event loop being measured, as it does in a real browser. It pairs with a code, then sends two
+ * encoded frames in turn (a camera never repeats a frame bit for bit), the next as soon as the
+ * result is back.
  */
 const clientSource = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { performance } = require('node:perf_hooks');
 const WebSocket = require(workerData.wsPath);
-const { url, origin, message, warmup, iterations } = workerData;
+const { url, origin, messages, pair, warmup, iterations } = workerData;
 const ws = new WebSocket(url, { origin });
 // Results only: events (status, decisions) arrive on the same socket.
 const reply = () => new Promise((resolve) => {
@@ -123,11 +128,15 @@ ws.on('error', (error) => parentPort.postMessage({ error: error.message }));
 ws.on('open', async () => {
   const latency = [], analyze = [];
   let faces = 0;
-  for (let i = 0; i < warmup; i++) { ws.send(message); await reply(); }
+  // A browser kiosk is paired first (a code from admin), then streams.
+  ws.send(pair);
+  const paired = await reply();
+  if (!paired.ok) { parentPort.postMessage({ error: paired.error.message }); return; }
+  for (let i = 0; i < warmup; i++) { ws.send(messages[i % 2]); await reply(); }
   const started = performance.now();
   for (let i = 0; i < iterations; i++) {
     const sent = performance.now();
-    ws.send(message);
+    ws.send(messages[i % 2]);
     const result = await reply();
     latency.push(performance.now() - sent);
     if (!result.ok) { parentPort.postMessage({ error: result.error.message }); return; }
@@ -143,15 +152,14 @@ ws.on('open', async () => {
 
 async function streamOverSocket(
   port: number,
+  pairingCode: string,
   frame: { width: number; height: number; data: Uint8Array },
   iterations: number,
 ): Promise<BenchRow> {
-  const message = encodeMessage({
-    t: 'call',
-    id: 1,
-    name: 'frames.submit',
-    input: { ...frame, timestamp: 0 },
-  });
+  const messages = [frame.data, withSensorNoise(frame.data, 1)].map((data) =>
+    encodeMessage({ t: 'call', id: 1, name: 'frames.submit', input: { ...frame, data, timestamp: 0 } }),
+  );
+  const pair = encodeMessage({ t: 'call', id: 0, name: 'pairing.redeem', input: { code: pairingCode } });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const worker = new Worker(clientSource, {
@@ -160,7 +168,8 @@ async function streamOverSocket(
       wsPath: createRequire(import.meta.url).resolve('ws'),
       url: `ws://127.0.0.1:${port}/facegate`,
       origin: `http://127.0.0.1:${port}`,
-      message,
+      messages,
+      pair,
       warmup,
       iterations,
     },
@@ -181,7 +190,7 @@ async function streamOverSocket(
 
 async function withService<T>(
   pack: string | undefined,
-  run: (service: FaceGateService) => Promise<T>,
+  run: (service: FaceGateService, admin: CallerSession) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-bench-stream-'));
   const service = await createFaceGateService({
@@ -190,7 +199,7 @@ async function withService<T>(
   });
   try {
     const admin = service.openSession('bench');
-    await service.call('admin.setupPin', { pin: '2468' }, admin);
+    await service.call('admin.setupPin', { pin: '246813' }, admin);
     if (pack) await service.call('settings.set', { patch: { recognition: { pack } } }, admin);
     // A realistic gallery: the streamed person is enrolled, so identify, policy and attendance all run.
     const photo = identityPhotos()[0];
@@ -201,7 +210,7 @@ async function withService<T>(
       { personId: person.id, fileName: photo.file, data: readFileSync(photo.path) },
       admin,
     );
-    return await run(service);
+    return await run(service, admin);
   } finally {
     await service.close();
     rmSync(dir, { recursive: true, force: true });
@@ -226,7 +235,7 @@ export const streamSuite: BenchSuite = {
     const frame = rgbaFrame(await decodeImage(readFileSync(photo.path), photo.file));
     const pack = options.packs[0];
     const rows: BenchRow[] = [];
-    await withService(pack, async (service) => {
+    await withService(pack, async (service, admin) => {
       const kiosk = service.openSession('bench-kiosk', { trustedKiosk: true });
       options.log('stream: direct calls (no transport)');
       rows.push(
@@ -241,7 +250,8 @@ export const streamSuite: BenchSuite = {
       const host = await startHeadlessHost({ service, port: 0 });
       try {
         options.log('stream: through the WebSocket host (client in a worker thread)');
-        rows.push(await streamOverSocket(host.port, frame, options.iterations));
+        const { code } = await service.call('pairing.create', { name: 'bench' }, admin);
+        rows.push(await streamOverSocket(host.port, code, frame, options.iterations));
       } finally {
         await host.close();
       }
