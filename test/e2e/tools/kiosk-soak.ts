@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import type { FaceGateApi } from '../../../src/shared/contract';
 import { facesDir, repoRoot } from '../../helpers/paths';
 import { launchWithCamera } from '../helpers/browser';
-import { openPage, go } from '../helpers/pages';
+import { go, openPage, pairKiosk } from '../helpers/pages';
 import { ensureRendererBuilt } from '../helpers/renderer-build';
 import { startServe } from '../helpers/serve';
 import { makeFakeCameraVideo } from '../helpers/videos';
@@ -59,6 +59,8 @@ try {
     }
     await facegate.admin.logout();
   }, photos);
+  // A browser kiosk is paired once by an admin before it may send frames.
+  await pairKiosk(page, '246813', 'Soak kiosk');
 
   // Time every frame round trip as the kiosk makes it.
   await page.evaluate(() => {
