@@ -186,6 +186,25 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       });
       expect(refused).toBe('UNAUTHORIZED');
       expect(await audit(page, 'kiosk-unpaired')).toEqual([]);
+
+      // Paired by an admin through the screens, listed in Admin -> Kiosks, then unpaired there.
+      await pairKiosk(page, '135791', 'Lobby');
+      await page.locator('[data-camera-state]').waitFor();
+      const admin = await openPage(browser, `${serve.url}#/admin`);
+      await enterAdmin(admin.page, '135791');
+      await go(admin.page, '#/admin/kiosks');
+      const row = admin.page.locator('tr[data-kiosk="Lobby"]');
+      await row.waitFor();
+      expect(await audit(admin.page, 'admin-kiosks')).toEqual([]);
+      await admin.page.click('text=Unpair Lobby');
+      await row.waitFor({ state: 'detached' });
+      const afterRevoke = await page.evaluate(async () => {
+        const api = (globalThis as unknown as { facegate: FaceGateApi }).facegate;
+        return (await api.pairing.state()).paired;
+      });
+      expect(afterRevoke).toBe(false);
+      expect(admin.errors).toEqual([]);
+      await admin.page.context().close();
       expect(errors).toEqual([]);
       await page.context().close();
     });
