@@ -113,7 +113,8 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       });
       expect(enrolled.accepted, enrolled.message).toBe(true);
       frame = toRgba(await decodeImage(readFileSync(katy[1].path), katy[1].path));
-      host = await startHeadlessHost({ service: h.service, port: 0 });
+      // Every test opens its own connections and keeps them to the end: more than the default 16.
+      host = await startHeadlessHost({ service: h.service, port: 0, maxConnections: 64 });
       origin = `http://127.0.0.1:${host.port}`;
       socketUrl = `ws://127.0.0.1:${host.port}/facegate`;
       await board.waitForBytes(Buffer.from([0xa0, 0x01, 0x00, 0xa1]), { timeoutMs: 5000 });
