@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Command, CommandContext } from '../command';
@@ -25,17 +26,25 @@ async function readNewPin(
     const { value, done } = await iterator.next();
     return done ? undefined : String(value).trim();
   };
+  // Typed at a terminal: no echo, so the PIN is not left on the screen.
+  const hide = input.isTTY === true && process.platform !== 'win32';
+  const echo = (on: boolean) => {
+    if (hide) spawnSync('stty', [on ? 'echo' : '-echo'], { stdio: ['inherit', 'ignore', 'ignore'] });
+  };
+  echo(false);
   try {
     const pin = await next('New admin PIN (6 to 12 digits): ');
     if (pin === undefined || pin === '') {
       throw new FaceGateError('INVALID_INPUT', 'No PIN given: type it, or pipe it on standard input.');
     }
     if (!isValidPin(pin)) throw new FaceGateError('INVALID_INPUT', 'A PIN is 6 to 12 digits.');
-    if (input.isTTY && (await next('Once more: ')) !== pin) {
+    if (input.isTTY && (await next('\nOnce more: ')) !== pin) {
       throw new FaceGateError('INVALID_INPUT', 'The two PINs differ; nothing was changed.');
     }
     return pin;
   } finally {
+    echo(true);
+    if (hide) ctx.stderr.write('\n');
     lines.close();
   }
 }
