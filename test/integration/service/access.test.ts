@@ -17,11 +17,14 @@ async function photoFrame(file: string) {
   return toRgba(await decodeImage(readFileSync(file), file));
 }
 
+/** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
+let seed = 0;
+
 async function decide(h: Harness, frame: { width: number; height: number; data: Uint8Array }, frames = 10) {
   for (let i = 0; i < frames; i++) {
     const result = await h.call(
       'frames.submit',
-      { ...frame, data: withSensorNoise(frame.data, i), timestamp: i },
+      { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
       h.kiosk,
     );
     if (result.status === 'processed' && result.decision) return result.decision;
