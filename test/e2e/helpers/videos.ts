@@ -48,7 +48,7 @@ export async function makeFakeCameraVideo(
     // Temporal noise like a camera sensor's: a still picture repeated bit for bit is what an
     // injected stream looks like, and the kiosk refuses it (docs/app.md, "Threat model").
     '-vf',
-    'noise=alls=4:allf=t',
+    'noise=alls=1:allf=t',
     '-pix_fmt',
     'yuv420p',
     output,
