@@ -12,7 +12,7 @@ import type { CallSpec } from './contract';
 
 export const integrationSchemaVersion = 'facegate.event/1';
 
-/** What a receiver can subscribe to. `alarm` covers door faults and spoof attempts. */
+/** What a receiver can subscribe to. `alarm` covers door faults, spoof and injection attempts. */
 export const integrationEventKinds = [
   'check_in',
   'check_out',
@@ -25,7 +25,7 @@ export const integrationEventKinds = [
 ] as const;
 export type IntegrationEventKind = (typeof integrationEventKinds)[number];
 
-export const alarmKinds = ['door_fault', 'door_disconnected', 'spoof_attempt'] as const;
+export const alarmKinds = ['door_fault', 'door_disconnected', 'spoof_attempt', 'injection_attempt'] as const;
 
 const isoTime = z.iso.datetime({ offset: true });
 const personRef = z.object({ id: z.int().positive(), name: z.string() });

@@ -8,7 +8,7 @@ import {
   type IntegrationEventKind,
 } from '../../shared/integrations';
 
-const attendanceKinds: Record<AttendanceEvent['kind'], IntegrationEventKind> = {
+const attendanceKinds: Record<Exclude<AttendanceEvent['kind'], 'injection'>, IntegrationEventKind> = {
   check_in: 'check_in',
   check_out: 'check_out',
   denied: 'denied',
@@ -37,7 +37,6 @@ function envelope(
 }
 
 function fromAttendance(event: AttendanceEvent, device: string): IntegrationEvent[] {
-  const kind = attendanceKinds[event.kind];
   const attendance = {
     eventId: event.id,
     similarity: event.similarity,
@@ -45,6 +44,19 @@ function fromAttendance(event: AttendanceEvent, device: string): IntegrationEven
     doorOpened: event.doorOpened,
     note: event.note,
   };
+  if (event.kind === 'injection') {
+    // Frames that cannot come from a live camera: an alarm, not an attendance event.
+    return [
+      envelope('alarm', event.at, device, {
+        attendance,
+        alarm: {
+          kind: 'injection_attempt',
+          detail: 'A kiosk sent frames that cannot come from a live camera (identical or frozen).',
+        },
+      }),
+    ];
+  }
+  const kind = attendanceKinds[event.kind];
   const out = [envelope(kind, event.at, device, { person: event.person, attendance })];
   if (kind === 'not_live') {
     out.push(
