@@ -122,7 +122,12 @@ describe.skipIf(skipWithout('mosquitto (apt)', mosquittoPath !== undefined))(
       const alarm = JSON.parse(
         subscriber.last('homeassistant/event/facegate_front_desk/alarm/config') ?? '{}',
       );
-      expect(alarm.event_types).toEqual(['door_fault', 'door_disconnected', 'spoof_attempt']);
+      expect(alarm.event_types).toEqual([
+        'door_fault',
+        'door_disconnected',
+        'spoof_attempt',
+        'injection_attempt',
+      ]);
       expect(subscriber.last('facegate/front_desk/door/state')).toBe('LOCKED');
 
       bus.emit('attendance.recorded', checkIn(1));
