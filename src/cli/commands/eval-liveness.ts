@@ -105,12 +105,21 @@ export const evalLivenessCommand: Command = {
           source: label.source,
         };
         try {
-          const { result } = await analyzeFile(analyzer, file, { maxFaces: 1, embed: false, liveness: true });
+          const { result } = await analyzeFile(analyzer, file, {
+            maxFaces: 1,
+            embed: false,
+            liveness: true,
+            secondOpinion: liveness.secondOpinion !== null,
+          });
           const face = result.faces[0];
+          const second = face?.liveness?.second;
           rows.push({
             ...base,
             score: face?.liveness ? Number(face.liveness.score.toFixed(4)) : null,
             verdict: face?.liveness?.verdict ?? 'no_face',
+            ...(liveness.secondOpinion
+              ? { second: second === undefined ? null : Number(second.toFixed(4)) }
+              : {}),
           });
         } catch (error) {
           const info = toErrorInfo(error);
@@ -129,8 +138,17 @@ export const evalLivenessCommand: Command = {
       const realScores = scores('real');
       const threshold = liveness.threshold;
       const unsureFloor = Math.min(defaultAccessPolicySettings.livenessUnsureFloor, threshold);
-      const sequences = sequenceOutcomes(rows, threshold, { unsureFloor });
-      const allClips = sequenceOutcomes(rows, threshold, { unsureFloor, minFrames: 1 });
+      const secondOpinionThreshold = liveness.secondOpinion?.threshold ?? null;
+      const sequences = sequenceOutcomes(rows, threshold, { unsureFloor, secondOpinionThreshold });
+      const allClips = sequenceOutcomes(rows, threshold, {
+        unsureFloor,
+        secondOpinionThreshold,
+        minFrames: 1,
+      });
+      // The same without the second opinion (the pair alone), to show what it changes.
+      const pairOnly = liveness.secondOpinion
+        ? streamCounts(sequenceOutcomes(rows, threshold, { unsureFloor, minFrames: 1 }))
+        : null;
       const sequenceRates = livenessErrorRates(
         sequences.map((q) => ({ ...q, verdict: q.verdict, score: q.score })),
       );
@@ -163,7 +181,9 @@ export const evalLivenessCommand: Command = {
         sequences: {
           rates: sequenceRates,
           unsureFloor,
+          secondOpinion: liveness.secondOpinion,
           stepUpWhenUnsure: { multiFrame: streamCounts(sequences), allClips: streamCounts(allClips) },
+          pairOnly,
           clips: allClips,
         },
         rows,
@@ -204,7 +224,11 @@ export const evalLivenessCommand: Command = {
           sequences.length
             ? `stream decision per clip (lower median of its judged frames, ${sequences.length} clips of 2 or more frames): ${describeRates(sequenceRates)}`
             : 'stream decision: no clips of 2 or more frames (give a source column with #t=S frames)',
-          `with step-up 'when unsure' (challenge for a median in [${unsureFloor}, ${threshold})), per clip:`,
+          `with step-up 'when unsure' (challenge for a median in [${unsureFloor}, ${threshold})` +
+            (liveness.secondOpinion
+              ? `, or at least ${threshold} with ${liveness.secondOpinion.model}'s median under ${liveness.secondOpinion.threshold}`
+              : '') +
+            '), per clip:',
           ...Object.entries(summary.sequences.stepUpWhenUnsure.allClips).map(
             ([k, c]) =>
               `  ${k.padEnd(14)} pass ${c.pass}, challenge ${c.challenge}, refuse ${c.refuse}, cannot judge ${c.cannot_judge}` +
@@ -213,6 +237,15 @@ export const evalLivenessCommand: Command = {
                 return m ? `${m.pass}/${m.challenge}/${m.refuse}/${m.cannot_judge}` : 'none';
               })()})`,
           ),
+          ...(pairOnly
+            ? [
+                'the pair alone (no second opinion), per clip:',
+                ...Object.entries(pairOnly).map(
+                  ([k, c]) =>
+                    `  ${k.padEnd(14)} pass ${c.pass}, challenge ${c.challenge}, refuse ${c.refuse}, cannot judge ${c.cannot_judge}`,
+                ),
+              ]
+            : []),
           ...(plot ? [`score distributions written to ${plot}`] : []),
           '',
         ].join('\n'),

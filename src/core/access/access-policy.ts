@@ -8,6 +8,7 @@ import type {
 import { randomInt } from 'node:crypto';
 import { Challenge } from './challenge';
 import { FaceTracker } from './face-tracker';
+import type { LivenessResult } from '../face/types';
 import { lowerMedian, mode } from './median';
 import {
   defaultAccessPolicySettings,
@@ -55,14 +56,16 @@ function checkSettings(s: AccessPolicySettings): void {
     s.livenessThreshold <= 1 &&
     s.livenessUnsureFloor >= 0 &&
     s.livenessUnsureFloor <= s.livenessThreshold &&
-    s.challengeTimeoutMs > 0;
+    s.challengeTimeoutMs > 0 &&
+    (s.secondOpinionThreshold === null || (s.secondOpinionThreshold >= 0 && s.secondOpinionThreshold <= 1));
   if (!ok) {
     throw new FaceGateError(
       'INVALID_INPUT',
       `Access policy settings are inconsistent: need 1 <= framesToAgree (${s.framesToAgree}) <= frameWindow ` +
         `(${s.frameWindow}), cooldownSeconds >= 0 (${s.cooldownSeconds}), absenceResetMs > 0 (${s.absenceResetMs}) ` +
         `a liveness threshold in [0, 1] (${s.livenessThreshold}), an unsure floor (${s.livenessUnsureFloor}) ` +
-        `between 0 and the threshold and a positive challenge time (${s.challengeTimeoutMs} ms).`,
+        `between 0 and the threshold, a positive challenge time (${s.challengeTimeoutMs} ms) and a second ` +
+        `opinion threshold in [0, 1] or null (${s.secondOpinionThreshold}).`,
     );
   }
 }
@@ -93,6 +96,8 @@ export class AccessPolicy {
     agreeing: Observation[];
     liveness: Outcome['liveness'];
   } | null = null;
+  /** The last frame's main face would be let in but lacks the second opinion: ask for it next frame. */
+  private secondWanted = false;
 
   constructor(
     settings: Partial<AccessPolicySettings>,
@@ -103,6 +108,16 @@ export class AccessPolicy {
   ) {
     this.settings = { ...defaultAccessPolicySettings, ...settings };
     checkSettings(this.settings);
+  }
+
+  /**
+   * True when the next frame's main face should also get the pack's second liveness opinion
+   * (analyze option secondOpinion): a known, allowed face whose passive median would let it in and
+   * no agreeing frame carries one yet. Once per track decision, not every frame (it costs about
+   * twice the pair).
+   */
+  get wantsSecondOpinion(): boolean {
+    return this.secondWanted;
   }
 
   get currentSettings(): Readonly<AccessPolicySettings> {
@@ -126,6 +141,7 @@ export class AccessPolicy {
     this.tracker.reset();
     this.track = null;
     this.pending = null;
+    this.secondWanted = false;
   }
 
   observe(frame: PolicyFrame): PolicyDecision {
@@ -168,6 +184,10 @@ export class AccessPolicy {
       return { ...this.last.decision, fresh: false, openDoor: false, logAttendance: false, at: now };
     }
 
+    this.secondWanted = this.needsSecondOpinion(agreed, agreeing);
+    if (this.secondWanted) {
+      return this.status('pending', null, typeof agreed === 'number' ? agreed : null, agreeing, now);
+    }
     const outcome = this.decide(agreed, agreeing);
     if (outcome.reason === 'challenge') {
       const challenge = Challenge.random(now, this.random, {
@@ -206,12 +226,37 @@ export class AccessPolicy {
     return (counts.get('unknown') ?? 0) >= K ? 'unknown' : null;
   }
 
+  /** The judged liveness of the agreeing frames. */
+  private judgedOf(agreeing: Observation[]): { faces: PolicyFace[]; judged: LivenessResult[] } {
+    const faces = agreeing.map((o) => o.face).filter((f): f is PolicyFace => f !== null);
+    const judged = faces
+      .map((f) => f.liveness)
+      .filter((l): l is LivenessResult => l !== null && l.verdict !== 'cannot_judge');
+    return { faces, judged };
+  }
+
+  /**
+   * Whether the decision waits for the second opinion: only where it can change it, a known
+   * allowed person whose passive median passes (in the unsure band they are challenged anyway, and
+   * with stepUp 'always' everyone is), when no agreeing frame has a second-opinion score yet.
+   */
+  private needsSecondOpinion(agreed: Identity, agreeing: Observation[]): boolean {
+    const s = this.settings;
+    if (s.secondOpinionThreshold === null || !s.livenessRequired || !s.livenessAvailable) return false;
+    if (s.stepUp === 'always' || typeof agreed !== 'number') return false;
+    const person = this.people(agreed);
+    if (!person?.active || !person.allowed) return false;
+    const { judged } = this.judgedOf(agreeing);
+    if (judged.length < s.framesToAgree) return false;
+    if (lowerMedian(judged.map((l) => l.score)) < s.livenessThreshold) return false;
+    return !judged.some((l) => typeof l.second === 'number');
+  }
+
   private decide(agreed: Identity, agreeing: Observation[]): Outcome {
     const s = this.settings;
-    const faces = agreeing.map((o) => o.face).filter((f): f is PolicyFace => f !== null);
-    const judged = faces.map((f) => f.liveness).filter((l) => l && l.verdict !== 'cannot_judge');
+    const { faces, judged } = this.judgedOf(agreeing);
     const liveness = judged.length
-      ? { score: lowerMedian(judged.map((l) => l?.score ?? 0)), frames: judged.length }
+      ? { score: lowerMedian(judged.map((l) => l.score)), frames: judged.length }
       : null;
     const outcome = (kind: PolicyDecisionKind, reason: AccessReason, logAttendance: boolean): Outcome => ({
       kind,
@@ -247,12 +292,20 @@ export class AccessPolicy {
         return outcome('cannot_judge', mode(reasons) ?? 'liveness_missing', false);
       }
       if (!liveness) return outcome('not_live', 'spoof', true);
+      // The second opinion doubts a face the pair would let in: it is unsure instead.
+      const seconds = judged.map((l) => l.second).filter((v): v is number => typeof v === 'number');
+      const doubted =
+        s.secondOpinionThreshold !== null &&
+        !judgedSpoof &&
+        seconds.length > 0 &&
+        lowerMedian(seconds) < s.secondOpinionThreshold;
       // The stream decision: under the unsure band refused, in it (or always, when the door says
       // so) a step-up challenge for a person who would otherwise be let in.
-      const unsure = liveness.score >= s.livenessUnsureFloor && liveness.score < s.livenessThreshold;
+      const unsure =
+        doubted || (liveness.score >= s.livenessUnsureFloor && liveness.score < s.livenessThreshold);
       const ask = s.stepUp === 'always' ? !judgedSpoof || unsure : s.stepUp === 'when_unsure' && unsure;
       if (ask && person.active && person.allowed) return outcome('pending', 'challenge', false);
-      if (judgedSpoof) return outcome('not_live', 'spoof', true);
+      if (judgedSpoof || doubted) return outcome('not_live', 'spoof', true);
     }
     if (!person.active) return outcome('denied', 'inactive', true);
     if (!person.allowed) return outcome('denied', 'not_allowed', true);

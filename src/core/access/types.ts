@@ -69,6 +69,13 @@ export interface AccessPolicySettings {
   livenessUnsureFloor: number;
   /** Time the person has to do the challenge. */
   challengeTimeoutMs: number;
+  /**
+   * The pack's liveness second opinion (face-antispoof-onnx): null when the pack has none. Else a
+   * face the pair would let in waits one frame for it (wantsSecondOpinion), and where the lower
+   * median of its scores is under this threshold it is unsure instead (challenged, or refused with
+   * stepUp 'off'). docs/liveness.md.
+   */
+  secondOpinionThreshold: number | null;
 }
 
 export const defaultAccessPolicySettings: AccessPolicySettings = Object.freeze({
@@ -83,4 +90,5 @@ export const defaultAccessPolicySettings: AccessPolicySettings = Object.freeze({
   stepUp: 'when_unsure',
   livenessUnsureFloor: 0.2,
   challengeTimeoutMs: 4000,
+  secondOpinionThreshold: null,
 });

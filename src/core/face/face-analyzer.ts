@@ -39,6 +39,8 @@ export interface AnalyzeOptions {
   embed?: boolean | 'main';
   /** Run the liveness stage where one is installed (see addStage). */
   liveness?: boolean;
+  /** Also ask the pack's liveness second opinion, on the main face (with liveness). */
+  secondOpinion?: boolean;
   /** Detection score threshold for this call (default: the one the analyzer was loaded with). */
   detThreshold?: number;
 }

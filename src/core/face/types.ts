@@ -29,6 +29,11 @@ export interface LivenessResult {
   verdict: LivenessVerdict;
   /** Model ids that produced the score. */
   models: string[];
+  /**
+   * The pack's second opinion (face-antispoof-onnx p_live), only on frames where it was asked for
+   * (analyze option secondOpinion) and the face could be judged.
+   */
+  second?: number;
   /** Why the verdict is cannot_judge (face too small, too close to the frame edge, ...). */
   reason?: string;
 }

@@ -86,6 +86,7 @@ export class InferenceRunner {
       ...(options.maxFaces ? { maxFaces: options.maxFaces } : {}),
       ...(options.minFaceSize ? { minFaceSize: options.minFaceSize } : {}),
       ...(options.liveness ? { liveness: true } : {}),
+      ...(options.liveness && options.secondOpinion ? { secondOpinion: true } : {}),
     });
     const faces = result.faces.map((face) => (options.keepAligned ? face : { ...face, aligned: undefined }));
     const arrays = faces.flatMap((f) => [f.embedding, f.aligned?.data].filter((a) => a !== undefined));
@@ -120,6 +121,7 @@ async function load(
     state: 'unavailable',
     models: [],
     threshold: null,
+    secondOpinion: null,
     message: 'Liveness was not loaded (turned off).',
   };
   if (options.liveness !== false) {

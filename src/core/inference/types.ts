@@ -20,8 +20,15 @@ export interface InferenceLoadOptions {
 
 /** Whether the pack's liveness judge loaded; when not, the message says why (the door fails closed). */
 export type LivenessInfo =
-  | { state: 'ready'; models: string[]; threshold: number; message: null }
-  | { state: 'unavailable'; models: string[]; threshold: null; message: string };
+  | {
+      state: 'ready';
+      models: string[];
+      threshold: number;
+      /** The pack's stream second opinion (model, threshold), null when it has none. */
+      secondOpinion: { model: string; threshold: number } | null;
+      message: null;
+    }
+  | { state: 'unavailable'; models: string[]; threshold: null; secondOpinion: null; message: string };
 
 /** What load() brought up. */
 export interface LoadedModels {
@@ -34,6 +41,8 @@ export interface FaceOptions {
   minFaceSize?: number;
   /** Run the liveness stage (when the pack has one). */
   liveness?: boolean;
+  /** Also ask the pack's liveness second opinion on the main face (the access policy asks for it). */
+  secondOpinion?: boolean;
   /** Return each face's aligned 112x112 crop (enrolment stores it); frames do not need it. */
   keepAligned?: boolean;
 }

@@ -18,6 +18,7 @@ export const modelKinds = [
   'arcface', // any ArcFace-style embedder on an aligned 112x112 crop
   'minifasnet', // Silent-Face MiniFASNet liveness (scaled crop around the box)
   'faceplugin-liveness', // the npm starter pack's fr_liveness.onnx
+  'face-antispoof', // face-antispoof-onnx: a stream second opinion (square 1.5x crop, reflect-101 padded)
   'landmark106', // InsightFace 2d106det (106 points on a 192x192 crop); listed, not used by a pack
   'genderage', // InsightFace genderage (96x96 crop); listed, not used by a pack
 ] as const;
@@ -117,6 +118,14 @@ export const packSpecSchema = z.object({
   /** Liveness threshold in [0, 1] for this pack's liveness models, and how it was measured. */
   livenessThreshold: z.number().min(0).max(1).optional(),
   livenessThresholdEvidence: z.string().optional(),
+  /**
+   * A second liveness model the access policy consults on a few frames of a track whose decision is
+   * near (face-antispoof-onnx): where its lower median is under its threshold, a face the pair would
+   * let in is challenged instead. Configured but not loaded: liveness is unavailable (door shut).
+   */
+  livenessSecondOpinion: z.string().optional(),
+  livenessSecondOpinionThreshold: z.number().min(0).max(1).optional(),
+  livenessSecondOpinionEvidence: z.string().optional(),
 });
 export type PackSpec = z.infer<typeof packSpecSchema>;
 

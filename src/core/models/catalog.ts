@@ -74,6 +74,7 @@ export function parseCatalog(json: unknown, origin = 'resources/models/catalog.j
       ['recognizer', pack.recognizer],
       ['landmarks', pack.landmarks],
       ...pack.liveness.map((id) => ['liveness', id] as [keyof typeof slotTasks, string]),
+      ['liveness', pack.livenessSecondOpinion],
     ];
     for (const [slot, id] of slots) {
       if (id === undefined) continue;

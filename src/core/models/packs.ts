@@ -9,7 +9,7 @@ import { locateModel } from './locate';
 import { onnxFilesIn, recogniseModelFile, type RecognisedModel, type SkippedFile } from './recognise';
 import { modelSearchPath } from './search-path';
 
-export type PackRole = 'detector' | 'recognizer' | 'landmarks' | 'liveness';
+export type PackRole = 'detector' | 'recognizer' | 'landmarks' | 'liveness' | 'livenessSecondOpinion';
 
 export interface ResolvedModel {
   spec: ModelSpec;
@@ -26,8 +26,10 @@ export interface ResolvedPack {
   landmarks?: ResolvedModel;
   /** The pack's liveness models whose files are present (verified like the others). */
   liveness: ResolvedModel[];
-  /** Liveness models of the pack whose files were not found. */
+  /** Liveness models of the pack whose files were not found (the second opinion included). */
   missingLiveness: ModelSpec[];
+  /** The pack's second liveness opinion (catalog livenessSecondOpinion) when its file is present. */
+  secondOpinion?: ResolvedModel;
   /** 'folder' when the pack was built from a folder of ONNX files rather than the catalog. */
   origin: 'catalog' | 'folder';
 }
@@ -61,6 +63,9 @@ export function packMembers(catalog: Catalog, pack: PackSpec): PackMember[] {
     ...pack.fuse.map((id) => member('recognizer', id, true)),
     ...(pack.landmarks ? [member('landmarks', pack.landmarks, true)] : []),
     ...pack.liveness.map((id) => member('liveness', id, false)),
+    ...(pack.livenessSecondOpinion
+      ? [member('livenessSecondOpinion', pack.livenessSecondOpinion, false)]
+      : []),
   ];
 }
 
@@ -127,7 +132,10 @@ async function resolveCatalogPack(
     fused,
     ...(pack.landmarks ? { landmarks: resolved('landmarks')[0] } : {}),
     liveness: resolved('liveness'),
-    missingLiveness: members.filter((m) => m.role === 'liveness' && !m.path).map((m) => m.spec),
+    missingLiveness: members
+      .filter((m) => (m.role === 'liveness' || m.role === 'livenessSecondOpinion') && !m.path)
+      .map((m) => m.spec),
+    ...(pack.livenessSecondOpinion ? { secondOpinion: resolved('livenessSecondOpinion')[0] } : {}),
     origin: 'catalog',
   };
 }

@@ -118,6 +118,7 @@ export class FramePipeline {
         defaultAccessPolicySettings.livenessUnsureFloor,
         liveness.threshold ?? defaultAccessPolicySettings.livenessThreshold,
       ),
+      secondOpinionThreshold: liveness.secondOpinion?.threshold ?? null,
     };
   }
 
@@ -160,6 +161,8 @@ export class FramePipeline {
           maxFaces: settings.recognition.maxFaces,
           minFaceSize: settings.recognition.minFaceSize,
           liveness: livenessReady,
+          // The pack's second liveness opinion, on the frame after a decision came near (issue 12).
+          secondOpinion: livenessReady && this.policy.wantsSecondOpinion,
         },
       );
       const matchStarted = performance.now();

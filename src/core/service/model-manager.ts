@@ -28,6 +28,7 @@ export class ModelManager {
     state: 'unavailable',
     models: [],
     threshold: null,
+    secondOpinion: null,
     message: 'Models are loading.',
   };
   message: string | null = 'Loading the face models…';

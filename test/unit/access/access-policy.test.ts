@@ -388,3 +388,55 @@ describe('lowerMedian', () => {
     expect(() => lowerMedian([])).toThrow(RangeError);
   });
 });
+
+describe('AccessPolicy: the liveness second opinion (issue 12)', () => {
+  const withSecond = (score: number, second: number): LivenessResult => ({ ...live(score), second });
+
+  it('waits one frame for the second opinion before letting a face in, then lets it in when it agrees', () => {
+    const { policy, see } = setup({ secondOpinionThreshold: 0.5 });
+    see(face(ALICE));
+    see(face(ALICE));
+    expect(policy.wantsSecondOpinion).toBe(false);
+    expect(see(face(ALICE))).toMatchObject({ kind: 'pending', reason: null, openDoor: false });
+    expect(policy.wantsSecondOpinion).toBe(true);
+    expect(see(face(ALICE, withSecond(0.97, 0.9)))).toMatchObject({ kind: 'granted', openDoor: true });
+    expect(policy.wantsSecondOpinion).toBe(false);
+  });
+
+  it('challenges a face the pair lets in when the second opinion doubts it (refuses with step-up off)', () => {
+    const { see } = setup({ secondOpinionThreshold: 0.5 });
+    see(face(ALICE));
+    see(face(ALICE));
+    see(face(ALICE));
+    expect(see(face(ALICE, withSecond(0.97, 0.01)))).toMatchObject({ kind: 'pending', reason: 'challenge' });
+
+    const off = setup({ secondOpinionThreshold: 0.5, stepUp: 'off' });
+    off.see(face(ALICE));
+    off.see(face(ALICE));
+    off.see(face(ALICE));
+    expect(off.see(face(ALICE, withSecond(0.97, 0.01)))).toMatchObject({ kind: 'not_live', reason: 'spoof' });
+  });
+
+  it('is not asked for where it cannot change the decision: unsure, spoof, unknown, barred, or always', () => {
+    const unsure = setup({ secondOpinionThreshold: 0.5 });
+    for (let i = 0; i < 3; i++) unsure.see(face(ALICE, spoof(0.3)));
+    expect(unsure.policy.wantsSecondOpinion).toBe(false);
+    const stranger = setup({ secondOpinionThreshold: 0.5 });
+    for (let i = 0; i < 3; i++) stranger.see(face(null));
+    expect(stranger.policy.wantsSecondOpinion).toBe(false);
+    const barred = setup({ secondOpinionThreshold: 0.5 });
+    for (let i = 0; i < 3; i++) barred.see(face(BARRED));
+    expect(barred.policy.wantsSecondOpinion).toBe(false);
+    const always = setup({ secondOpinionThreshold: 0.5, stepUp: 'always' });
+    for (let i = 0; i < 3; i++) always.see(face(ALICE));
+    expect(always.policy.wantsSecondOpinion).toBe(false);
+  });
+
+  it('without a second opinion (null) keeps the pair-only decision', () => {
+    const { policy, see } = setup();
+    see(face(ALICE));
+    see(face(ALICE));
+    expect(see(face(ALICE)).kind).toBe('granted');
+    expect(policy.wantsSecondOpinion).toBe(false);
+  });
+});

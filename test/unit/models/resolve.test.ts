@@ -111,7 +111,11 @@ describe('resolvePack: the default pack', () => {
       ]);
       // The liveness files are not in either folder: the pack still resolves and says so.
       expect(pack.liveness).toEqual([]);
-      expect(pack.missingLiveness.map((m) => m.id)).toEqual(['minifasnet-v2-2.7', 'minifasnet-v1se-4.0']);
+      expect(pack.missingLiveness.map((m) => m.id)).toEqual([
+        'minifasnet-v2-2.7',
+        'minifasnet-v1se-4.0',
+        'face-antispoof-onnx',
+      ]);
     },
   );
 

@@ -11,6 +11,8 @@ import { livenessErrorRates, type LivenessErrorRates, type LivenessOutcome } fro
 export interface ScoredRow extends LivenessOutcome {
   file: string;
   source: string;
+  /** The pack's second opinion (face-antispoof-onnx p_live) on this frame, when it has one. */
+  second?: number | null;
 }
 
 /** The repository (or other origin) of a source: `owner/name` of `owner/name@commit:path#t=S`. */
@@ -116,10 +118,13 @@ export interface SequenceOutcome {
   judged: number;
   /** Lower median of the judged frames' scores, null when too few were judged. */
   score: number | null;
+  /** Lower median of the judged frames' second-opinion scores, null without a second opinion. */
+  second: number | null;
   verdict: 'live' | 'spoof' | 'cannot_judge';
   /**
    * The stream decision with the step-up challenge 'when unsure': pass (at or above the threshold),
    * challenge (in [floor, threshold): the person is asked for a head turn), refuse (under floor).
+   * With a second opinion, a pass whose second-opinion median is under its threshold is a challenge.
    */
   stream: 'pass' | 'challenge' | 'refuse' | 'cannot_judge';
 }
@@ -128,11 +133,19 @@ export interface SequenceOutcome {
  * The decision over a stream, with a clip's frames as its stream: live when at least
  * min(framesToAgree, frames) frames were judged and their lower median reaches the threshold
  * (the AccessPolicy's rule). Clips of fewer than minFrames frames (default 2) are left out.
+ * With secondOpinionThreshold, a clip that would pass is challenged when the lower median of its
+ * judged frames' second-opinion scores is under it (the AccessPolicy asks for the second opinion on
+ * one frame of the track; the clip's lower median stands for the frame it would get).
  */
 export function sequenceOutcomes(
   rows: readonly ScoredRow[],
   threshold: number,
-  options: { framesToAgree?: number; unsureFloor?: number; minFrames?: number } = {},
+  options: {
+    framesToAgree?: number;
+    unsureFloor?: number;
+    minFrames?: number;
+    secondOpinionThreshold?: number | null;
+  } = {},
 ): SequenceOutcome[] {
   const framesToAgree = options.framesToAgree ?? 3;
   const floor = options.unsureFloor ?? threshold;
@@ -145,6 +158,10 @@ export function sequenceOutcomes(
     const judged = frames.filter((f) => f.verdict === 'live' || f.verdict === 'spoof');
     const enough = judged.length >= Math.min(framesToAgree, frames.length);
     const score = enough ? lowerMedian(judged.map((f) => f.score ?? 0)) : null;
+    const seconds = judged.map((f) => f.second).filter((v): v is number => typeof v === 'number');
+    const second = seconds.length ? lowerMedian(seconds) : null;
+    const secondThreshold = options.secondOpinionThreshold ?? null;
+    const doubted = secondThreshold !== null && second !== null && second < secondThreshold;
     out.push({
       clip,
       source: sourceOf(frames[0]),
@@ -153,12 +170,15 @@ export function sequenceOutcomes(
       frames: frames.length,
       judged: judged.length,
       score,
+      second,
       verdict: score === null ? 'cannot_judge' : score >= threshold ? 'live' : 'spoof',
       stream:
         score === null
           ? 'cannot_judge'
           : score >= threshold
-            ? 'pass'
+            ? doubted
+              ? 'challenge'
+              : 'pass'
             : score >= floor
               ? 'challenge'
               : 'refuse',

@@ -4,6 +4,7 @@ export * from './crop';
 export { cannotJudge, defaultJudgeRule, type JudgeRule, type ModelInputSize } from './judge';
 export { boxAdapterFor, livenessLayout, livenessLayoutSchema, type LivenessLayout } from './layout';
 export { LivenessModel, softmax, type LivenessView } from './liveness-model';
+export { SecondOpinionModel } from './second-opinion';
 export {
   LivenessEstimator,
   type LivenessEstimatorOptions,
@@ -12,6 +13,8 @@ export {
 export {
   attachLiveness,
   fallbackLivenessThreshold,
+  fallbackSecondOpinionThreshold,
+  type SecondOpinionInfo,
   loadPackLiveness,
   type LivenessAvailability,
   type PackLivenessOptions,

@@ -5,6 +5,7 @@ import type { Box, LivenessResult } from '../types';
 import type { FrameSize } from './crop';
 import { defaultJudgeRule, type JudgeRule } from './judge';
 import { LivenessModel, type LivenessView } from './liveness-model';
+import { SecondOpinionModel } from './second-opinion';
 
 export interface LivenessEstimatorOptions {
   /** Kind of the detector whose boxes will be given (scrfd, yunet, ultraface): picks the box adapter. */
@@ -31,12 +32,21 @@ export class LivenessEstimator {
   constructor(
     private readonly models: LivenessModel[],
     readonly options: LivenessEstimatorOptions,
+    /** The pack's second opinion (catalog livenessSecondOpinion), run only when asked for. */
+    private readonly second: SecondOpinionModel | null = null,
   ) {
     this.modelIds = models.map((m) => m.modelId);
   }
 
-  /** Opens a session per model (with provider fallback) and warms each up. */
-  static async load(resolved: ResolvedModel[], options: LivenessLoadOptions): Promise<LivenessEstimator> {
+  /**
+   * Opens a session per model (with provider fallback) and warms each up; `second` is the pack's
+   * second opinion. Throws when any of them fails to load: the caller fails closed.
+   */
+  static async load(
+    resolved: ResolvedModel[],
+    options: LivenessLoadOptions,
+    second?: ResolvedModel,
+  ): Promise<LivenessEstimator> {
     const sessionOptions = {
       ...(options.providers ? { providers: options.providers } : {}),
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
@@ -46,7 +56,10 @@ export class LivenessEstimator {
         async (model) => new LivenessModel(await createModelSession(model.path, sessionOptions), model.spec),
       ),
     );
-    const estimator = new LivenessEstimator(models, options);
+    const secondModel = second
+      ? new SecondOpinionModel(await createModelSession(second.path, sessionOptions), second.spec)
+      : null;
+    const estimator = new LivenessEstimator(models, options, secondModel);
     const blank: RgbImage = { width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) };
     for (const model of models) {
       await model.liveProbability(blank, {
@@ -55,7 +68,13 @@ export class LivenessEstimator {
         appliedScale: 1,
       });
     }
+    await secondModel?.liveProbability(blank, { x1: 8, y1: 8, x2: 56, y2: 56 });
     return estimator;
+  }
+
+  /** The second opinion's model id, or null when the pack has none. */
+  get secondOpinion(): string | null {
+    return this.second?.modelId ?? null;
   }
 
   get threshold(): number {
@@ -69,7 +88,8 @@ export class LivenessEstimator {
     );
   }
 
-  async estimate(image: RgbImage, box: Box): Promise<LivenessResult> {
+  /** The pair's score; with `second` (and a second opinion in the pack) also the second opinion's. */
+  async estimate(image: RgbImage, box: Box, second = false): Promise<LivenessResult> {
     const views = this.views(image, box);
     const blocked = views.find((v) => v.cannotJudge);
     if (blocked?.cannotJudge) {
@@ -79,7 +99,13 @@ export class LivenessEstimator {
     for (let i = 0; i < this.models.length; i++)
       sum += await this.models[i].liveProbability(image, views[i].crop);
     const score = sum / this.models.length;
-    return { score, verdict: score >= this.options.threshold ? 'live' : 'spoof', models: this.modelIds };
+    const result: LivenessResult = {
+      score,
+      verdict: score >= this.options.threshold ? 'live' : 'spoof',
+      models: this.modelIds,
+    };
+    if (second && this.second) result.second = await this.second.liveProbability(image, box);
+    return result;
   }
 
   /**
@@ -91,13 +117,16 @@ export class LivenessEstimator {
       name: 'liveness',
       run: async (context) => {
         if (!context.options.liveness) return;
-        for (const face of context.faces) face.liveness = await this.estimate(context.image, face.box);
+        // The second opinion costs about twice the pair: the main face only, and only when asked.
+        const second = context.options.secondOpinion === true;
+        for (const [i, face] of context.faces.entries())
+          face.liveness = await this.estimate(context.image, face.box, second && i === 0);
       },
       release: () => this.release(),
     };
   }
 
   async release(): Promise<void> {
-    await Promise.all(this.models.map((m) => m.release()));
+    await Promise.all([...this.models.map((m) => m.release()), this.second?.release()]);
   }
 }

@@ -7,9 +7,32 @@ import { LivenessEstimator } from './liveness-estimator';
 /** Upstream's decision point (Silent-Face: argmax of the summed softmaxes), used when a pack names none. */
 export const fallbackLivenessThreshold = 0.5;
 
+/** The pack's second opinion and the threshold under which it challenges (null: the pack has none). */
+export interface SecondOpinionInfo {
+  model: string;
+  threshold: number;
+}
+
+/** Upstream face-antispoof-onnx's decision point, used when a pack names a second opinion but no threshold. */
+export const fallbackSecondOpinionThreshold = 0.5;
+
 export type LivenessAvailability =
-  | { state: 'ready'; estimator: LivenessEstimator; models: string[]; threshold: number; message: null }
-  | { state: 'unavailable'; estimator: null; models: string[]; threshold: null; message: string };
+  | {
+      state: 'ready';
+      estimator: LivenessEstimator;
+      models: string[];
+      threshold: number;
+      secondOpinion: SecondOpinionInfo | null;
+      message: null;
+    }
+  | {
+      state: 'unavailable';
+      estimator: null;
+      models: string[];
+      threshold: null;
+      secondOpinion: null;
+      message: string;
+    };
 
 export interface PackLivenessOptions {
   providers?: ProviderName[];
@@ -29,6 +52,8 @@ export async function loadPackLiveness(
   options: PackLivenessOptions = {},
 ): Promise<LivenessAvailability> {
   const ids = pack.liveness.map((m) => m.spec.id);
+  // The second opinion is part of the judge when the pack names it: missing or broken, the door stays shut.
+  const all = [...ids, ...(pack.secondOpinion ? [pack.secondOpinion.spec.id] : [])];
   const missing = pack.missingLiveness.map((m) => m.id);
   // The threshold was measured for the models together: one of a pair alone is not the same judge.
   if (missing.length > 0) {
@@ -37,6 +62,7 @@ export async function loadPackLiveness(
       estimator: null,
       models: [...ids, ...missing],
       threshold: null,
+      secondOpinion: null,
       message:
         `The liveness model file(s) of pack '${pack.spec.id}' (${pack.missingLiveness.map((m) => `${m.folder ? `${m.folder}/` : ''}${m.fileName}`).join(', ')}) ` +
         'were not found in the model folders, so the door stays shut. Put them in the models folder ' +
@@ -49,6 +75,7 @@ export async function loadPackLiveness(
       estimator: null,
       models: [],
       threshold: null,
+      secondOpinion: null,
       message:
         `Model pack '${pack.spec.id}' has no liveness model, so a printed photo could not be told from a face: ` +
         "the door stays shut. Choose a pack with liveness (e.g. 'open') or turn 'liveness required for the door' off.",
@@ -56,22 +83,33 @@ export async function loadPackLiveness(
   }
   const threshold = options.threshold ?? pack.spec.livenessThreshold ?? fallbackLivenessThreshold;
   try {
-    const estimator = await LivenessEstimator.load(pack.liveness, {
-      detectorKind: pack.detector.spec.kind,
-      threshold,
-      ...(options.judgeRule ? { judgeRule: options.judgeRule } : {}),
-      ...(options.providers ? { providers: options.providers } : {}),
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    return { state: 'ready', estimator, models: ids, threshold, message: null };
+    const estimator = await LivenessEstimator.load(
+      pack.liveness,
+      {
+        detectorKind: pack.detector.spec.kind,
+        threshold,
+        ...(options.judgeRule ? { judgeRule: options.judgeRule } : {}),
+        ...(options.providers ? { providers: options.providers } : {}),
+        ...(options.threads ? { threads: options.threads } : {}),
+      },
+      pack.secondOpinion,
+    );
+    const secondOpinion = pack.secondOpinion
+      ? {
+          model: pack.secondOpinion.spec.id,
+          threshold: pack.spec.livenessSecondOpinionThreshold ?? fallbackSecondOpinionThreshold,
+        }
+      : null;
+    return { state: 'ready', estimator, models: ids, threshold, secondOpinion, message: null };
   } catch (error) {
     return {
       state: 'unavailable',
       estimator: null,
       models: ids,
       threshold: null,
+      secondOpinion: null,
       message:
-        `The liveness model(s) ${ids.join(', ')} of pack '${pack.spec.id}' could not be loaded, so the door ` +
+        `The liveness model(s) ${all.join(', ')} of pack '${pack.spec.id}' could not be loaded, so the door ` +
         `stays shut: ${toErrorInfo(error).message}`,
     };
   }
