@@ -142,7 +142,8 @@ describe.skipIf(skipWithout('../shared/models', hasSharedModels))(
         allowLoopbackHttp: true,
         onProgress: (p) => p.model === 'yunet-2023mar' && progress.push(p.received),
       });
-      expect(result.files.map((f) => f.status)).toEqual(Array(5).fill('downloaded'));
+      // Detector, two recognizers, the MiniFASNet pair and the liveness second opinion (issue 12).
+      expect(result.files.map((f) => f.status)).toEqual(Array(6).fill('downloaded'));
       for (const file of result.files) {
         const spec = catalog.models.find((m) => m.id === file.model)!;
         expect(sha256(file.path)).toBe(spec.sha256);
@@ -154,7 +155,7 @@ describe.skipIf(skipWithout('../shared/models', hasSharedModels))(
 
       served.length = 0;
       const again = await downloadPack('open', { catalog, destRoot: dest, allowLoopbackHttp: true });
-      expect(again.files.map((f) => f.status)).toEqual(Array(5).fill('present'));
+      expect(again.files.map((f) => f.status)).toEqual(Array(6).fill('present'));
       expect(served).toEqual([]);
     });
 
