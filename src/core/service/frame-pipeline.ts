@@ -162,7 +162,7 @@ export class FramePipeline {
           minFaceSize: settings.recognition.minFaceSize,
           liveness: livenessReady,
           // The pack's second liveness opinion, on the frame after a decision came near (issue 12).
-          secondOpinion: livenessReady && this.policy.wantsSecondOpinion,
+          secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
         },
       );
       const matchStarted = performance.now();

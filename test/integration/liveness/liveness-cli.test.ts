@@ -68,7 +68,7 @@ describe.skipIf(skipWithout('../shared/faces and ../shared/models', hasSharedFac
     it('prints a readable line per face without --json', () => {
       const res = facegate(['liveness', spoof('sfas_c3e2048_image_F2.jpg')]);
       expect(res.status, res.stderr).toBe(0);
-      expect(res.stdout).toMatch(/pack open: minifasnet-v2-2.7 \+ minifasnet-v1se-4.0, threshold 0.5/);
+      expect(res.stdout).toMatch(/pack open_single: minifasnet-v2-2.7 \+ minifasnet-v1se-4.0, threshold 0.5/);
       expect(res.stdout).toMatch(/face 1 {2}box .* score 0\.\d{3} {2}spoof/);
     });
 
