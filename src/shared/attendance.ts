@@ -27,6 +27,10 @@ export type EventKind = (typeof eventKinds)[number];
 export const attendanceModes = ['check_in_only', 'toggle', 'explicit'] as const;
 export type AttendanceMode = (typeof attendanceModes)[number];
 
+/** Explicit mode: what a recognised person who pressed neither In nor Out is logged as ('none': nothing). */
+export const noChoiceKinds = ['check_in', 'check_out', 'none'] as const;
+export type NoChoiceKind = (typeof noChoiceKinds)[number];
+
 /** What happens to a person's events when the person is deleted. */
 export const erasurePolicies = ['delete', 'anonymise'] as const;
 export type ErasurePolicy = (typeof erasurePolicies)[number];
@@ -84,6 +88,8 @@ export type EventQuery = z.input<typeof eventQuerySchema>;
 /** The `attendance` settings section's fields that the attendance core reads. */
 export const attendanceOptionsSchema = z.object({
   mode: z.enum(attendanceModes).default('check_in_only'),
+  /** Explicit mode: the kind logged when nobody pressed In or Out ('none' logs nothing). */
+  noChoice: z.enum(noChoiceKinds).default('check_in'),
   /** The same person again within this many minutes makes no new event. */
   debounceMinutes: z
     .number()

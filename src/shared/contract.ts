@@ -8,9 +8,11 @@ import {
   auditEntrySchema,
   eventKinds,
 } from './attendance';
+import { alarmSchema } from './alarms';
 import {
   doorStateChangeSchema,
   doorStates,
+  doorTestOutcomes,
   doorStatusSchema,
   pulseResultSchema,
   relaySettingsSchema,
@@ -117,6 +119,14 @@ export const accessDecisionSchema = z.object({
   /** Why, as a code the UI translates (e.g. 'inactive', 'liveness_unavailable', 'spoof'). */
   reason: accessReason.nullable(),
   doorOpened: z.boolean(),
+  /**
+   * What the door did for this decision, as far as the door controller knows: open (the board
+   * confirmed: a Modbus echo or a read-back), sent (the command went to a write-only board that
+   * cannot confirm), fault (the person may enter but the door could not be opened: the kiosk asks
+   * them to call reception and admin shows an alarm), none (no door to open: attendance-only desk,
+   * or not a decision that opens it). Absent from older hosts: read doorOpened then.
+   */
+  door: z.enum(['open', 'sent', 'fault', 'none']).optional(),
   /** The attendance event written for this decision, if any (debounced repeats write none). */
   attendance: z.object({ kind: z.enum(eventKinds), eventId: id }).nullable(),
   at: isoTime,
@@ -626,7 +636,28 @@ export const contract = {
         pulseMs: z.int().min(200).max(10_000).default(500),
       })
       .prefault({}),
-    output: z.object({ ok: z.boolean(), message: z.string(), states: z.array(doorStateChangeSchema) }),
+    output: z.object({
+      /** True only for 'verified': a board answered. */
+      ok: z.boolean(),
+      outcome: z.enum(doorTestOutcomes),
+      /** The port is built into the computer (/dev/ttyS0): likely nothing is attached. */
+      builtInPort: z.boolean(),
+      message: z.string(),
+      states: z.array(doorStateChangeSchema),
+    }),
+  }),
+  // Alarms (front desk) -------------------------------------------------------------------------
+  'alarms.list': call({
+    summary: 'The open alarms: door faults, a relay board that stopped working, spoof attempts.',
+    admin: true,
+    input: noInput,
+    output: z.object({ alarms: z.array(alarmSchema) }),
+  }),
+  'alarms.dismiss': call({
+    summary: 'Close one alarm (or all of them without an id).',
+    admin: true,
+    input: z.strictObject({ id: id.optional() }).prefault({}),
+    output: z.object({ alarms: z.array(alarmSchema) }),
   }),
   'door.ports': call({
     summary: 'Serial ports on this machine, for the port picker.',

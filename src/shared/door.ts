@@ -179,6 +179,8 @@ export const pulseResultSchema = z.object({
   unlockedUntil: z.number().optional(),
   /** Why the door did not open. */
   reason: z.string().optional(),
+  /** The board confirmed the command (Modbus echo, or read-back on boards that can); false for write-only boards. */
+  confirmed: z.boolean().optional(),
 });
 export type PulseResult = z.infer<typeof pulseResultSchema>;
 
@@ -194,3 +196,30 @@ export const serialPortInfoSchema = z.object({
   usbId: z.string().optional(),
 });
 export type SerialPortInfo = z.infer<typeof serialPortInfoSchema>;
+
+/**
+ * How each board can confirm a command. `reply`: the board answers every write (a Modbus coil
+ * write is echoed); `status`: the board answers a status query (KMTronic `FF <ch> 03`, Numato
+ * `relay read N`); `none`: write-only (LCUS boards document no status query, the hex driver knows
+ * none), so only a person watching the relay can tell whether it switched.
+ */
+export const relayConfirmation: Record<RelayDriverName, 'reply' | 'status' | 'none'> = {
+  modbus: 'reply',
+  kmtronic: 'status',
+  numato: 'status',
+  lcus: 'none',
+  hex: 'none',
+};
+
+/**
+ * What a relay test found. verified: the board answered and switched on and back off; sent: the
+ * bytes went out to a write-only board and nobody can tell whether a relay clicked; failed: the
+ * port could not be opened or the board did not answer as it should.
+ */
+export const doorTestOutcomes = ['verified', 'sent', 'failed'] as const;
+export type DoorTestOutcome = (typeof doorTestOutcomes)[number];
+
+/** A serial port built into the computer (a UART), never a USB relay board: /dev/ttyS0, /dev/ttyAMA0. */
+export function isBuiltInSerialPort(path: string): boolean {
+  return /^\/dev\/tty(S|AMA)\d+$/.test(path);
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alarmSchema } from './alarms';
 import { attendanceEventSchema } from './attendance';
 import { accessDecisionSchema, id, statusSchema } from './contract';
 import { doorStateChangeSchema } from './door';
@@ -55,6 +56,11 @@ export const events = {
       id,
       change: z.enum(['created', 'updated', 'deleted', 'enrolled', 'template_deleted']),
     }),
+  }),
+  'alarms.changed': event({
+    summary: 'An alarm was raised or dismissed; the open ones.',
+    admin: true,
+    payload: z.object({ alarms: z.array(alarmSchema) }),
   }),
   'job.progress': event({
     summary: 'Progress of a long job (loading models, re-embedding the gallery).',

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { attendanceModes, clockTimeSchema, erasurePolicies } from './attendance';
+import { attendanceModes, clockTimeSchema, erasurePolicies, noChoiceKinds } from './attendance';
 import { doorTimingSchema, relaySettingsSchema } from './door';
 import {
   defaultIntegrationSettings,
@@ -61,6 +61,8 @@ export const accessSettingsSchema = z.strictObject({
 
 export const attendanceSettingsSchema = z.strictObject({
   mode: z.enum(attendanceModes),
+  /** Explicit mode: what a recognised person who pressed neither In nor Out is logged as ('none': nothing). */
+  noChoice: z.enum(noChoiceKinds),
   /** The same person again within this window makes no new check-in. */
   debounceMinutes: z
     .number()
@@ -218,6 +220,7 @@ export const defaultSettings: Settings = {
   access: { framesToAgree: 3, frameWindow: 5, cooldownSeconds: 10 },
   attendance: {
     mode: 'check_in_only',
+    noChoice: 'check_in',
     debounceMinutes: 5,
     anonymousDebounceSeconds: 30,
     retentionDays: 0,

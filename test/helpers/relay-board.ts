@@ -288,7 +288,8 @@ export class RelayBoardSimulator {
         this.record(at, channel, op === 1, p.subarray(0, 3));
         p = p.subarray(3);
       } else if (op === 0x03) {
-        this.answer(Buffer.from([0xff, channel, this.relays.get(channel) ? 0x01 : 0x00]));
+        if (this.behaviour.reply !== 'silent')
+          this.answer(Buffer.from([0xff, channel, this.relays.get(channel) ? 0x01 : 0x00]));
         p = p.subarray(3);
       } else p = p.subarray(1);
     }

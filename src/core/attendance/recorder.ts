@@ -1,4 +1,4 @@
-import type { AttendanceEvent, AttendanceMode, EventKind } from '../../shared/attendance';
+import type { AttendanceEvent, AttendanceMode, EventKind, NoChoiceKind } from '../../shared/attendance';
 import type { EventLog, TimedEvent } from './event-log';
 import type { WorkdayCalendar } from './workday';
 
@@ -26,10 +26,13 @@ export type RecordOutcome =
   | { recorded: true; event: AttendanceEvent }
   | { recorded: false; reason: 'debounced'; previous: AttendanceEvent }
   /** The database could not take it now; it is kept and written later (pending-writes.ts). */
-  | { recorded: false; reason: 'pending' };
+  | { recorded: false; reason: 'pending' }
+  /** Explicit mode, nobody pressed In or Out, and the setting says to log nothing then. */
+  | { recorded: false; reason: 'no_choice' };
 
 export interface RecorderOptions {
   mode: AttendanceMode;
+  noChoice: NoChoiceKind;
   debounceMinutes: number;
   anonymousDebounceSeconds: number;
   deviceName: string;
@@ -62,13 +65,10 @@ export class AttendanceRecorder {
     };
 
     if (sighting.outcome === 'recognised' && personId !== null) {
+      if (this.options.mode === 'explicit') return this.recordExplicit(sighting, personId, base);
       const previous = this.log.latestFor(personId, attendanceKinds);
       const kind = this.kindFor(sighting, previous, at);
-      if (
-        previous &&
-        this.withinDebounce(previous, at) &&
-        (this.options.mode !== 'explicit' || previous.kind === kind)
-      ) {
+      if (previous && this.withinDebounce(previous, at)) {
         return { recorded: false, reason: 'debounced', previous };
       }
       return { recorded: true, event: this.log.append({ ...base, kind }) };
@@ -92,6 +92,29 @@ export class AttendanceRecorder {
     return { recorded: true, event: this.log.append({ ...base, kind }) };
   }
 
+  /**
+   * Explicit mode. A pressed In or Out is debounced per person and direction: the same choice again
+   * within the window writes nothing, the other one does (out for lunch right after coming in). No
+   * press means the `noChoice` setting: nothing, or a default kind that never overrides what the
+   * person did lately, so it is debounced by their latest event of either kind.
+   */
+  private recordExplicit(
+    sighting: Sighting,
+    personId: number,
+    base: Omit<Parameters<EventLog['append']>[0], 'kind'> & { at: number },
+  ): RecordOutcome {
+    const at = base.at;
+    const kind = sighting.direction ?? this.options.noChoice;
+    if (kind === 'none') return { recorded: false, reason: 'no_choice' };
+    const previous = sighting.direction
+      ? this.log.latestFor(personId, [kind])
+      : this.log.latestFor(personId, attendanceKinds);
+    if (previous && this.withinDebounce(previous, at)) {
+      return { recorded: false, reason: 'debounced', previous };
+    }
+    return { recorded: true, event: this.log.append({ ...base, kind }) };
+  }
+
   private withinDebounce(previous: TimedEvent, at: number): boolean {
     const age = at - previous.atMs;
     return age >= 0 && age < this.options.debounceMinutes * 60_000;
@@ -105,7 +128,7 @@ export class AttendanceRecorder {
     switch (this.options.mode) {
       case 'check_in_only':
         return 'check_in';
-      case 'explicit':
+      case 'explicit': // recordExplicit decides
         return sighting.direction ?? 'check_in';
       case 'toggle': {
         // The first sighting of a working day is always a check-in; then in, out, in, ...

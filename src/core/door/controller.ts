@@ -133,6 +133,15 @@ export class DoorController {
     return this.exclusive(() => this.pulseNow(ms, `pulse:${reason}`));
   }
 
+  /**
+   * Ask the board whether the door is released (in the command queue, so never in the middle of
+   * a pulse): undefined for write-only boards. Throws a RelayError when the board does not answer.
+   * Used by the relay test to confirm that a board is really there.
+   */
+  readRelay(): Promise<boolean | undefined> {
+    return this.exclusive(async () => (this.driver.readBack ? await this.driver.readBack() : undefined));
+  }
+
   /** Relock now (also retries at once from a fault). */
   lock(reason: DoorReason = 'manual'): Promise<DoorStatus> {
     return this.exclusive(async () => {

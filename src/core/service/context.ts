@@ -5,6 +5,7 @@ import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { Integrations } from '../integrations';
 import type { AdminAuth } from './admin-auth';
+import type { AlarmBoard } from './alarms';
 import type { DoorManager } from './door-manager';
 import type { EventBus } from './event-bus';
 import type { FramePipeline } from './frame-pipeline';
@@ -25,6 +26,8 @@ export interface ServiceContext {
   host: InferenceHost;
   models: ModelManager;
   door: DoorManager;
+  /** Open alarms for admin (door faults, spoof attempts). */
+  alarms: AlarmBoard;
   frames: FramePipeline;
   status: StatusTracker;
   integrations: Integrations;

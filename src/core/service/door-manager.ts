@@ -1,9 +1,12 @@
-import type {
-  DoorStateChange,
-  DoorStatus,
-  PulseResult,
-  RelaySettings,
-  SerialPortInfo,
+import {
+  isBuiltInSerialPort,
+  relayConfirmation,
+  type DoorTestOutcome,
+  type DoorStateChange,
+  type DoorStatus,
+  type PulseResult,
+  type RelaySettings,
+  type SerialPortInfo,
 } from '../../shared/door';
 import type { Settings } from '../../shared/settings';
 import { DoorController } from '../door/controller';
@@ -22,6 +25,8 @@ function controllerKey(door: DoorSettings): string | null {
 
 export interface DoorTestResult {
   ok: boolean;
+  outcome: DoorTestOutcome;
+  builtInPort: boolean;
   message: string;
   states: DoorStateChange[];
 }
@@ -34,6 +39,8 @@ export interface DoorTestResult {
 export class DoorManager {
   private controller: DoorController | null = null;
   private key: string | null = null;
+  /** The relay settings of the live controller. */
+  private relay: RelaySettings | null = null;
   private unsubscribe: (() => void) | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -67,6 +74,7 @@ export class DoorManager {
       this.unsubscribe = controller.on(this.onState);
       this.controller = controller;
       this.key = key;
+      this.relay = door.relay;
       const status = await controller.start();
       this.log(`door: ${door.relay.driver} on ${door.relay.port}: ${status.state} (${status.reason})`);
     });
@@ -81,13 +89,25 @@ export class DoorManager {
         state: 'locked',
         reason: 'The door is disabled in the settings.',
       });
-    return controller.pulse(ms ?? controller.pulseMs, reason);
+    const relay = this.relay;
+    const confirms =
+      relay !== null &&
+      (relayConfirmation[relay.driver] === 'reply' ||
+        (relayConfirmation[relay.driver] === 'status' && relay.readBack));
+    return controller
+      .pulse(ms ?? controller.pulseMs, reason)
+      .then((result) => ({ ...result, confirmed: result.opened && confirms }));
   }
 
   /**
-   * Pulses a relay and reports every state it went through. With relay settings of its own (the
-   * admin's unsaved form) it drives a temporary controller, unless they name the port the live
+   * Pulses a relay and reports what can honestly be said about it. With relay settings of its own
+   * (the admin's unsaved form) it drives a temporary controller, unless they name the port the live
    * door holds: then the live door is pulsed, since a second opener of the port would fail.
+   *
+   * "verified" needs an answer from the board: a Modbus board echoes every coil write; KMTronic and
+   * Numato boards are asked for the relay's state while it is on and again once it is off. A
+   * write-only board (LCUS, hex) can only be "sent": the bytes left, and a person must check that
+   * the relay clicked. A port that cannot be opened, or a board that does not answer, is "failed".
    */
   test(relay: RelaySettings | undefined, pulseMs: number): Promise<DoorTestResult> {
     return this.serial(async () => {
@@ -99,31 +119,70 @@ export class DoorManager {
       const controller = useLive
         ? live
         : new DoorController({ driver: createRelayDriver(relay!), timing: {} });
+      const settings = useLive ? this.relay! : relay!;
+      const confirmation = relayConfirmation[settings.driver];
       const states: DoorStateChange[] = [];
       const stop = controller.on((change) => states.push(change));
+      const result = (outcome: DoorTestOutcome, message: string): DoorTestResult => {
+        const path = controller.status().path ?? settings.port;
+        return {
+          ok: outcome === 'verified',
+          outcome,
+          builtInPort: isBuiltInSerialPort(path),
+          message,
+          states,
+        };
+      };
       try {
         if (!useLive) await controller.start();
         const relocked = controller.waitFor(
           (c) => c.state !== 'unlocked' && c.previous === 'unlocked',
           pulseMs + 5000,
         );
-        const result = await controller.pulse(pulseMs, 'test');
-        if (!result.opened) {
-          return {
-            ok: false,
-            message: `The relay did not switch: ${result.reason ?? result.state}.`,
-            states,
-          };
+        const pulsed = await controller.pulse(pulseMs, 'test');
+        if (!pulsed.opened) {
+          return result('failed', `The relay did not switch: ${pulsed.reason ?? pulsed.state}.`);
+        }
+        if (confirmation === 'status') {
+          const on = await controller.readRelay().catch((error: unknown) => error as Error);
+          if (on !== true) {
+            await relocked;
+            return result(
+              'failed',
+              on instanceof Error
+                ? `The board did not answer the status query: ${on.message}`
+                : 'The board says the relay did not switch on: check the channel and polarity settings.',
+            );
+          }
         }
         const after = await relocked;
-        const ok = after?.state === 'locked';
-        return {
-          ok,
-          message: ok
-            ? `The relay switched on for ${pulseMs} ms and back off.`
-            : `The relay switched on but did not confirm relocking (${after?.state ?? 'no answer'}): check the board.`,
-          states,
-        };
+        if (after?.state !== 'locked') {
+          return result(
+            'failed',
+            `The relay switched on but did not confirm relocking (${after?.state ?? 'no answer'}): check the board.`,
+          );
+        }
+        if (confirmation === 'status') {
+          const on = await controller.readRelay().catch((error: unknown) => error as Error);
+          if (on !== false) {
+            return result(
+              'failed',
+              on instanceof Error
+                ? `The board did not answer the status query after relocking: ${on.message}`
+                : 'The board says the relay is still on after relocking: check the board.',
+            );
+          }
+        }
+        if (confirmation === 'none') {
+          return result(
+            'sent',
+            `The on and off commands were sent (${pulseMs} ms apart). This board cannot answer, so check that the relay clicked.`,
+          );
+        }
+        return result(
+          'verified',
+          `The board confirmed the relay switched on for ${pulseMs} ms and back off.`,
+        );
       } finally {
         if (!useLive) await controller.shutdown('test-done');
         stop();
@@ -144,6 +203,7 @@ export class DoorManager {
     const controller = this.controller;
     this.controller = null;
     this.key = null;
+    this.relay = null;
     if (!controller) return;
     const result = await controller.shutdown(reason);
     this.unsubscribe?.();

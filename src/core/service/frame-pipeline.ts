@@ -284,9 +284,13 @@ export class FramePipeline {
     const person =
       decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
     let doorOpened = false;
-    if (decision.openDoor) {
+    let door: AccessDecision['door'] = 'none';
+    if (decision.openDoor && this.deps.door.enabled) {
+      door = 'fault';
       try {
-        doorOpened = (await this.deps.door.pulse('recognised')).opened;
+        const pulsed = await this.deps.door.pulse('recognised');
+        doorOpened = pulsed.opened;
+        if (pulsed.opened) door = pulsed.confirmed ? 'open' : 'sent';
       } catch (error) {
         this.deps.log(`door: pulse failed: ${(error as Error).message}`);
       }
@@ -294,7 +298,12 @@ export class FramePipeline {
     let attendance: AccessDecision['attendance'] = null;
     const outcome = outcomes[decision.kind];
     if (decision.logAttendance && outcome) {
-      const direction = kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
+      // A pressed In/Out belongs to the next recognised person only: it is used up by them whether
+      // or not their event is written (debounced), so it can never pass on to whoever comes next.
+      const usesChoice =
+        settings.attendance.mode === 'explicit' && outcome === 'recognised' && person !== null;
+      const direction = usesChoice && kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
+      if (usesChoice) kiosk.choice = null;
       const recorded = this.deps.attendance.record({
         outcome,
         personId: person?.id ?? null,
@@ -302,10 +311,9 @@ export class FramePipeline {
         liveness: decision.liveness?.score ?? null,
         doorOpened,
         at: now,
-        ...(direction && settings.attendance.mode === 'explicit' ? { direction } : {}),
+        ...(direction ? { direction } : {}),
       });
       if (recorded.recorded) {
-        if (direction) kiosk.choice = null;
         attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
         this.deps.bus.emit('attendance.recorded', recorded.event);
       }
@@ -317,6 +325,7 @@ export class FramePipeline {
       liveness: decision.liveness?.score ?? null,
       reason: decision.reason,
       doorOpened,
+      door,
       attendance,
       at: new Date(now).toISOString(),
     };

@@ -17,6 +17,7 @@ import type { InferenceHost } from '../inference';
 import { grantCalls, grantScopes, Integrations, isGranted } from '../integrations';
 import { defaultDatabasePath } from '../paths';
 import { AdminAuth } from './admin-auth';
+import { AlarmBoard } from './alarms';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
 import { doorRecordPath, relockFromRecord } from '../door/relock-record';
@@ -26,6 +27,7 @@ import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
 import { pairingHandlers } from './handlers/pairing';
 import { KioskPairing } from './kiosk-pairing';
+import { alarmHandlers } from './handlers/alarms';
 import { doorHandlers } from './handlers/door';
 import { integrationHandlers } from './handlers/integrations';
 import { kioskHandlers } from './handlers/kiosk';
@@ -72,6 +74,7 @@ const handlers: Handlers = {
   ...doorHandlers,
   ...modelDownloadHandlers,
   ...integrationHandlers,
+  ...alarmHandlers,
 };
 
 /**
@@ -102,6 +105,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     now,
     (session) => pairing.lockoutClient(session),
   );
+  const alarms = new AlarmBoard(bus, now);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the
   // whole event loop, door timer included); events the database cannot take now are kept in a
@@ -188,6 +192,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     host: options.inference,
     models,
     door,
+    alarms,
     frames,
     status,
     integrations,
@@ -292,7 +297,8 @@ class Service implements FaceGateService {
   /** Relock the door first, then stop inference and close the database. Safe to call twice. */
   close(): Promise<void> {
     this.closed ??= (async () => {
-      const { door, host, gallery, status, log } = this.ctx;
+      const { door, host, gallery, status, alarms, log } = this.ctx;
+      alarms.close();
       await door.close().catch((error: unknown) => log(`door: ${(error as Error).message}`));
       await this.ctx.integrations
         .close()

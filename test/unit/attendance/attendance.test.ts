@@ -90,6 +90,49 @@ describe('recording rules', () => {
     });
   });
 
+  it('explicit mode without a press: the default never overrides what the person did lately', () => {
+    // The report: in (no press), out (pressed), ten seconds later in again (no press).
+    const ada = people.create({ name: 'Ada' });
+    const attendance = new Attendance(db, { mode: 'explicit', debounceMinutes: 5, timeZone: 'UTC' });
+    const t0 = utc('2024-05-10T08:00:00Z');
+    const sight = (at: number, direction?: 'check_in' | 'check_out') =>
+      attendance.record({ outcome: 'recognised', personId: ada.id, at, ...(direction ? { direction } : {}) });
+    expect(sight(t0)).toMatchObject({ recorded: true, event: { kind: 'check_in' } });
+    expect(sight(t0 + 20_000, 'check_out')).toMatchObject({ recorded: true, event: { kind: 'check_out' } });
+    expect(sight(t0 + 30_000)).toMatchObject({ recorded: false, reason: 'debounced' });
+    // Out first, then standing there unpressed: still nothing within the window.
+    const bob = people.create({ name: 'Bob' });
+    expect(
+      attendance.record({ outcome: 'recognised', personId: bob.id, at: t0, direction: 'check_out' }),
+    ).toMatchObject({ recorded: true, event: { kind: 'check_out' } });
+    expect(attendance.record({ outcome: 'recognised', personId: bob.id, at: t0 + 10_000 })).toMatchObject({
+      recorded: false,
+      reason: 'debounced',
+    });
+    // After the window the default applies again.
+    expect(sight(t0 + minutes(6))).toMatchObject({ recorded: true, event: { kind: 'check_in' } });
+  });
+
+  it('explicit mode logs the configured default, or nothing, when nobody pressed', () => {
+    const ada = people.create({ name: 'Ada' });
+    const t0 = utc('2024-05-10T08:00:00Z');
+    const none = new Attendance(db, { mode: 'explicit', noChoice: 'none', timeZone: 'UTC' });
+    expect(none.record({ outcome: 'recognised', personId: ada.id, at: t0 })).toEqual({
+      recorded: false,
+      reason: 'no_choice',
+    });
+    expect(none.events().total).toBe(0);
+    // A press still counts.
+    expect(
+      none.record({ outcome: 'recognised', personId: ada.id, at: t0 + 1000, direction: 'check_in' }),
+    ).toMatchObject({ recorded: true, event: { kind: 'check_in' } });
+    const out = new Attendance(db, { mode: 'explicit', noChoice: 'check_out', debounceMinutes: 0 });
+    expect(out.record({ outcome: 'recognised', personId: ada.id, at: t0 + 2000 })).toMatchObject({
+      recorded: true,
+      event: { kind: 'check_out' },
+    });
+  });
+
   it('logs unknown faces, spoofs and denials, and debounces unknown faces per device', () => {
     const bob = people.create({ name: 'Bob', active: false });
     const attendance = new Attendance(db, { timeZone: 'UTC', anonymousDebounceSeconds: 30 });

@@ -9,6 +9,7 @@ const base: AccessDecision = {
   liveness: 0.9,
   reason: 'live_known_allowed',
   doorOpened: true,
+  door: 'open',
   attendance: { kind: 'check_in', eventId: 9 },
   at: '2025-01-01T08:00:00.000Z',
 };
@@ -66,5 +67,21 @@ describe('resultView', () => {
         ?.key,
     ).toBe('result.attendance.checkOut');
     expect(resultView({ ...base, attendance: null }, { greetByName: true }).attendance).toBeNull();
+  });
+
+  it('says "The door is open" only when the door controller confirmed it', () => {
+    const detail = (door: AccessDecision['door'], doorOpened: boolean) =>
+      resultView({ ...base, door, doorOpened }, { greetByName: true });
+    expect(detail('open', true).detail?.key).toBe('result.granted.doorOpen');
+    // A write-only board took the bytes: nobody knows whether the door opened.
+    expect(detail('sent', true).detail?.key).toBe('result.granted.doorSent');
+    expect(detail('none', false).detail?.key).toBe('result.granted.noDoor');
+    // Let in, but the door could not be opened: not the green welcome, and words saying what to do.
+    const fault = detail('fault', false);
+    expect(fault.detail?.key).toBe('result.granted.doorFault');
+    expect(fault.tone).not.toBe('granted');
+    expect(fault.icon).not.toBe('check');
+    // An older host without the field: "opened" is never taken as confirmed.
+    expect(detail(undefined, true).detail?.key).toBe('result.granted.doorSent');
   });
 });

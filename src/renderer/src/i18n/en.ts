@@ -104,7 +104,8 @@ export const en = {
   'pin.confirm': 'New PIN again',
   'pin.rule': 'A PIN is 6 to 12 digits.',
   'pin.mismatch': 'The two PINs are not the same.',
-  'pin.wrong': 'Wrong PIN ({attempts} failed attempts).',
+  'pin.wrong.one': 'Wrong PIN (1 failed attempt).',
+  'pin.wrong.other': 'Wrong PIN ({count} failed attempts).',
   'pin.locked': 'Too many wrong PINs. Try again in {seconds} s.',
 
   'job.label': 'Running jobs',
@@ -124,7 +125,8 @@ export const en = {
   'people.filter.onlyActive': 'Active only',
   'people.filter.onlyInactive': 'Inactive only',
   'people.add': 'Add a person',
-  'people.count': 'Showing {shown} of {total} people',
+  'people.count.one': 'Showing {shown} of 1 person',
+  'people.count.other': 'Showing {shown} of {count} people',
   'people.empty': 'Nobody is enrolled yet. Add a person, then enrol their face.',
   'people.noMatch': 'Nobody matches this search.',
   'people.col.name': 'Name',
@@ -219,9 +221,12 @@ export const en = {
   'erase.audit': 'their name in the audit log (entries about them are redacted).',
   'erase.irreversible': 'This cannot be undone.',
   'erase.confirm': 'Erase',
-  'erase.doneDeleted': '{name} was erased: {templates} faces and {events} attendance events deleted.',
-  'erase.doneAnonymised':
-    '{name} was erased: {templates} faces deleted, {events} attendance events anonymised.',
+  'erase.doneDeleted': '{name} was erased: {templates} and {events} deleted.',
+  'erase.doneAnonymised': '{name} was erased: {templates} deleted, {events} anonymised.',
+  'count.faces.one': '1 face',
+  'count.faces.other': '{count} faces',
+  'count.events.one': '1 attendance event',
+  'count.events.other': '{count} attendance events',
 
   // Attendance and reports -------------------------------------------------------------------------
   'filter.from': 'From',
@@ -271,7 +276,6 @@ export const en = {
 
   // Door ----------------------------------------------------------------------------------------
   'door.title': 'Door',
-  'door.current': 'The door is {state}',
   'door.noController': 'The door relay is off: no relay is driven.',
   'door.saved': 'Door settings saved.',
   'door.enabled': 'Drive a door relay',
@@ -308,8 +312,6 @@ export const en = {
   'door.test': 'Test the relay',
   'door.refreshPorts': 'Refresh ports',
   'door.openNow': 'Open the door now',
-  'door.testOk': 'Test passed.',
-  'door.testFailed': 'Test failed.',
 
   // Recognition settings -------------------------------------------------------------------------
   'recognition.title': 'Recognition',
@@ -327,8 +329,6 @@ export const en = {
   'recognition.threshold': 'Match threshold (0 to 1)',
   'recognition.thresholdHint': 'Higher means fewer false matches but more “not recognised”.',
   'recognition.calibrate': 'Suggest a threshold from the enrolled faces',
-  'recognition.suggestion':
-    'Suggested threshold {value} for a false-match rate of {far}, from {genuine} same-person and {impostor} different-person pairs.',
   'recognition.useSuggestion': 'Use the suggested threshold',
   'recognition.tooSmall':
     'Not enough enrolled faces to suggest a threshold ({genuine} same-person, {impostor} different-person pairs). Keep the pack’s threshold.',
@@ -546,4 +546,60 @@ export const en = {
   'pairing.admin.col.lastUsed': 'Last used',
   'pairing.admin.revoke': 'Unpair',
   'pairing.admin.revokeNamed': 'Unpair {name}',
+  // Front desk: truthful door feedback, In/Out, kiosk states, plain words --------------------------
+  'common.details': 'Details',
+  'door.sentence.locked': 'The door is locked.',
+  'door.sentence.unlocked': 'The door is open.',
+  'door.sentence.disconnected': 'The relay board is not connected, so the door cannot open.',
+  'door.sentence.fault': 'The relay board is not answering, so the door may not open.',
+  'door.testVerified': 'The relay board answered.',
+  'door.testVerifiedDetail': 'It confirmed the relay switched on for {ms} ms and back off.',
+  'door.testSent': 'Sent — check that the relay clicked.',
+  'door.testSentDetail':
+    'This kind of board cannot answer, so FaceGate cannot tell whether a relay switched. Listen for two clicks {ms} ms apart, or watch the relay’s light.',
+  'door.testFailed': 'The test failed.',
+  'door.testFailedDetail':
+    'The relay board could not be reached or did not answer. Check the cable and the port, then try again.',
+  'door.testBuiltInPort':
+    'This port is built into the computer; USB relay boards appear as /dev/ttyUSB… or /dev/ttyACM…. Nothing may be attached to it.',
+  'door.openedNow': 'The door is open for {seconds} s.',
+  'door.notOpenedNow': 'The door did not open. See the door’s state above.',
+  'result.granted.doorFault': 'The door did not open. Please call reception.',
+  'result.granted.doorSent': 'Please go in. If the door stays shut, call reception.',
+  'kiosk.offline.title': 'Not connected',
+  'kiosk.offline.detail': 'This screen lost its connection to FaceGate. Reconnecting… Please call reception.',
+  'kiosk.offline.footer': 'Reconnecting to FaceGate…',
+  'kiosk.doorFault': 'Door: not working — please call reception',
+  'alarms.title': 'Alarms',
+  'alarms.none': 'No open alarms.',
+  'alarms.dismiss': 'Dismiss',
+  'alarms.banner.one': '1 open alarm',
+  'alarms.banner.other': '{count} open alarms',
+  'alarms.show': 'Show',
+  'alarms.doorFault': 'The door did not open for {name}. Check the relay board.',
+  'alarms.doorFaultNobody': 'The door did not open for a recognised person. Check the relay board.',
+  'alarms.doorDown': 'The relay board stopped working. Check the cable and the board.',
+  'alarms.spoof': 'Someone held up a photo or a screen to the camera.',
+  'alarms.spoofAs': 'Someone held up a photo or a screen of {name} to the camera.',
+  'camera.settings.title': 'Kiosk camera',
+  'camera.settings.intro':
+    'The camera and the mirror setting of the kiosk on this computer. Visitors cannot change them.',
+  'camera.settings.saved': 'Saved. The kiosk on this computer uses it the next time it starts.',
+  'nav.camera': 'Kiosk camera',
+  'attendance.noChoice.label': 'When nobody presses In or Out',
+  'attendance.noChoice.check_in': 'Log them as coming in',
+  'attendance.noChoice.check_out': 'Log them as going out',
+  'attendance.noChoice.none': 'Log nothing',
+  'kiosk.choice.none': 'Press In or Out, then look at the camera.',
+  'recognition.suggested': 'Suggested threshold: {value}',
+  'recognition.strangers': 'About 1 stranger in {n} would be taken for someone enrolled.',
+  'recognition.employees': 'About 1 employee in {n} would be asked to try again.',
+  'recognition.strangersNone': 'No stranger was taken for someone enrolled in the measurement.',
+  'recognition.employeesNone':
+    'No enrolled employee would be asked to try again (on their enrolment photos).',
+  'recognition.currentRates': 'At the current threshold ({value}):',
+  'recognition.currentUnknown':
+    'How the current threshold behaves is measured at the suggested one only; use the suggestion to get these rates.',
+  'recognition.basis':
+    'Measured on {people} people: {genuine} same-person and {impostor} different-person photo pairs; strangers per visit {far}.',
 } as const;

@@ -47,6 +47,21 @@ export function t(key: MessageKey, params?: Params): string {
   return interpolate(active[key] ?? en[key] ?? key, params);
 }
 
+/** Keys that come in plural forms: `${base}.one`, `${base}.other` (and `.zero`, `.two`, `.few`, `.many` where a language has them). */
+export type PluralKey = {
+  [K in MessageKey]: K extends `${infer B}.other` ? (`${B}.one` extends MessageKey ? B : never) : never;
+}[MessageKey];
+
+/**
+ * The plural form of `base` for `count` under the language's rules (Intl.PluralRules): "1 open
+ * alarm", "3 open alarms". `{count}` is filled with the number; other params as for t().
+ */
+export function tn(base: PluralKey, count: number, params?: Params): string {
+  const category = new Intl.PluralRules(activeLanguage).select(count);
+  const key = `${base}.${category}`;
+  return t(isMessageKey(key) ? key : (`${base}.other` as MessageKey), { count, ...params });
+}
+
 export function isMessageKey(key: string): key is MessageKey {
   return Object.hasOwn(en, key);
 }

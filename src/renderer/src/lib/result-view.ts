@@ -54,6 +54,28 @@ const cannotJudgeDetail: Record<string, MessageKey> = {
   liveness_missing: 'result.cannotJudge.missing',
 };
 
+/** What the door did; hosts from before `door` existed only say doorOpened. */
+export function doorOutcome(decision: AccessDecision): NonNullable<AccessDecision['door']> {
+  return decision.door ?? (decision.doorOpened ? 'sent' : 'none');
+}
+
+/**
+ * "The door is open" only when the door controller confirmed it; a command to a board that cannot
+ * answer is not a confirmation; a door that failed asks the person to call reception.
+ */
+function grantedDetail(decision: AccessDecision): MessageKey {
+  switch (doorOutcome(decision)) {
+    case 'open':
+      return 'result.granted.doorOpen';
+    case 'sent':
+      return 'result.granted.doorSent';
+    case 'fault':
+      return 'result.granted.doorFault';
+    case 'none':
+      return 'result.granted.noDoor';
+  }
+}
+
 export function resultView(decision: AccessDecision, options: { greetByName: boolean }): ResultView {
   const name = decision.person?.name ?? null;
   const attendance: Message | null =
@@ -66,13 +88,15 @@ export function resultView(decision: AccessDecision, options: { greetByName: boo
   switch (decision.kind) {
     case 'granted': {
       const greet = options.greetByName && name !== null;
+      const door = doorOutcome(decision);
       return {
         ...base,
-        tone: 'granted',
-        icon: 'check',
+        // Let in but the door stayed shut: not the green "go ahead", and words that say what to do.
+        tone: door === 'fault' ? 'notice' : 'granted',
+        icon: door === 'fault' ? 'warning' : 'check',
         title: greet ? { key: 'result.granted.welcome', params: { name } } : { key: 'result.granted.title' },
-        detail: { key: decision.doorOpened ? 'result.granted.doorOpen' : 'result.granted.noDoor' },
-        sound: 'granted',
+        detail: { key: grantedDetail(decision) },
+        sound: door === 'fault' ? 'notice' : 'granted',
         greetName: greet ? name : null,
       };
     }

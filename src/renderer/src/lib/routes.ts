@@ -10,6 +10,7 @@ export const adminPages = [
   'door',
   'recognition',
   'status',
+  'camera',
   'security',
   'integrations',
   'kiosks',

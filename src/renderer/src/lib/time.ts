@@ -25,3 +25,10 @@ export function secondsUntil(iso: string, now: number): number {
   if (Number.isNaN(at)) return 0;
   return Math.max(0, Math.ceil((at - now) / 1000));
 }
+
+/** An ISO time as the browser's local date and time, e.g. "7 Dec, 10:02". */
+export function formatDateTime(iso: string): string {
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return iso;
+  return at.toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
