@@ -79,7 +79,13 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       const since = Date.now();
       const katy = identityPhotos().filter((p) => p.identity === 'katy');
       const decision = await decide(h, await photoFrame(katy[1].path));
-      expect(decision).toMatchObject({ kind: 'granted', doorOpened: true, person: { id: personId } });
+      // The LCUS board took the bytes but cannot confirm: "sent", never claimed as open.
+      expect(decision).toMatchObject({
+        kind: 'granted',
+        doorOpened: true,
+        door: 'sent',
+        person: { id: personId },
+      });
       const onAt = await board.waitForBytes(on, { since, timeoutMs: 3000 });
       const offAt = await board.waitForBytes(off, { since: onAt, timeoutMs: 3000 });
       expect(offAt).toBeGreaterThan(onAt);
@@ -149,9 +155,9 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       expect(audit.entries.some((e) => e.action === 'door.manual_open')).toBe(true);
     });
 
-    it('tests the live relay and reports each state', async () => {
+    it('tests the live relay and reports each state; an LCUS board cannot answer, so it was only "sent"', async () => {
       const result = await h.call('door.test', { pulseMs: 300 });
-      expect(result.ok, result.message).toBe(true);
+      expect(result, result.message).toMatchObject({ outcome: 'sent', ok: false });
       expect(result.states.map((s) => s.state)).toEqual(['unlocked', 'locked']);
     });
 
