@@ -157,7 +157,8 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       const beforeTest = board.commands.length;
       await page.click('text=Test the relay');
       await page.waitForSelector('[data-door-test]', { timeout: 20_000 });
-      expect(await page.getAttribute('[data-door-test]', 'data-door-test')).toBe('ok');
+      // An LCUS board cannot answer: the bytes were sent, and the screen says to check the click.
+      expect(await page.getAttribute('[data-door-test]', 'data-door-test')).toBe('sent');
       const testCommands = board.commands.slice(beforeTest);
       expect(testCommands.some((c) => c.energise && c.bytes.equals(lcusOn))).toBe(true);
       expect(testCommands.at(-1)?.energise).toBe(false);
