@@ -5,6 +5,7 @@ import {
   attendanceEventSchema,
   attendanceModes,
   attendanceReportSchema,
+  noChoiceKinds,
   auditEntrySchema,
   eventKinds,
 } from './attendance';
@@ -299,6 +300,8 @@ export type PairedKiosk = z.infer<typeof pairedKioskSchema>;
 
 export const kioskConfigSchema = z.object({
   attendanceMode: z.enum(attendanceModes),
+  /** Explicit mode: what nobody pressing In or Out is logged as ('none': nothing; the kiosk asks for a press). */
+  noChoice: z.enum(noChoiceKinds).optional(),
   kiosk: kioskSettingsSchema,
   doorEnabled: z.boolean(),
 });

@@ -14,6 +14,7 @@ export const kioskHandlers: Pick<
     const settings = ctx.settings.current;
     return {
       attendanceMode: settings.attendance.mode,
+      noChoice: settings.attendance.noChoice,
       kiosk: settings.kiosk,
       doorEnabled: settings.door.enabled,
     };
