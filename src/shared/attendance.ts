@@ -196,3 +196,22 @@ export const auditEntrySchema = z.object({
   details: z.record(z.string(), z.unknown()),
 });
 export type AuditEntry = z.infer<typeof auditEntrySchema>;
+
+/** The admin start page's picture of today (attendance.today). */
+export const todaySummarySchema = z.object({
+  /** Today in the report time zone. */
+  date: localDate,
+  /**
+   * Who is in now: people whose latest event today is a check-in. In check-in-only mode nobody
+   * checks out, so this is everyone who checked in today, and `knowsWhoLeft` is false.
+   */
+  inNow: z.array(z.object({ person: personRef, since: isoTime })),
+  knowsWhoLeft: z.boolean(),
+  /** First arrivals per local hour of today (index 0 = 00:00–00:59). */
+  arrivalsByHour: z.array(z.int().nonnegative()).length(24),
+  arrivals: z.int().nonnegative(),
+  /** Spoof attempts and unknown faces today. */
+  spoofs: z.int().nonnegative(),
+  unknown: z.int().nonnegative(),
+});
+export type TodaySummary = z.infer<typeof todaySummarySchema>;

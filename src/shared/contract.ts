@@ -5,9 +5,10 @@ import {
   attendanceEventSchema,
   attendanceModes,
   attendanceReportSchema,
-  noChoiceKinds,
   auditEntrySchema,
   eventKinds,
+  noChoiceKinds,
+  todaySummarySchema,
 } from './attendance';
 import { alarmSchema } from './alarms';
 import {
@@ -648,6 +649,13 @@ export const contract = {
       message: z.string(),
       states: z.array(doorStateChangeSchema),
     }),
+  }),
+  // Front desk: the admin start page ------------------------------------------------------------
+  'attendance.today': call({
+    summary: 'Today at a glance: who is in now, first arrivals per hour, spoof attempts and strangers.',
+    admin: true,
+    input: noInput,
+    output: todaySummarySchema,
   }),
   // Alarms (front desk) -------------------------------------------------------------------------
   'alarms.list': call({

@@ -173,6 +173,22 @@ describe.skipIf(missing.length > 0 && !process.env.CI)(
       expect(await audit(kiosk, 'kiosk-in-out-used')).toEqual([]);
     }, 180_000);
 
+    it('the admin start page shows today: alarms, health, who is in, arrivals over the day', async () => {
+      const { page, errors } = await openPage(browsers[0], `${serve.url}#/admin`);
+      await enterAdmin(page, pin);
+      await go(page, '#/admin');
+      await page.locator('[data-chart="arrivals"]').waitFor({ timeout: 10_000 });
+      // Jack checked in (door-fault test) and then out (In/Out test): one arrival, nobody in now.
+      expect(await page.locator('#home-arrivals').textContent()).toBe('1 arrival today');
+      expect(await page.locator('#home-in').textContent()).toBe('0 people in now');
+      expect(await page.locator('[data-chart="arrivals"] rect').count()).toBeGreaterThanOrEqual(13);
+      await expect
+        .poll(() => page.locator('[data-health="home.health.models"]').getAttribute('data-ok'))
+        .toBe('true');
+      expect(await audit(page, 'admin-start-page')).toEqual([]);
+      expect(errors).toEqual([]);
+    }, 120_000);
+
     it('shows "Not connected" within 2 s of the host stopping', async () => {
       const { page, errors } = await openPage(browsers[0], `${serve.url}#/kiosk`);
       await page.locator('footer [data-models-state="ready"]').waitFor({ timeout: 60_000 });

@@ -7,6 +7,7 @@ import {
   type AttendanceReport,
   type EventQuery,
   type ReportQuery,
+  type TodaySummary,
 } from '../../shared/attendance';
 import { FaceGateError } from '../errors';
 import { AuditLog } from '../gallery/audit-log';
@@ -19,7 +20,8 @@ import { eventsToCsv, reportToCsv } from './csv-exports';
 import { EventLog } from './event-log';
 import { AttendanceRecorder, type RecordOutcome, type Sighting } from './recorder';
 import { buildReport, type ReportPerson } from './report';
-import { daysBetween } from './time-zone';
+import { addDays, daysBetween, localDateOf, startOfLocalDay } from './time-zone';
+import { summariseToday } from './today';
 import { WorkdayCalendar } from './workday';
 
 const dayMs = 86_400_000;
@@ -216,6 +218,26 @@ export class Attendance {
       if (person && (q.group === undefined || person.group === q.group)) people.set(person.id, person);
     }
     return buildReport(events, people, this.calendar, q);
+  }
+
+  /** Today at a glance for the admin start page: who is in, arrivals per hour, spoofs and strangers. */
+  today(now = Date.now()): TodaySummary {
+    const zone = this.calendar.timeZone;
+    const date = localDateOf(now, zone);
+    const start = startOfLocalDay(date, zone);
+    const end = startOfLocalDay(addDays(date, 1), zone);
+    const count = (kind: 'spoof' | 'unknown') =>
+      this.log.query(
+        { from: new Date(start).toISOString(), to: new Date(end).toISOString(), kinds: [kind], limit: 1 },
+        zone,
+      ).total;
+    return summariseToday(this.log.attendanceBetween(start, end), {
+      mode: this.settings.mode,
+      timeZone: zone,
+      date,
+      spoofs: count('spoof'),
+      unknown: count('unknown'),
+    });
   }
 
   reportCsv(query: ReportQuery, options: CsvOptions = {}): string {

@@ -83,7 +83,8 @@ describe('routes', () => {
   it('parses the kiosk, admin pages, ids and new', () => {
     expect(parseRoute('')).toEqual({ screen: 'kiosk' });
     expect(parseRoute('#/kiosk')).toEqual({ screen: 'kiosk' });
-    expect(parseRoute('#/admin')).toEqual({ screen: 'admin', page: 'people', id: null, isNew: false });
+    // No page, or an unknown one: the start page.
+    expect(parseRoute('#/admin')).toEqual({ screen: 'admin', page: 'home', id: null, isNew: false });
     expect(parseRoute('#/admin/people/12')).toEqual({
       screen: 'admin',
       page: 'people',
@@ -98,7 +99,7 @@ describe('routes', () => {
     });
     expect(parseRoute('#/admin/nowhere/0')).toEqual({
       screen: 'admin',
-      page: 'people',
+      page: 'home',
       id: null,
       isNew: false,
     });

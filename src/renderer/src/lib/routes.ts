@@ -4,6 +4,7 @@
  */
 
 export const adminPages = [
+  'home',
   'people',
   'attendance',
   'report',
@@ -23,7 +24,8 @@ export type Route =
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
   if (parts[0] !== 'admin') return { screen: 'kiosk' };
-  const page = adminPages.includes(parts[1] as AdminPage) ? (parts[1] as AdminPage) : 'people';
+  // The start page (today, alarms, health) when no page or an unknown one is named.
+  const page = adminPages.includes(parts[1] as AdminPage) ? (parts[1] as AdminPage) : 'home';
   const raw = parts[2];
   const id = raw && /^\d+$/.test(raw) && Number(raw) > 0 ? Number(raw) : null;
   return { screen: 'admin', page, id, isNew: raw === 'new' };
