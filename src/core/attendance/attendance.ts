@@ -198,7 +198,12 @@ export class Attendance {
       { order: 'oldest', limit: 10_000_000, ...query },
       this.calendar.timeZone,
     );
-    return eventsToCsv(events, this.calendar.timeZone, options);
+    const codes = new Map<number, string | null>();
+    const employeeCode = (id: number) => {
+      if (!codes.has(id)) codes.set(id, this.people.get(id)?.employeeCode ?? null);
+      return codes.get(id) ?? null;
+    };
+    return eventsToCsv(events, this.calendar.timeZone, options, employeeCode);
   }
 
   report(query: ReportQuery): AttendanceReport {

@@ -13,6 +13,7 @@ export const eventCsvHeader = [
   'time_local',
   'person_id',
   'person_name',
+  'employee_code',
   'kind',
   'similarity',
   'liveness',
@@ -25,6 +26,8 @@ export function eventsToCsv(
   events: readonly AttendanceEvent[],
   timeZone: string,
   options: CsvOptions = {},
+  /** The employee code of a person id (payroll matches rows by it); none: the column stays empty. */
+  employeeCode: (personId: number) => string | null = () => null,
 ): string {
   return toCsv(
     eventCsvHeader,
@@ -34,6 +37,7 @@ export function eventsToCsv(
       local(e.at, timeZone),
       e.person?.id,
       e.person?.name,
+      e.person ? employeeCode(e.person.id) : null,
       e.kind,
       e.similarity === null ? null : round(e.similarity, 4),
       e.liveness === null ? null : round(e.liveness, 4),

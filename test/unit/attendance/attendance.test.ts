@@ -283,7 +283,7 @@ describe('reports', () => {
 describe('CSV export', () => {
   it('round-trips events through CSV with a BOM, quoting and the formula guard', () => {
     const tricky = people.create({ name: '=HYPERLINK("http://x","Zoë, "the" boss")' });
-    const plain = people.create({ name: 'Jürgen Müller' });
+    const plain = people.create({ name: 'Jürgen Müller', employeeCode: 'E-42' });
     const attendance = new Attendance(db, { timeZone: 'Europe/Berlin', debounceMinutes: 0 });
     attendance.record({
       outcome: 'recognised',
@@ -312,6 +312,9 @@ describe('CSV export', () => {
     expect(first[header.indexOf('time_local')]).toBe('2024-03-31 09:05:00');
     expect(first[header.indexOf('similarity')]).toBe('0.7123');
     expect(first[header.indexOf('door_opened')]).toBe('true');
+    // The employee code, which payroll matches rows by (empty when the person has none).
+    expect(byName('Jürgen Müller')[header.indexOf('employee_code')]).toBe('E-42');
+    expect(first[header.indexOf('employee_code')]).toBe('');
     expect(byName('Jürgen Müller')[header.indexOf('kind')]).toBe('check_in');
     expect(rows[2][header.indexOf('note')]).toBe('line one\nline two');
     expect(attendance.eventsCsv({}, { bom: false }).startsWith('id,')).toBe(true);
