@@ -108,6 +108,11 @@ export const attendanceOptionsSchema = z.object({
    * evening is a night shift: its working day runs on past midnight.
    */
   shiftStarts: z.record(z.string(), clockTimeSchema).default({}),
+  /**
+   * Shift end (local HH:MM) per group, for "left early"; an end at or before the start is the next
+   * morning (a night shift). A group without a start has no end either.
+   */
+  shiftEnds: z.record(z.string(), clockTimeSchema).default({}),
   deviceName: z.string().min(1).max(100).default('front-desk'),
 });
 export type AttendanceOptions = z.infer<typeof attendanceOptionsSchema>;
@@ -137,6 +142,11 @@ export const reportRowSchema = z.object({
   late: z.boolean(),
   /** Minutes after the shift start (0 when on time or without a shift). */
   lateMinutes: z.number().nonnegative(),
+  shiftEnd: isoTime.nullable(),
+  /** The last check-out was at least a full minute before the shift end. */
+  leftEarly: z.boolean(),
+  /** Minutes before the shift end (0 when not early, without an end, or without a check-out). */
+  earlyMinutes: z.number().nonnegative(),
   events: z.int().nonnegative(),
 });
 export type ReportRow = z.infer<typeof reportRowSchema>;
@@ -150,6 +160,8 @@ export const reportSummarySchema = z.object({
   presentMinutes: z.number().nonnegative(),
   lateDays: z.int().nonnegative(),
   lateMinutes: z.number().nonnegative(),
+  earlyDays: z.int().nonnegative(),
+  earlyMinutes: z.number().nonnegative(),
 });
 export type ReportSummary = z.infer<typeof reportSummarySchema>;
 

@@ -78,6 +78,8 @@ export const attendanceSettingsSchema = z.strictObject({
   timeZone: z.string().min(1).nullable(),
   /** Shift start per group ("" is people without a group), for late arrivals. */
   shiftStarts: z.record(z.string(), clockTimeSchema),
+  /** Shift end per group, for "left early" (an end at or before the start is the next morning). */
+  shiftEnds: z.record(z.string(), clockTimeSchema),
   deviceName: z.string().min(1).max(100),
 });
 
@@ -227,6 +229,7 @@ export const defaultSettings: Settings = {
     erasure: 'delete',
     timeZone: null,
     shiftStarts: {},
+    shiftEnds: {},
     deviceName: 'front-desk',
   },
   door: { enabled: false, relay: null, pulseSeconds: 3, reassertSeconds: 30 },

@@ -69,7 +69,11 @@ export class Attendance {
 
   configure(options: AttendanceOptionsInput): void {
     this.settings = parseInput(attendanceOptionsSchema, options);
-    this.calendar = new WorkdayCalendar(this.settings.timeZone, this.settings.shiftStarts);
+    this.calendar = new WorkdayCalendar(
+      this.settings.timeZone,
+      this.settings.shiftStarts,
+      this.settings.shiftEnds,
+    );
     this.recorder = new AttendanceRecorder(this.log, this.calendar, this.settings);
   }
 

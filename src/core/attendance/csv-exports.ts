@@ -63,6 +63,9 @@ export const reportCsvHeader = [
   'shift_start_local',
   'late',
   'late_minutes',
+  'shift_end_local',
+  'left_early',
+  'early_minutes',
   'events',
 ] as const;
 
@@ -84,6 +87,9 @@ export function reportToCsv(report: AttendanceReport, options: CsvOptions = {}):
       local(r.shiftStart, tz),
       r.late,
       r.lateMinutes,
+      local(r.shiftEnd, tz),
+      r.leftEarly,
+      r.earlyMinutes,
       r.events,
     ]),
     options,

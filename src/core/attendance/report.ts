@@ -59,11 +59,15 @@ export function buildReport(
       presentMinutes: 0,
       lateDays: 0,
       lateMinutes: 0,
+      earlyDays: 0,
+      earlyMinutes: 0,
     };
     if (row.firstIn) summary.days++;
     summary.presentMinutes += row.presentMinutes;
     if (row.late) summary.lateDays++;
     summary.lateMinutes += row.lateMinutes;
+    if (row.leftEarly) summary.earlyDays++;
+    summary.earlyMinutes += row.earlyMinutes;
     summaries.set(person.id, summary);
   }
   const summary = [...summaries.values()].sort(
@@ -100,6 +104,14 @@ function dayRow(
   const shiftStart = calendar.shiftStartInstant(date, person.group);
   const lateMinutes =
     shiftStart !== null && firstIn !== null ? Math.max(0, Math.floor((firstIn - shiftStart) / 60_000)) : 0;
+  // Left early: the last check-out before the shift end. Someone still in (last event a check-in)
+  // has not left, early or not.
+  const shiftEnd = calendar.shiftEndInstant(date, person.group);
+  const stillIn = events[events.length - 1]?.kind === 'check_in';
+  const earlyMinutes =
+    shiftEnd !== null && lastOut !== null && !stillIn
+      ? Math.max(0, Math.floor((shiftEnd - lastOut) / 60_000))
+      : 0;
   return {
     date,
     person: { id: person.id, name: person.name },
@@ -111,6 +123,9 @@ function dayRow(
     shiftStart: shiftStart === null ? null : new Date(shiftStart).toISOString(),
     late: lateMinutes >= 1,
     lateMinutes,
+    shiftEnd: shiftEnd === null ? null : new Date(shiftEnd).toISOString(),
+    leftEarly: earlyMinutes >= 1,
+    earlyMinutes,
     events: events.length,
   };
 }

@@ -19,9 +19,22 @@ export class WorkdayCalendar {
     timeZone: string | null | undefined,
     /** Local HH:MM per group name; "" is people without a group. */
     private readonly shiftStarts: Record<string, string> = {},
+    /** Local HH:MM per group; at or before the start means the next day (a night shift). */
+    private readonly shiftEnds: Record<string, string> = {},
   ) {
     this.timeZone = resolveTimeZone(timeZone);
-    for (const start of Object.values(shiftStarts)) parseTime(start);
+    for (const time of [...Object.values(shiftStarts), ...Object.values(shiftEnds)]) parseTime(time);
+  }
+
+  /** The instant the group's shift ends on a working day, or null without a start or an end. */
+  shiftEndInstant(date: string, group: string | null): number | null {
+    const start = this.shiftStartOf(group);
+    const end = this.shiftEnds[group ?? ''];
+    if (start === undefined || end === undefined) return null;
+    const [sh, sm] = parseTime(start);
+    const [eh, em] = parseTime(end);
+    const day = eh * 60 + em <= sh * 60 + sm ? addDays(date, 1) : date;
+    return instantOfLocal(day, end, this.timeZone);
   }
 
   /** The group's shift start (HH:MM), or undefined when it has none. */

@@ -228,6 +228,48 @@ describe('reports', () => {
     });
   });
 
+  it('counts leaving early against the group’s shift end (a night shift’s end is the next morning), in the report and the CSV', () => {
+    const dan = people.create({ name: 'Dan', group: 'day', employeeCode: 'D-1' });
+    const nina = people.create({ name: 'Nina', group: 'night' });
+    const attendance = new Attendance(db, {
+      mode: 'toggle',
+      timeZone: 'UTC',
+      shiftStarts: { day: '09:00', night: '22:00' },
+      shiftEnds: { day: '17:00', night: '06:00' },
+    });
+    const sight = (personId: number, iso: string) =>
+      attendance.record({ outcome: 'recognised', personId, at: utc(iso) });
+    sight(dan.id, '2024-05-10T09:05:00Z');
+    sight(dan.id, '2024-05-10T16:30:00Z');
+    sight(nina.id, '2024-05-10T21:55:00Z');
+    sight(nina.id, '2024-05-11T05:00:00Z');
+    const report = attendance.report({ from: '2024-05-10', to: '2024-05-10' });
+    const row = (name: string) => report.rows.find((r) => r.person.name === name)!;
+    expect(row('Dan')).toMatchObject({ late: true, lateMinutes: 5, leftEarly: true, earlyMinutes: 30 });
+    expect(row('Dan').shiftEnd).toBe('2024-05-10T17:00:00.000Z');
+    expect(row('Nina')).toMatchObject({ late: false, leftEarly: true, earlyMinutes: 60 });
+    expect(row('Nina').shiftEnd).toBe('2024-05-11T06:00:00.000Z');
+    expect(report.summary.find((s) => s.person.name === 'Dan')).toMatchObject({
+      earlyDays: 1,
+      earlyMinutes: 30,
+    });
+    const [header, ...rows] = parseCsv(attendance.reportCsv({ from: '2024-05-10', to: '2024-05-10' }));
+    const danRow = rows.find((r) => r[header.indexOf('person_name')] === 'Dan')!;
+    expect(danRow[header.indexOf('employee_code')]).toBe('D-1');
+    expect(danRow[header.indexOf('left_early')]).toBe('true');
+    expect(danRow[header.indexOf('early_minutes')]).toBe('30');
+    expect(danRow[header.indexOf('shift_end_local')]).toBe('2024-05-10 17:00:00');
+  });
+
+  it('does not call someone still in "left early", nor anyone without a shift end', () => {
+    const dan = people.create({ name: 'Dan', group: 'day' });
+    const attendance = new Attendance(db, { mode: 'toggle', timeZone: 'UTC', shiftStarts: { day: '09:00' } });
+    attendance.record({ outcome: 'recognised', personId: dan.id, at: utc('2024-05-10T09:00:00Z') });
+    attendance.record({ outcome: 'recognised', personId: dan.id, at: utc('2024-05-10T12:00:00Z') });
+    const row = attendance.report({ from: '2024-05-10', to: '2024-05-10' }).rows[0];
+    expect(row).toMatchObject({ shiftEnd: null, leftEarly: false, earlyMinutes: 0 });
+  });
+
   it('measures lateness and time present in real minutes across both DST changes', () => {
     const ola = people.create({ name: 'Ola', group: 'office' });
     const nils = people.create({ name: 'Nils', group: 'night' });
