@@ -657,6 +657,30 @@ export const contract = {
     input: noInput,
     output: todaySummarySchema,
   }),
+  'recognition.tryPhoto': call({
+    summary: 'What the kiosk would decide for a photo, and why (nothing is opened or logged).',
+    admin: true,
+    input: z.strictObject({
+      fileName: z.string().min(1).max(500),
+      data: bytesSchema.refine((d) => d.byteLength > 0 && d.byteLength <= maxPhotoBytes, {
+        message: `a photo must be between 1 byte and ${maxPhotoBytes / 1024 / 1024} MB`,
+      }),
+    }),
+    output: z.object({
+      /** Faces found (the decision is about the largest). */
+      faces: z.int().nonnegative(),
+      kind: z.enum(decisionKinds),
+      reason: accessReason.nullable(),
+      /** Whom the main face matched (threshold and margin passed), else null. */
+      person: personRefSchema.nullable(),
+      /** The best similarity against the gallery, even below the threshold. */
+      similarity: score.nullable(),
+      threshold: z.number(),
+      liveness: livenessSchema.nullable(),
+      livenessRequired: z.boolean(),
+      livenessThreshold: z.number().nullable(),
+    }),
+  }),
   // Alarms (front desk) -------------------------------------------------------------------------
   'alarms.list': call({
     summary: 'The open alarms: door faults, a relay board that stopped working, spoof attempts.',

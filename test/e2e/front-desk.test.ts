@@ -8,7 +8,7 @@ import type { SettingsPatch } from '../../src/shared/settings';
 import { facesDir } from '../helpers/paths';
 import { RelayBoardSimulator } from '../helpers/relay-board';
 import { createPtyPair, type PtyPair } from '../helpers/socat';
-import { launchWithCamera } from './helpers/browser';
+import { launchWithCamera, screenshot } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
 import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
@@ -158,14 +158,21 @@ describe.skipIf(missing.length > 0 && !process.env.CI)(
       await enterAdmin(admin, pin);
       await setSettings(admin, {
         attendance: { mode: 'explicit', noChoice: 'none', debounceMinutes: 0 },
-        access: { cooldownSeconds: 0 },
+        // A short cool-down: each result stays on screen a few seconds, as at a real desk.
+        access: { cooldownSeconds: 4 },
       });
       const kiosk = await admin.context().newPage();
       await kiosk.goto(`${serve.url}#/kiosk`);
       await kiosk.getByRole('button', { name: 'Going out' }).click();
       const chosen = kiosk.locator('p.chosen');
       await expect.poll(() => chosen.textContent()).toContain('Going out: look at the camera');
-      await kiosk.locator('[data-attendance]', { hasText: 'Checked out' }).waitFor({ timeout: 60_000 });
+      await kiosk
+        .locator('[data-attendance]', { hasText: 'Checked out' })
+        .waitFor({ timeout: 60_000 })
+        .catch(async (error: unknown) => {
+          await screenshot(kiosk, 'kiosk-in-out-failed');
+          throw error;
+        });
       await expect.poll(() => chosen.textContent()).not.toContain('Going out');
       expect(await kiosk.getByRole('button', { name: 'Going out' }).getAttribute('aria-pressed')).toBe(
         'false',
@@ -173,7 +180,7 @@ describe.skipIf(missing.length > 0 && !process.env.CI)(
       expect(await audit(kiosk, 'kiosk-in-out-used')).toEqual([]);
     }, 180_000);
 
-    it('the admin start page shows today: alarms, health, who is in, arrivals over the day', async () => {
+    it('the admin start page shows today; "try a photo" explains a decision; shifts are set per group', async () => {
       const { page, errors } = await openPage(browsers[0], `${serve.url}#/admin`);
       await enterAdmin(page, pin);
       await go(page, '#/admin');
@@ -186,6 +193,27 @@ describe.skipIf(missing.length > 0 && !process.env.CI)(
         .poll(() => page.locator('[data-health="home.health.models"]').getAttribute('data-ok'))
         .toBe('true');
       expect(await audit(page, 'admin-start-page')).toEqual([]);
+
+      // Try a photo: the verdict and the reasons in words.
+      await go(page, '#/admin/try');
+      await page.setInputFiles('#try-file', photos.jackAtKiosk);
+      const tried = page.locator('[data-try]');
+      await tried.waitFor({ timeout: 30_000 });
+      expect(await tried.getAttribute('data-try')).toBe('granted');
+      expect(await tried.textContent()).toContain('The kiosk would let Jack in.');
+      expect(await tried.textContent()).toMatch(
+        /It matches Jack \(similarity 0\.\d{3}; 0\.\d{3} is needed\)/,
+      );
+      expect(await audit(page, 'admin-try-photo')).toEqual([]);
+
+      // Shifts per group, on the report page.
+      await go(page, '#/admin/report');
+      await page.getByText('Shifts per group').click();
+      await page.getByRole('button', { name: 'Add a shift' }).click();
+      await page.getByRole('button', { name: 'Save shifts' }).click();
+      await page.getByText('Shifts saved.').waitFor();
+      await page.locator('th', { hasText: 'Left early' }).first().waitFor();
+      expect(await audit(page, 'admin-report-shifts')).toEqual([]);
       expect(errors).toEqual([]);
     }, 120_000);
 

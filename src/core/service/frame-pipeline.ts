@@ -1,6 +1,6 @@
 import { decisionThreshold } from '../gallery/gallery-threshold';
 import { performance } from 'node:perf_hooks';
-import type { AccessDecision, CallArgs, FrameFace, FrameResult } from '../../shared/contract';
+import type { AccessDecision, CallArgs, CallResult, FrameFace, FrameResult } from '../../shared/contract';
 import type { PolicyDecision } from '../../shared/access';
 import type { Settings } from '../../shared/settings';
 import { AccessPolicy } from '../access/access-policy';
@@ -17,6 +17,7 @@ import type { ModelManager } from './model-manager';
 import type { CallerSession } from './session';
 
 type Frame = CallArgs<'frames.submit'>;
+type TryPhotoResult = CallResult<'recognition.tryPhoto'>;
 type Direction = 'check_in' | 'check_out';
 
 const outcomes: Partial<Record<PolicyDecision['kind'], Sighting['outcome']>> = {
@@ -218,6 +219,49 @@ export class FramePipeline {
     }
   }
 
+  /**
+   * What the kiosk would decide for one photo, and why, without acting (no door, no event): the
+   * photo's main face identified as a frame would be, judged by a policy with this policy's
+   * settings that needs just this one frame. For admin's "Try a photo" page.
+   */
+  async tryPhoto(bytes: Uint8Array, name: string): Promise<TryPhotoResult> {
+    const settings = this.deps.settings();
+    const livenessReady = this.deps.models.liveness.state === 'ready';
+    const analysis = await this.deps.host.analyzePhoto(bytes, name, {
+      maxFaces: settings.recognition.maxFaces,
+      minFaceSize: settings.recognition.minFaceSize,
+      liveness: livenessReady,
+    });
+    const faces = analysis.faces.map((face) => this.identify(face, settings));
+    const once = new AccessPolicy(
+      { ...this.policySettings(), framesToAgree: 1, frameWindow: 1, cooldownSeconds: 0 },
+      (personId) => {
+        const person = this.deps.gallery.people.get(personId);
+        return person ? { active: person.active, allowed: true } : undefined;
+      },
+      { now: this.deps.now },
+    );
+    const decision = once.observe({
+      faces: faces.map(({ view, personId, liveness }) => ({
+        personId,
+        similarity: view.similarity,
+        liveness,
+      })),
+    });
+    const main = faces[0]?.view ?? null;
+    return {
+      faces: faces.length,
+      kind: decision.kind === 'pending' ? 'no_face' : (decision.kind as TryPhotoResult['kind']),
+      reason: decision.reason,
+      person: main?.person ?? null,
+      similarity: main?.similarity ?? null,
+      threshold: this.matchThreshold(settings),
+      liveness: main?.liveness ?? null,
+      livenessRequired: settings.liveness.requiredForDoor,
+      livenessThreshold: this.deps.models.liveness.threshold,
+    };
+  }
+
   /** The camera went away or came back, or the gallery changed: evidence from before must not count. */
   reset(): void {
     for (const state of this.kiosks.values()) state.policy.reset();
@@ -241,6 +285,14 @@ export class FramePipeline {
     }
   }
 
+  /** The 1:N threshold grows with the gallery (docs/gallery.md) unless the admin set one. */
+  private matchThreshold(settings: Settings): number {
+    const info = this.deps.models.info;
+    return info
+      ? decisionThreshold(settings.recognition.threshold, info, this.deps.gallery.index()?.size ?? 0)
+      : (settings.recognition.threshold ?? 1);
+  }
+
   private identify(
     face: Awaited<ReturnType<InferenceHost['analyzeFrame']>>['faces'][number],
     settings: Settings,
@@ -257,14 +309,9 @@ export class FramePipeline {
     if (!face.embedding) {
       return { view: { ...base, person: null, similarity: null }, personId: null, liveness: judged };
     }
-    const info = this.deps.models.info;
-    // The 1:N threshold grows with the gallery (docs/gallery.md) unless the admin set one.
-    const threshold = info
-      ? decisionThreshold(settings.recognition.threshold, info, this.deps.gallery.index()?.size ?? 0)
-      : (settings.recognition.threshold ?? 1);
     const result = this.deps.gallery.identify(
       face.embedding,
-      { threshold, margin: settings.recognition.margin },
+      { threshold: this.matchThreshold(settings), margin: settings.recognition.margin },
       2,
     );
     const person = result.person ? { id: result.person.id, name: result.person.name } : null;
@@ -302,7 +349,8 @@ export class FramePipeline {
       // or not their event is written (debounced), so it can never pass on to whoever comes next.
       const usesChoice =
         settings.attendance.mode === 'explicit' && outcome === 'recognised' && person !== null;
-      const direction = usesChoice && kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
+      const direction =
+        usesChoice && kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
       if (usesChoice) kiosk.choice = null;
       const recorded = this.deps.attendance.record({
         outcome,

@@ -28,6 +28,7 @@ import { adminHandlers } from './handlers/admin';
 import { pairingHandlers } from './handlers/pairing';
 import { KioskPairing } from './kiosk-pairing';
 import { alarmHandlers } from './handlers/alarms';
+import { frontDeskHandlers } from './handlers/front-desk';
 import { doorHandlers } from './handlers/door';
 import { integrationHandlers } from './handlers/integrations';
 import { kioskHandlers } from './handlers/kiosk';
@@ -75,6 +76,7 @@ const handlers: Handlers = {
   ...modelDownloadHandlers,
   ...integrationHandlers,
   ...alarmHandlers,
+  ...frontDeskHandlers,
 };
 
 /**

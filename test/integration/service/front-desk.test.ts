@@ -100,6 +100,32 @@ describe.skipIf((!hasSharedFaces || !hasSocat) && !process.env.CI)(
       await h.call('settings.set', { patch: { door: { enabled: false } } });
     });
 
+    it('"try a photo" says what the kiosk would decide and why, and opens and logs nothing', async () => {
+      const before = (await h.call('events.query', {})).total;
+      const katy = identityPhotos().filter((p) => p.identity === 'katy');
+      const tried = await h.call('recognition.tryPhoto', {
+        fileName: katy[2].file,
+        data: readFileSync(katy[2].path),
+      });
+      expect(tried).toMatchObject({ kind: 'granted', faces: 1, person: { id: personId, name: 'Katy' } });
+      expect(tried.similarity!).toBeGreaterThanOrEqual(tried.threshold);
+      const stranger = identityPhotos().find((p) => p.identity === 'matt')!;
+      const unknown = await h.call('recognition.tryPhoto', {
+        fileName: stranger.file,
+        data: readFileSync(stranger.path),
+      });
+      expect(unknown).toMatchObject({ kind: 'unknown', person: null });
+      expect(unknown.similarity!).toBeLessThan(unknown.threshold);
+      expect((await h.call('events.query', {})).total).toBe(before);
+      await expect(
+        h.call(
+          'recognition.tryPhoto',
+          { fileName: stranger.file, data: readFileSync(stranger.path) },
+          h.kiosk,
+        ),
+      ).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    });
+
     describe('explicit In/Out', () => {
       let since = 0;
       const newEvents = async (): Promise<AttendanceEvent[]> => {

@@ -12,6 +12,7 @@ export const adminPages = [
   'recognition',
   'status',
   'camera',
+  'try',
   'security',
   'integrations',
   'kiosks',
