@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { FaceGateApi } from '../../src/shared/contract';
 import type { SettingsPatch } from '../../src/shared/settings';
+import { skipWithout } from '../helpers/fixtures';
 import { facesDir } from '../helpers/paths';
 import { RelayBoardSimulator } from '../helpers/relay-board';
 import { createPtyPair, type PtyPair } from '../helpers/socat';
@@ -38,8 +39,7 @@ async function setSettings(page: Page, patch: SettingsPatch): Promise<void> {
   );
 }
 
-// CI has chromium, ffmpeg, socat and ../shared: there these run (and fail) rather than skip.
-describe.skipIf(missing.length > 0 && !process.env.CI)(
+describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
   `front desk end to end${missing.length ? ` (skipped: no ${missing.join(', ')})` : ''}`,
   () => {
     let tmp: string;

@@ -2,6 +2,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { DoorManager } from '../../../src/core/service/door-manager';
 import { isBuiltInSerialPort, relaySettingsSchema, type RelaySettingsInput } from '../../../src/shared/door';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
+import { skipWithout } from '../../helpers/fixtures';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
 
 /**
@@ -33,8 +34,7 @@ async function withBoard(protocol: 'lcus' | 'kmtronic' | 'numato' | 'modbus') {
   return { pty, board };
 }
 
-// CI must have socat: there the tests run (and fail) rather than skip.
-describe.skipIf(!hasSocat && !process.env.CI)('the relay test says what it knows', () => {
+describe.skipIf(skipWithout('socat', hasSocat))('the relay test says what it knows', () => {
   it('a write-only LCUS board: "sent", never "passed", and the bytes did go out', async () => {
     const { pty, board } = await withBoard('lcus');
     const result = await manager().test(relay({ driver: 'lcus', port: pty.devicePath }), 300);

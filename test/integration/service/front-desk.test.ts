@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../src/core/image';
 import type { AttendanceEvent } from '../../../src/shared/attendance';
+import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
@@ -33,8 +34,7 @@ async function decide(h: Harness, frame: { width: number; height: number; data: 
 /** The policy forgets a person 1.5 s after their last frame: the next frames are a new visit. */
 const leave = () => new Promise((r) => setTimeout(r, 1700));
 
-// CI has the faces and socat: there these run (and fail loudly) rather than skip.
-describe.skipIf((!hasSharedFaces || !hasSocat) && !process.env.CI)(
+describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
   'front desk through the service: door feedback, alarms, In/Out',
   () => {
     let h: Harness;
