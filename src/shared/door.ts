@@ -6,9 +6,9 @@ import { z } from 'zod';
  * docs/door.md explains the settings and the wiring.
  */
 
-import { relayDrivers } from './relay-drivers';
+import { relayDrivers, type RelayDriverName } from './relay-drivers';
 
-export { relayDrivers, type RelayDriverName } from './relay-drivers';
+export { relayDrivers, type RelayDriverName };
 
 /**
  * `normal`: the driver's "relay on" command releases the door. `inverted`: its "relay off"

@@ -27,7 +27,6 @@ import { FramePipeline } from './frame-pipeline';
 import { adminHandlers } from './handlers/admin';
 import { pairingHandlers } from './handlers/pairing';
 import { KioskPairing } from './kiosk-pairing';
-import { alarmHandlers } from './handlers/alarms';
 import { frontDeskHandlers } from './handlers/front-desk';
 import { doorHandlers } from './handlers/door';
 import { integrationHandlers } from './handlers/integrations';
@@ -75,7 +74,6 @@ const handlers: Handlers = {
   ...doorHandlers,
   ...modelDownloadHandlers,
   ...integrationHandlers,
-  ...alarmHandlers,
   ...frontDeskHandlers,
 };
 
