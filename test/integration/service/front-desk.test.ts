@@ -6,7 +6,7 @@ import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
-import { toRgba } from './camera-frames';
+import { toRgba, withSensorNoise } from './camera-frames';
 import { startService, type Harness } from './service-harness';
 
 /**
@@ -19,11 +19,14 @@ async function photoFrame(file: string) {
   return toRgba(await decodeImage(readFileSync(file), file));
 }
 
+/** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
+let seed = 0;
+
 async function decide(h: Harness, frame: { width: number; height: number; data: Uint8Array }, frames = 10) {
   for (let i = 0; i < frames; i++) {
     const result = await h.call(
       'frames.submit',
-      { ...frame, data: frame.data.slice(), timestamp: i },
+      { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
       h.kiosk,
     );
     if (result.status === 'processed' && result.decision) return result.decision;
