@@ -11,7 +11,7 @@ import { RelayBoardSimulator } from '../helpers/relay-board';
 import { createPtyPair, type PtyPair } from '../helpers/socat';
 import { launchWithCamera, screenshot } from './helpers/browser';
 import { missingForE2e } from './helpers/environment';
-import { audit, currentHash, enterAdmin, go, openPage } from './helpers/pages';
+import { audit, currentHash, enterAdmin, go, openPage, pairKiosk } from './helpers/pages';
 import { ensureRendererBuilt } from './helpers/renderer-build';
 import { startServe, type ServeProcess } from './helpers/serve';
 import { makeFakeCameraVideo } from './helpers/videos';
@@ -24,7 +24,7 @@ import { makeFakeCameraVideo } from './helpers/videos';
  */
 
 const missing = missingForE2e();
-const pin = '1357';
+const pin = '135791';
 const absentPort = '/dev/ttyUSB-facegate-absent';
 const photos = {
   jackEnrol: [path.join(facesDir, 'img16.jpg'), path.join(facesDir, 'img59.jpg')],
@@ -125,6 +125,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
 
       const kiosk = await admin.context().newPage();
       await kiosk.goto(`${serve.url}#/kiosk`);
+      await pairKiosk(kiosk, pin, 'Door-fault desk');
       const result = kiosk.locator('[data-result="granted"]');
       await result.waitFor({ timeout: 60_000 });
       expect(await result.textContent()).toContain('Jack');
@@ -163,6 +164,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       });
       const kiosk = await admin.context().newPage();
       await kiosk.goto(`${serve.url}#/kiosk`);
+      await pairKiosk(kiosk, pin, 'In/Out desk');
       await kiosk.getByRole('button', { name: 'Going out' }).click();
       const chosen = kiosk.locator('p.chosen');
       await expect.poll(() => chosen.textContent()).toContain('Going out: look at the camera');
@@ -219,6 +221,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
 
     it('shows "Not connected" within 2 s of the host stopping', async () => {
       const { page, errors } = await openPage(browsers[0], `${serve.url}#/kiosk`);
+      await pairKiosk(page, pin, 'Offline desk');
       await page.locator('footer [data-models-state="ready"]').waitFor({ timeout: 60_000 });
       await serve.stop();
       // Within 2 s of the host being gone (the banner does not wait for a reconnect to fail).
