@@ -37,6 +37,7 @@ CANDIDATES = {
     'w600k_deq (non-commercial)': [('w600k_deq', False)],
 }
 BASELINE = 'open (paddle+foamliu, current default)'
+DEFAULT = 'paddle'  # open_single, the default since 2026-12-07
 
 
 def load(cache, name):
@@ -168,11 +169,13 @@ def main():
         people = np.array([person_of(a) for a, _, _, _ in pairs])
         no_face = sum(1 for img in index if not img['faces'])
         base = evaluate(index, emb, pairs, CANDIDATES[BASELINE])
+        single = evaluate(index, emb, pairs, CANDIDATES[DEFAULT])
         rows = {}
         for cand, members in CANDIDATES.items():
             r = evaluate(index, emb, pairs, members)
             lo, hi = bootstrap_ci(r['correct'], people)
             p, b, c = mcnemar(r['correct'], base['correct'])
+            p2, b2, c2 = mcnemar(r['correct'], single['correct'])
             rows[cand] = {
                 'accuracy': r['accuracy'],
                 'ci95': [lo, hi],
@@ -180,16 +183,19 @@ def main():
                 'wrong': r['wrong'],
                 'noFacePairs': r['noFacePairs'],
                 'mcnemarVsDefault': {'p': p, 'onlyThisRight': b, 'onlyDefaultRight': c},
+                'mcnemarVsOpenSingle': {'p': p2, 'onlyThisRight': b2, 'onlyDefaultRight': c2},
             }
         result[name] = {'pairs': len(pairs), 'imagesNoFace': no_face, 'candidates': rows}
         if not as_json:
             print(f'\n{name}: {len(pairs)} pairs, {no_face} images with no face even at 0.2')
-            print(f"{'candidate':42s} {'acc %':>7s} {'95% CI (people)':>17s} {'TAR@1e-3':>9s} {'wrong':>6s} {'McNemar p vs open':>18s}")
+            print(f"{'candidate':42s} {'acc %':>7s} {'95% CI (people)':>17s} {'TAR@1e-3':>9s} {'wrong':>6s} {'McNemar p vs open':>18s} {'p vs open_single':>18s}")
             for cand, r in rows.items():
                 m = r['mcnemarVsDefault']
+                m2 = r['mcnemarVsOpenSingle']
                 print(
                     f"{cand:42s} {r['accuracy']*100:7.2f} {r['ci95'][0]*100:7.2f}-{r['ci95'][1]*100:6.2f} "
                     f"{r['tar1e3']*100:9.2f} {r['wrong']:6d} {m['p']:8.3f} (+{m['onlyThisRight']}/-{m['onlyDefaultRight']})"
+                    f" {m2['p']:8.3f} (+{m2['onlyThisRight']}/-{m2['onlyDefaultRight']})"
                 )
     # Pack thresholds (catalog evidence): the impostor cosines of the LFW dev pairs fitted with a
     # Gaussian, threshold = mean + 3.719 sd (1e-4 per pair if the tail were Gaussian), as before;
