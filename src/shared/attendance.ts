@@ -193,6 +193,14 @@ export const auditActions = [
   'kiosk.pair',
   'kiosk.revoke',
   'admin.pin_reset',
+  // Access rules and admin accounts (docs/access.md)
+  'access.group',
+  'access.schedule',
+  'access.holiday',
+  'access.person',
+  'account.create',
+  'account.update',
+  'account.delete',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -33,6 +33,17 @@ import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './sett
 import { integrationCalls } from './integrations';
 import type { EventName, EventPayload } from './events';
 import { pinPattern } from './pin';
+import {
+  accessGroupInputSchema,
+  accessGroupSchema,
+  holidayInputSchema,
+  holidaySchema,
+  personAccessSchema,
+  ruleVerdictSchema,
+  scheduleInputSchema,
+  scheduleSchema,
+} from './access-rules';
+import { accountNamePattern, accountSchema, roles } from './roles';
 import type { ErrorInfo } from './errors';
 
 /**
@@ -120,6 +131,8 @@ export const accessDecisionSchema = z.object({
   liveness: score.nullable(),
   /** Why, as a code the UI translates (e.g. 'inactive', 'liveness_unavailable', 'spoof'). */
   reason: accessReason.nullable(),
+  /** The access rule that granted or refused (docs/access.md); absent when no rule was asked. */
+  rule: ruleVerdictSchema.nullable().optional(),
   doorOpened: z.boolean(),
   /**
    * What the door did for this decision, as far as the door controller knows: open (the board
@@ -277,10 +290,23 @@ export const adminStateSchema = z.object({
   failedAttempts: z.int().nonnegative(),
   /** While set, login attempts are refused without checking the PIN. */
   lockedUntil: isoTime.nullable(),
+  /** The account logged in on this connection, and its role (what the admin screen shows). */
+  account: z.object({ name: z.string(), role: z.enum(roles) }).nullable(),
 });
 export type AdminState = z.infer<typeof adminStateSchema>;
 
 export const pinSchema = z.string().regex(pinPattern, 'a PIN is 6 to 12 digits');
+const accountName = z
+  .string()
+  .trim()
+  .regex(accountNamePattern, 'an account name is 1 to 40 letters, digits, . _ -');
+/** An account's secret: a PIN (6 to 12 digits) or a passphrase of at least 12 characters. */
+export const secretSchema = z
+  .string()
+  .max(200)
+  .refine((v) => pinPattern.test(v) || (v.length >= 12 && !/^\d+$/.test(v)), {
+    message: 'a PIN is 6 to 12 digits; a passphrase at least 12 characters',
+  });
 
 /** Whether this connection is a paired kiosk (may submit frames and receive decisions). */
 export const pairingStateSchema = z.object({
@@ -391,15 +417,17 @@ export const contract = {
     output: adminStateSchema,
   }),
   'admin.setupPin': call({
-    summary: 'First run only: set the admin PIN (refused once one exists) and log in.',
+    summary:
+      'First run only: create the first administrator account (default name admin) with its PIN or passphrase, and log in.',
     admin: false,
-    input: z.strictObject({ pin: pinSchema }),
+    input: z.strictObject({ pin: secretSchema, account: accountName.optional() }),
     output: adminStateSchema,
   }),
   'admin.login': call({
-    summary: 'Log this connection in with the PIN; a wrong PIN counts towards the lockout.',
+    summary:
+      'Log this connection in to an account (default admin) with its PIN or passphrase; a wrong one counts towards that account’s lockout.',
     admin: false,
-    input: z.strictObject({ pin: z.string().max(64) }),
+    input: z.strictObject({ pin: z.string().max(200), account: z.string().trim().max(40).optional() }),
     output: adminStateSchema,
   }),
   'admin.logout': call({
@@ -411,7 +439,7 @@ export const contract = {
   'admin.changePin': call({
     summary: 'Change the PIN (the current one is asked again).',
     admin: true,
-    input: z.strictObject({ currentPin: z.string().max(64), newPin: pinSchema }),
+    input: z.strictObject({ currentPin: z.string().max(200), newPin: secretSchema }),
     output: adminStateSchema,
   }),
 
@@ -749,6 +777,110 @@ export const contract = {
 
   // Integrations: webhooks, MQTT, REST API keys (./integrations) -------------------------------
   ...integrationCalls,
+
+  // Access rules and admin accounts (docs/access.md) ------------------------------------------
+  'groups.list': call({
+    summary: 'The access groups: doors, schedule, credential mode, members.',
+    admin: true,
+    input: noInput,
+    output: z.object({ groups: z.array(accessGroupSchema) }),
+  }),
+  'groups.save': call({
+    summary: 'Create an access group, or change group `id` (audited).',
+    admin: true,
+    input: z.strictObject({ id: id.optional(), ...accessGroupInputSchema.shape }),
+    output: accessGroupSchema,
+  }),
+  'groups.delete': call({
+    summary: 'Delete an access group; its members leave it (audited).',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  }),
+  'schedules.list': call({
+    summary: 'The weekly schedules and the holidays.',
+    admin: true,
+    input: noInput,
+    output: z.object({ schedules: z.array(scheduleSchema), holidays: z.array(holidaySchema) }),
+  }),
+  'schedules.save': call({
+    summary: 'Create a weekly schedule, or replace schedule `id` (audited).',
+    admin: true,
+    input: z.strictObject({ id: id.optional(), ...scheduleInputSchema.shape }),
+    output: scheduleSchema,
+  }),
+  'schedules.delete': call({
+    summary: 'Delete a schedule no group uses (audited).',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  }),
+  'schedules.saveHoliday': call({
+    summary: 'Add a holiday, or rename the one on that date (audited).',
+    admin: true,
+    input: z.strictObject(holidayInputSchema.shape),
+    output: holidaySchema,
+  }),
+  'schedules.deleteHoliday': call({
+    summary: 'Remove a holiday (audited).',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  }),
+  'access.person': call({
+    summary: 'A person’s access groups and validity period, and what the rules say for them now.',
+    admin: true,
+    input: z.strictObject({
+      personId: id,
+      at: isoTime.optional(),
+      door: z.string().min(1).max(50).optional(),
+    }),
+    output: personAccessSchema.extend({ now: ruleVerdictSchema }),
+  }),
+  'access.setPerson': call({
+    summary: 'Change a person’s groups (replaced as a whole) and/or validity period (audited).',
+    admin: true,
+    input: z.strictObject({
+      personId: id,
+      groupIds: z.array(id).max(100).optional(),
+      validFrom: isoTime.nullable().optional(),
+      validUntil: isoTime.nullable().optional(),
+    }),
+    output: personAccessSchema,
+  }),
+  'accounts.list': call({
+    summary: 'The admin accounts and their roles (never their secrets).',
+    admin: true,
+    input: noInput,
+    output: z.object({ accounts: z.array(accountSchema) }),
+  }),
+  'accounts.create': call({
+    summary: 'Add an admin account with a role and its own PIN or passphrase (audited).',
+    admin: true,
+    input: z.strictObject({
+      name: accountName,
+      role: z.enum(roles),
+      secret: secretSchema,
+    }),
+    output: accountSchema,
+  }),
+  'accounts.update': call({
+    summary: 'Change an account’s role, disable it or set a new secret; its sessions end (audited).',
+    admin: true,
+    input: z.strictObject({
+      id,
+      role: z.enum(roles).optional(),
+      disabled: z.boolean().optional(),
+      secret: secretSchema.optional(),
+    }),
+    output: accountSchema,
+  }),
+  'accounts.delete': call({
+    summary: 'Delete an account (never the last administrator); its sessions end (audited).',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ removed: z.boolean() }),
+  }),
 } as const;
 
 // ---------------------------------------------------------------------------------------------

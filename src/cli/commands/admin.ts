@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { createInterface } from 'node:readline';
 import type { Command, CommandContext } from '../command';
-import { writeJson } from '../command';
+import { stringOption, writeJson } from '../command';
 import { exitCodes } from '../exit-codes';
 import { FaceGateError } from '../../core/errors';
-import { AdminAuth } from '../../core/service/admin-auth';
+import { AccountStore } from '../../core/service/accounts';
+import { AdminAuth, defaultAccount } from '../../core/service/admin-auth';
 import { defaultSettings } from '../../shared/settings';
 import { isValidPin } from '../../shared/pin';
 import { cliActor, databaseHelp, databaseOptions, withGallery } from './people';
@@ -53,8 +54,8 @@ export function adminCommandWith(input: NodeJS.ReadableStream & { isTTY?: boolea
   return {
     name: 'admin',
     summary: 'Reset a forgotten admin PIN, from this computer only (audited)',
-    usage: 'reset-pin [--db FILE]   (the new PIN on standard input or at the prompt)',
-    options: { ...databaseOptions },
+    usage: 'reset-pin [--account NAME] [--db FILE]   (the new PIN on standard input or at the prompt)',
+    options: { ...databaseOptions, account: { type: 'string' } },
     help: [
       'facegate admin reset-pin',
       '  Sets a new admin PIN in the database, lifts every PIN lockout and ends the admin sessions of',
@@ -62,6 +63,8 @@ export function adminCommandWith(input: NodeJS.ReadableStream & { isTTY?: boolea
       '  input, never from the command line. The reset is written to the audit log with the name of',
       '  the user who ran it. There is deliberately no way to do this from a kiosk: whoever can run',
       '  this can already read and write the database file (its folder is private to the user).',
+      '  --account NAME   the admin account to reset (default admin); it is enabled and made an',
+      '                   administrator, or created when it does not exist (docs/access.md).',
       '',
       databaseHelp,
     ].join('\n'),
@@ -73,6 +76,7 @@ export function adminCommandWith(input: NodeJS.ReadableStream & { isTTY?: boolea
           action ? `unknown action '${action}': use reset-pin.` : 'say reset-pin (facegate admin --help).',
         );
       }
+      const account = stringOption(ctx, 'account') ?? defaultAccount;
       const pin = await readNewPin(ctx, input);
       const user = (() => {
         try {
@@ -82,12 +86,18 @@ export function adminCommandWith(input: NodeJS.ReadableStream & { isTTY?: boolea
         }
       })();
       await withGallery(ctx, async (gallery) => {
-        const auth = new AdminAuth(gallery.settings, () => defaultSettings.admin);
-        await auth.resetPin(pin);
+        const auth = new AdminAuth(
+          gallery.settings,
+          () => defaultSettings.admin,
+          Date.now,
+          undefined,
+          new AccountStore(gallery.db),
+        );
+        await auth.resetPin(pin, account);
         gallery.audit.record({
           actor: `${cliActor} (${user})`,
           action: 'admin.pin_reset',
-          target: 'admin',
+          target: `account:${account}`,
           details: { user },
         });
       });

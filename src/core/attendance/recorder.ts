@@ -20,6 +20,8 @@ export interface Sighting {
   liveness?: number | null;
   doorOpened?: boolean;
   device?: string;
+  /** Why, in words (the access rule that granted or refused). */
+  note?: string | null;
 }
 
 export type RecordOutcome =
@@ -62,6 +64,7 @@ export class AttendanceRecorder {
       liveness: sighting.liveness ?? null,
       doorOpened: sighting.doorOpened ?? false,
       device,
+      ...(sighting.note ? { note: sighting.note } : {}),
     };
 
     if (sighting.outcome === 'recognised' && personId !== null) {

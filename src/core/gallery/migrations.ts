@@ -199,6 +199,55 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX attendance_events_person_at ON attendance_events(person_id, at);
     `,
   },
+  {
+    version: 5,
+    description:
+      'access rules (groups, schedules, holidays, person groups, validity) and admin accounts with roles (docs/access.md)',
+    sql: `
+      CREATE TABLE access_schedules (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        windows TEXT NOT NULL DEFAULT '[]',
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE access_groups (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        doors TEXT NOT NULL DEFAULT '"all"',
+        schedule_id INTEGER REFERENCES access_schedules(id) ON DELETE RESTRICT,
+        mode TEXT NOT NULL DEFAULT 'face'
+          CHECK (mode IN ('face', 'face_or_pin', 'face_and_pin', 'pin_only')),
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE person_groups (
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL REFERENCES access_groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (person_id, group_id)
+      );
+      CREATE INDEX person_groups_group ON person_groups(group_id);
+      CREATE TABLE holidays (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        date TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL
+      );
+      ALTER TABLE people ADD COLUMN valid_from INTEGER;
+      ALTER TABLE people ADD COLUMN valid_until INTEGER;
+
+      CREATE TABLE admin_accounts (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL CHECK (role IN ('administrator', 'viewer', 'enroller')),
+        secret TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      -- The one shared PIN of before becomes the administrator account 'admin' (same hash).
+      INSERT INTO admin_accounts (name, role, secret, created_at, updated_at)
+        SELECT 'admin', 'administrator', value, updated_at, updated_at FROM settings WHERE key = 'admin.pin';
+      DELETE FROM settings WHERE key = 'admin.pin';
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

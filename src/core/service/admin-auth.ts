@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { AdminState } from '../../shared/contract';
+import type { Account, Role } from '../../shared/roles';
 import type { Settings } from '../../shared/settings';
 import { FaceGateError } from '../errors';
+import { setSessionAccount, type AccountStore, type StoredAccount } from './accounts';
 import type { KeyValueStore } from './key-value-store';
-import { hashPin, pinHashSchema, verifyPin } from './pin-hash';
+import { hashPin, verifyPin, type PinHash } from './pin-hash';
 import type { CallerSession } from './session';
 
-const pinKey = 'admin.pin';
+/** The account a login names when it names none (the shared PIN of before became 'admin'). */
+export const defaultAccount = 'admin';
 const lockoutKey = 'admin.lockouts';
 const lockoutSchema = z.object({
   failures: z.number().nonnegative(),
@@ -33,19 +36,28 @@ export type LockoutClient = (session: CallerSession) => string;
 interface Login {
   token: string;
   lastUsed: number;
-  /** The stored PIN's salt at login: a PIN reset from the machine ends the login. */
-  pinSalt: string | null;
+  accountId: number;
+  /** The account's secret's salt at login: a new secret (reset, change) ends the login. */
+  pinSalt: string;
 }
 
+/** Verified against when the account does not exist, so a wrong name takes as long as a wrong secret. */
+let decoy: Promise<PinHash> | undefined;
+
 /**
- * The admin PIN and who is logged in. The PIN is stored as a scrypt hash; failed attempts are
- * counted per client (see LockoutClient) and persisted, so restarting the app does not reset a
- * lockout, which doubles with every failure past the allowance up to maxLockoutMs; failures
- * decay (one forgiven per failureDecayMs). Attempts are handled one at a time, so parallel
- * guesses cannot slip through.
+ * Admin accounts and who is logged in as which. Each account (administrator, viewer, enroller:
+ * src/shared/roles.ts) has its own PIN or passphrase, stored as a scrypt hash, and its own
+ * lockout: failed attempts are counted per account and client (see LockoutClient; all unknown
+ * account names share one count) and persisted, so restarting the app does not reset a lockout,
+ * which doubles with every failure past the allowance up to maxLockoutMs; failures decay (one
+ * forgiven per failureDecayMs). Attempts are handled one at a time, so parallel guesses cannot
+ * slip through. A login ends when its account is disabled, deleted or given a new secret; a role
+ * change applies to the next call.
  */
 export class AdminAuth {
   private readonly logins = new Map<string, Login>();
+  /** The account each session last tried, so admin.state reports that account's lockout. */
+  private readonly tried = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -53,89 +65,118 @@ export class AdminAuth {
     private readonly options: () => Settings['admin'],
     private readonly now: () => number = Date.now,
     private readonly clientOf: LockoutClient = () => 'unpaired',
+    readonly accounts?: AccountStore,
   ) {}
 
-  state(session: CallerSession): AdminState {
-    const lockout = this.lockout(session);
+  private get accountStore(): AccountStore {
+    if (!this.accounts) throw new FaceGateError('INTERNAL', 'Admin accounts need the database.');
+    return this.accounts;
+  }
+
+  state(session: CallerSession, accountName?: string): AdminState {
+    const login = this.activeLogin(session);
+    const account = login ? this.accountStore.get(login.accountId) : undefined;
+    const name = accountName ?? account?.name ?? this.tried.get(session.id) ?? defaultAccount;
+    const lockout = this.lockout(session, name);
     const lockedUntil =
       lockout.lockedUntil !== null && lockout.lockedUntil > this.now() ? lockout.lockedUntil : null;
     return {
-      pinSet: this.storedPin() !== undefined,
-      loggedIn: this.activeLogin(session) !== undefined,
+      pinSet: this.accountStore.count() > 0,
+      loggedIn: login !== undefined,
       failedAttempts: Math.ceil(lockout.failures),
       lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
+      account: account ? { name: account.name, role: account.role } : null,
     };
   }
 
-  /** First run: set the PIN and log this session in. Refused once a PIN exists. */
-  setupPin(session: CallerSession, pin: string): Promise<AdminState> {
+  /** First run: create the first administrator and log this session in. Refused once an account exists. */
+  setupPin(session: CallerSession, pin: string, name: string = defaultAccount): Promise<AdminState> {
     return this.serial(async () => {
-      if (this.storedPin() !== undefined) {
+      if (this.accountStore.count() > 0) {
         throw new FaceGateError(
           'UNAUTHORIZED',
-          'An admin PIN is already set. Log in with it, or change it from the admin screen.',
+          'An administrator account already exists. Log in with it; an administrator adds more accounts.',
         );
       }
-      this.store.set(pinKey, await hashPin(pin));
+      const account = this.accountStore.create(name, 'administrator', await hashPin(pin), this.now());
       this.store.set(lockoutKey, {});
-      this.logIn(session);
+      this.logIn(session, account);
       return this.state(session);
     });
   }
 
-  /** A wrong PIN is an answer (loggedIn false, the lockout state), not an error. */
-  login(session: CallerSession, pin: string): Promise<AdminState> {
+  /** A wrong name or secret is an answer (loggedIn false, the lockout state), not an error. */
+  login(session: CallerSession, pin: string, name: string = defaultAccount): Promise<AdminState> {
     return this.serial(async () => {
-      const stored = this.storedPin();
-      if (stored === undefined) {
-        throw new FaceGateError('UNAUTHORIZED', 'No admin PIN is set yet: set one first (admin.setupPin).');
+      if (this.accountStore.count() === 0) {
+        throw new FaceGateError(
+          'UNAUTHORIZED',
+          'No admin account exists yet: create one first (admin.setupPin).',
+        );
       }
-      if (this.isLockedOut(session)) return this.state(session);
-      if (await verifyPin(pin, stored)) {
-        this.setLockout(session, cleanLockout);
-        this.logIn(session);
+      this.tried.set(session.id, name);
+      if (this.isLockedOut(session, name)) return this.state(session, name);
+      const account = this.accountStore.find(name);
+      const usable = account && !account.disabled ? account : undefined;
+      decoy ??= hashPin(randomBytes(16).toString('hex'));
+      const ok = await verifyPin(pin, usable?.secret ?? (await decoy));
+      if (ok && usable) {
+        this.setLockout(session, name, cleanLockout);
+        this.logIn(session, usable);
       } else {
-        this.recordFailure(session);
+        this.recordFailure(session, name);
         this.logins.delete(session.id);
+        setSessionAccount(session, null);
       }
-      return this.state(session);
+      return this.state(session, name);
     });
   }
 
   logout(session: CallerSession): AdminState {
     this.logins.delete(session.id);
+    setSessionAccount(session, null);
     return this.state(session);
   }
 
-  /** Change the PIN; the current one is checked (and counts towards the lockout). Other sessions end. */
+  /** Change this account's secret; the current one is checked (and counts towards the lockout). Its other sessions end. */
   changePin(session: CallerSession, currentPin: string, newPin: string): Promise<AdminState> {
     return this.serial(async () => {
-      this.require(session);
-      const stored = this.storedPin();
-      if (stored === undefined || this.isLockedOut(session)) {
+      const account = this.require(session, ['administrator', 'viewer', 'enroller']);
+      if (this.isLockedOut(session, account.name)) {
         throw new FaceGateError('UNAUTHORIZED', 'Too many wrong PINs: wait for the lockout to end.');
       }
-      if (!(await verifyPin(currentPin, stored))) {
-        this.recordFailure(session);
+      if (!(await verifyPin(currentPin, account.secret))) {
+        this.recordFailure(session, account.name);
         throw new FaceGateError('UNAUTHORIZED', 'The current PIN is not right; the PIN was not changed.');
       }
-      this.store.set(pinKey, await hashPin(newPin));
-      for (const id of [...this.logins.keys()]) if (id !== session.id) this.logins.delete(id);
-      this.logIn(session);
+      const updated = this.accountStore.update(account.id, { secret: await hashPin(newPin) }, this.now());
+      this.logIn(session, updated);
       return this.state(session);
     });
   }
 
-  /** Throws UNAUTHORIZED unless the session is logged in and has not been idle too long. */
-  require(session: CallerSession): void {
+  /**
+   * Throws UNAUTHORIZED unless the session is logged in, has not been idle too long, and its
+   * account's role is one of `allowed`. Returns the account.
+   */
+  require(session: CallerSession, allowed: readonly Role[] = ['administrator']): StoredAccount {
     const login = this.activeLogin(session);
-    if (!login) {
+    const account = login ? this.accountStore.get(login.accountId) : undefined;
+    if (!login || !account) {
       throw new FaceGateError(
         'UNAUTHORIZED',
-        'This needs an admin session: log in with the admin PIN (sessions end after a while without use).',
+        'This needs an admin session: log in with your account (sessions end after a while without use).',
+      );
+    }
+    if (!allowed.includes(account.role)) {
+      throw new FaceGateError(
+        'UNAUTHORIZED',
+        `The account '${account.name}' (${account.role}) may not do this; it needs ${allowed.join(' or ')}.`,
+        { details: { role: account.role, needed: [...allowed] } },
       );
     }
     login.lastUsed = this.now();
+    return account;
   }
 
   isLoggedIn(session: CallerSession): boolean {
@@ -144,64 +185,145 @@ export class AdminAuth {
 
   endSession(session: CallerSession): void {
     this.logins.delete(session.id);
+    this.tried.delete(session.id);
+    setSessionAccount(session, null);
+  }
+
+  // Accounts (administrators only; the service checks the role) ------------------------------
+
+  listAccounts(): Account[] {
+    return this.accountStore.list();
+  }
+
+  createAccount(name: string, role: Role, secret: string): Promise<Account> {
+    return this.serial(async () =>
+      strip(this.accountStore.create(name, role, await hashPin(secret), this.now())),
+    );
+  }
+
+  /** A new role, a disabled flag or a new secret; the account's sessions end. Never leaves no administrator. */
+  updateAccount(id: number, change: { role?: Role; disabled?: boolean; secret?: string }): Promise<Account> {
+    return this.serial(async () => {
+      const current = this.accountStore.require(id);
+      const stillAdmin =
+        (change.role ?? current.role) === 'administrator' && !(change.disabled ?? current.disabled);
+      if (current.role === 'administrator' && !current.disabled && !stillAdmin) this.keepAnAdministrator();
+      const updated = this.accountStore.update(
+        id,
+        {
+          ...(change.role ? { role: change.role } : {}),
+          ...(change.disabled !== undefined ? { disabled: change.disabled } : {}),
+          ...(change.secret ? { secret: await hashPin(change.secret) } : {}),
+        },
+        this.now(),
+      );
+      this.endLoginsOf(id);
+      return strip(updated);
+    });
+  }
+
+  deleteAccount(id: number): Promise<boolean> {
+    return this.serial(async () => {
+      const current = this.accountStore.get(id);
+      if (!current) return false;
+      if (current.role === 'administrator' && !current.disabled) this.keepAnAdministrator();
+      this.endLoginsOf(id);
+      return this.accountStore.delete(id);
+    });
+  }
+
+  private keepAnAdministrator(): void {
+    if (this.accountStore.administrators() <= 1) {
+      throw new FaceGateError(
+        'CONFLICT',
+        'This is the last administrator: make another account an administrator first.',
+      );
+    }
+  }
+
+  private endLoginsOf(accountId: number): void {
+    for (const [id, login] of [...this.logins]) if (login.accountId === accountId) this.logins.delete(id);
   }
 
   private activeLogin(session: CallerSession): Login | undefined {
     const login = this.logins.get(session.id);
     if (!login) return undefined;
+    const account = this.accountStore.get(login.accountId);
     if (
       this.now() - login.lastUsed > this.options().sessionMinutes * 60_000 ||
-      (this.storedPin()?.salt ?? null) !== login.pinSalt
+      !account ||
+      account.disabled ||
+      account.secret.salt !== login.pinSalt
     ) {
       this.logins.delete(session.id);
+      setSessionAccount(session, null);
       return undefined;
     }
     return login;
   }
 
-  private logIn(session: CallerSession): void {
+  private logIn(session: CallerSession, account: StoredAccount): void {
+    for (const [id, login] of [...this.logins])
+      if (login.accountId === account.id && id !== session.id && login.pinSalt !== account.secret.salt)
+        this.logins.delete(id);
     this.logins.set(session.id, {
       token: randomBytes(24).toString('base64url'),
       lastUsed: this.now(),
-      pinSalt: this.storedPin()?.salt ?? null,
+      accountId: account.id,
+      pinSalt: account.secret.salt,
     });
+    setSessionAccount(session, account.name);
   }
 
-  /** Set from the machine itself (`facegate admin reset-pin`): every lockout and login ends. */
-  async resetPin(pin: string): Promise<void> {
+  /**
+   * Set from the machine itself (`facegate admin reset-pin`): the account (default admin) gets the
+   * new secret, is enabled and made an administrator (created when missing); every lockout and
+   * login ends.
+   */
+  async resetPin(pin: string, name: string = defaultAccount): Promise<void> {
     await this.serial(async () => {
-      this.store.set(pinKey, await hashPin(pin));
+      const secret = await hashPin(pin);
+      const account = this.accountStore.find(name);
+      if (account)
+        this.accountStore.update(account.id, { secret, disabled: false, role: 'administrator' }, this.now());
+      else this.accountStore.create(name, 'administrator', secret, this.now());
       this.store.set(lockoutKey, {});
       this.logins.clear();
     });
   }
 
-  private recordFailure(session: CallerSession): void {
+  private recordFailure(session: CallerSession, name: string): void {
     const { lockoutAfter, lockoutSeconds } = this.options();
     const now = this.now();
-    const failures = this.lockout(session).failures + 1;
+    const failures = this.lockout(session, name).failures + 1;
     const over = Math.floor(failures) - lockoutAfter;
     const lockedUntil =
       over >= 0 ? now + Math.min(maxLockoutMs, lockoutSeconds * 1000 * 2 ** Math.min(over, 20)) : null;
-    this.setLockout(session, { failures, lastFailureAt: now, lockedUntil });
+    this.setLockout(session, name, { failures, lastFailureAt: now, lockedUntil });
   }
 
-  private isLockedOut(session: CallerSession): boolean {
-    const { lockedUntil } = this.lockout(session);
+  private isLockedOut(session: CallerSession, name: string): boolean {
+    const { lockedUntil } = this.lockout(session, name);
     return lockedUntil !== null && lockedUntil > this.now();
   }
 
   /** This client's lockout with the failures decayed to now. */
-  private lockout(session: CallerSession): Lockout {
-    const stored = this.lockouts()[this.clientOf(session)];
+  private lockout(session: CallerSession, name: string): Lockout {
+    const stored = this.lockouts()[this.lockoutKey(session, name)];
     if (!stored) return cleanLockout;
     const forgiven = Math.floor(Math.max(0, this.now() - stored.lastFailureAt) / failureDecayMs);
     return { ...stored, failures: Math.max(0, stored.failures - forgiven) };
   }
 
-  private setLockout(session: CallerSession, lockout: Lockout): void {
+  /** One count per client and account; every name that is not an account shares one ('?'). */
+  private lockoutKey(session: CallerSession, name: string): string {
+    const account = this.accountStore.find(name);
+    return `${this.clientOf(session)}|${account ? account.name.toLowerCase() : '?'}`;
+  }
+
+  private setLockout(session: CallerSession, name: string, lockout: Lockout): void {
     const all = this.lockouts();
-    const key = this.clientOf(session);
+    const key = this.lockoutKey(session, name);
     if (lockout.failures === 0 && lockout.lockedUntil === null) delete all[key];
     else all[key] = lockout;
     this.store.set(lockoutKey, all);
@@ -212,24 +334,13 @@ export class AdminAuth {
     return parsed.success ? { ...parsed.data } : {};
   }
 
-  private storedPin() {
-    const value = this.store.get(pinKey);
-    if (value === undefined || value === null) return undefined;
-    const parsed = pinHashSchema.safeParse(value);
-    if (!parsed.success) {
-      // Never fall back to "no PIN" on a damaged record: that would let anyone set a new one.
-      throw new FaceGateError(
-        'DATABASE',
-        `The stored admin PIN (setting '${pinKey}' in the database) is damaged. Stop FaceGate, delete that ` +
-          `row (sqlite3 facegate.db "DELETE FROM settings WHERE key='${pinKey}'"), and set a new PIN on the admin screen.`,
-      );
-    }
-    return parsed.data;
-  }
-
   private serial<T>(task: () => Promise<T>): Promise<T> {
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+function strip({ secret: _secret, ...account }: StoredAccount): Account {
+  return account;
 }

@@ -4,6 +4,8 @@ import type { Attendance } from '../attendance/attendance';
 import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { Integrations } from '../integrations';
+import type { AccessRulesGate } from './access-rules-gate';
+import { sessionAccount } from './accounts';
 import type { AdminAuth } from './admin-auth';
 import type { AlarmBoard } from './alarms';
 import type { DoorManager } from './door-manager';
@@ -21,6 +23,8 @@ export interface ServiceContext {
   attendance: Attendance;
   settings: SettingsManager;
   auth: AdminAuth;
+  /** Access groups, schedules, holidays, validity (docs/access.md). */
+  rules: AccessRulesGate;
   pairing: KioskPairing;
   bus: EventBus;
   host: InferenceHost;
@@ -47,7 +51,7 @@ export type Handler<N extends CallName> = (
 
 export type Handlers = { [N in CallName]: Handler<N> };
 
-/** The audit log's actor for a call: the transport connection it came from. */
+/** The audit log's actor for a call: the account logged in, and the connection it came from. */
 export function actorOf(session: CallerSession): string {
-  return `admin (${session.label})`;
+  return `${sessionAccount(session) ?? 'admin'} (${session.label})`;
 }

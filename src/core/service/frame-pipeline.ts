@@ -5,6 +5,8 @@ import type { PolicyDecision } from '../../shared/access';
 import type { Settings } from '../../shared/settings';
 import { AccessPolicy } from '../access/access-policy';
 import { defaultAccessPolicySettings } from '../access/types';
+import { credentialAccepted } from '../access/rules';
+import type { AccessRulesGate } from './access-rules-gate';
 import type { Attendance } from '../attendance/attendance';
 import type { Sighting } from '../attendance/recorder';
 import type { LivenessResult } from '../face/types';
@@ -41,6 +43,8 @@ export interface FramePipelineDeps {
   settings: () => Settings;
   now: () => number;
   log: (line: string) => void;
+  /** Groups, schedules, validity (docs/access.md); without it a known active person may always enter. */
+  rules?: AccessRulesGate;
 }
 
 /** What each kiosk (connection) has of its own: two kiosks on one host never share it. */
@@ -80,7 +84,9 @@ export class FramePipeline {
         {},
         (personId) => {
           const person = this.deps.gallery.people.get(personId);
-          return person ? { active: person.active, allowed: true } : undefined;
+          if (!person) return undefined;
+          const verdict = this.deps.rules?.verdict(personId, this.deps.now());
+          return { active: person.active, allowed: verdict ? credentialAccepted(verdict, 'face') : true };
         },
         { now: this.deps.now },
       );
@@ -330,6 +336,11 @@ export class FramePipeline {
     const now = this.deps.now();
     const person =
       decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
+    // The rule that granted or refused, for the log and the kiosk (evaluated at the same instant).
+    const rule =
+      person && (decision.kind === 'granted' || decision.reason === 'not_allowed')
+        ? (this.deps.rules?.verdict(person.id, now) ?? null)
+        : null;
     let doorOpened = false;
     let door: AccessDecision['door'] = 'none';
     if (decision.openDoor && this.deps.door.enabled) {
@@ -359,6 +370,7 @@ export class FramePipeline {
         liveness: decision.liveness?.score ?? null,
         doorOpened,
         at: now,
+        ...(rule ? { note: rule.text } : {}),
         ...(direction ? { direction } : {}),
       });
       if (recorded.recorded) {
@@ -372,6 +384,7 @@ export class FramePipeline {
       similarity: decision.similarity,
       liveness: decision.liveness?.score ?? null,
       reason: decision.reason,
+      ...(rule ? { rule } : {}),
       doorOpened,
       door,
       attendance,

@@ -16,8 +16,13 @@ import { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import { grantCalls, grantScopes, Integrations, isGranted } from '../integrations';
 import { defaultDatabasePath } from '../paths';
+import { AccessRulesStore } from '../gallery/access-rules-store';
+import { rolesFor } from '../../shared/roles';
+import { AccessRulesGate } from './access-rules-gate';
+import { AccountStore } from './accounts';
 import { AdminAuth } from './admin-auth';
 import { AlarmBoard } from './alarms';
+import { accessHandlers } from './handlers/access';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
 import { doorRecordPath, relockFromRecord } from '../door/relock-record';
@@ -75,6 +80,7 @@ const handlers: Handlers = {
   ...modelDownloadHandlers,
   ...integrationHandlers,
   ...frontDeskHandlers,
+  ...accessHandlers,
 };
 
 /**
@@ -104,8 +110,10 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     () => settings.current.admin,
     now,
     (session) => pairing.lockoutClient(session),
+    new AccountStore(gallery.db),
   );
   const alarms = new AlarmBoard(bus, now);
+  const rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => settings.current);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the
   // whole event loop, door timer included); events the database cannot take now are kept in a
@@ -144,6 +152,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     settings: () => settings.current,
     now,
     log,
+    rules,
   });
   const status = new StatusTracker({
     version: options.version ?? '0.1.0',
@@ -187,6 +196,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     attendance,
     settings,
     auth,
+    rules,
     pairing,
     bus,
     host: options.inference,
@@ -232,8 +242,9 @@ class Service implements FaceGateService {
     if (this.closed) throw new FaceGateError('INTERNAL', 'FaceGate is shutting down.');
     if (!isCallName(name)) throw new FaceGateError('INVALID_INPUT', `Unknown call '${name}'.`);
     const spec = contract[name];
-    // A REST API key or the MQTT door command is granted its calls; everyone else needs the PIN.
-    if (spec.admin && !isGranted(session, name)) this.ctx.auth.require(session);
+    // A REST API key or the MQTT door command is granted its calls; everyone else needs a
+    // logged-in account whose role is allowed for the call (src/shared/roles.ts).
+    if (spec.admin && !isGranted(session, name)) this.ctx.auth.require(session, rolesFor(name));
     if (isKioskCall(name) && !this.ctx.pairing.isPaired(session)) {
       throw new FaceGateError(
         'UNAUTHORIZED',

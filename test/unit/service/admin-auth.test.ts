@@ -1,21 +1,44 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Gallery } from '../../../src/core/gallery/gallery';
+import { AccountStore } from '../../../src/core/service/accounts';
 import { AdminAuth, failureDecayMs, maxLockoutMs } from '../../../src/core/service/admin-auth';
-import { MemoryStore } from '../../../src/core/service/key-value-store';
 import { newSession } from '../../../src/core/service/session';
 import { defaultSettings } from '../../../src/shared/settings';
 import { isFaceGateError } from '../../../src/core/errors';
 
+const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-auth-'));
+let files = 0;
+const galleries: Gallery[] = [];
+afterAll(() => {
+  for (const g of galleries) g.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A real SQLite database (settings table for lockouts, admin_accounts for the accounts). */
+function database() {
+  const gallery = Gallery.open(path.join(dir, `auth-${files++}.db`));
+  galleries.push(gallery);
+  return { store: gallery.settings, accounts: new AccountStore(gallery.db), gallery };
+}
+
 function setup(options = defaultSettings.admin) {
   let now = 1_700_000_000_000;
-  const store = new MemoryStore();
+  const { store, accounts, gallery } = database();
   const auth = new AdminAuth(
     store,
     () => options,
     () => now,
+    undefined,
+    accounts,
   );
   return {
     auth,
     store,
+    accounts,
+    gallery,
     advance: (ms: number) => (now += ms),
     session: () => newSession('test'),
   };
@@ -42,9 +65,9 @@ describe('admin PIN and sessions', () => {
   });
 
   it('stores a salted scrypt hash, never the PIN', async () => {
-    const { auth, store, session } = setup();
+    const { auth, gallery, session } = setup();
     await auth.setupPin(session(), '2468');
-    const stored = JSON.stringify(store.get('admin.pin'));
+    const stored = JSON.stringify(gallery.db.sqlite.prepare('SELECT * FROM admin_accounts').all());
     expect(stored).not.toContain('2468');
     expect(stored).toContain('scrypt');
   });
@@ -83,13 +106,19 @@ describe('admin PIN and sessions', () => {
   });
 
   it('keeps the lockout across a restart (it is stored)', async () => {
-    const { auth, store, session } = setup({ lockoutAfter: 1, lockoutSeconds: 60, sessionMinutes: 15 });
+    const { auth, store, accounts, session } = setup({
+      lockoutAfter: 1,
+      lockoutSeconds: 60,
+      sessionMinutes: 15,
+    });
     await auth.setupPin(session(), '2468');
     await auth.login(session(), '0000');
     const restarted = new AdminAuth(
       store,
       () => defaultSettings.admin,
       () => 1_700_000_000_000,
+      undefined,
+      accounts,
     );
     expect((await restarted.login(session(), '2468')).loggedIn).toBe(false);
   });
@@ -133,23 +162,25 @@ describe('admin PIN and sessions', () => {
   });
 
   it('refuses to treat a damaged PIN record as "no PIN" (that would let anyone set one)', async () => {
-    const { auth, store, session } = setup();
-    store.set('admin.pin', { broken: true });
-    expect(() => auth.state(session())).toThrow(/damaged/);
-    await rejectsWith(auth.setupPin(session(), '1234'), 'DATABASE');
+    const { auth, gallery, session } = setup();
+    await auth.setupPin(session(), '2468');
+    gallery.db.sqlite.prepare(`UPDATE admin_accounts SET secret = '{"broken":true}'`).run();
+    await rejectsWith(auth.login(session(), '2468'), 'DATABASE');
+    await rejectsWith(auth.setupPin(session(), '1234'), 'UNAUTHORIZED');
   });
 });
 
 describe('admin lockout per client, decaying (issue 13)', () => {
   function setupClients() {
     let now = 1_700_000_000_000;
-    const store = new MemoryStore();
+    const { store, accounts } = database();
     const clients = new Map<string, string>();
     const auth = new AdminAuth(
       store,
       () => defaultSettings.admin,
       () => now,
       (s) => clients.get(s.id) ?? 'unpaired',
+      accounts,
     );
     const session = (client?: string) => {
       const s = newSession('test');
