@@ -88,10 +88,8 @@ export function adminCommandWith(input: NodeJS.ReadableStream & { isTTY?: boolea
       await withGallery(ctx, async (gallery) => {
         const auth = new AdminAuth(
           gallery.settings,
-          () => defaultSettings.admin,
-          Date.now,
-          undefined,
           new AccountStore(gallery.db),
+          () => defaultSettings.admin,
         );
         await auth.resetPin(pin, account);
         gallery.audit.record({

@@ -62,16 +62,11 @@ export class AdminAuth {
 
   constructor(
     private readonly store: KeyValueStore,
+    private readonly accountStore: AccountStore,
     private readonly options: () => Settings['admin'],
     private readonly now: () => number = Date.now,
     private readonly clientOf: LockoutClient = () => 'unpaired',
-    readonly accounts?: AccountStore,
   ) {}
-
-  private get accountStore(): AccountStore {
-    if (!this.accounts) throw new FaceGateError('INTERNAL', 'Admin accounts need the database.');
-    return this.accounts;
-  }
 
   state(session: CallerSession, accountName?: string): AdminState {
     const login = this.activeLogin(session);

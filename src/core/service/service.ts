@@ -107,10 +107,10 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const pairing = new KioskPairing(gallery.settings, now, log);
   const auth = new AdminAuth(
     gallery.settings,
+    new AccountStore(gallery.db),
     () => settings.current.admin,
     now,
     (session) => pairing.lockoutClient(session),
-    new AccountStore(gallery.db),
   );
   const alarms = new AlarmBoard(bus, now);
   const rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => settings.current);

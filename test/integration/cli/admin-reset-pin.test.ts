@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
+import { AccountStore } from '../../../src/core/service/accounts';
 import { AdminAuth } from '../../../src/core/service/admin-auth';
 import { newSession } from '../../../src/core/service/session';
 import { defaultSettings } from '../../../src/shared/settings';
@@ -32,7 +33,7 @@ describe('facegate admin reset-pin', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-reset-pin-'));
     db = path.join(dir, 'facegate.db');
     const gallery = Gallery.open(db);
-    const auth = new AdminAuth(gallery.settings, () => defaultSettings.admin);
+    const auth = new AdminAuth(gallery.settings, new AccountStore(gallery.db), () => defaultSettings.admin);
     await auth.setupPin(newSession('setup'), '111111');
     // Someone guessed until the admin screen locked.
     for (let i = 0; i < 8; i++) await auth.login(newSession('guess'), '000000');
@@ -48,6 +49,7 @@ describe('facegate admin reset-pin', () => {
     const gallery = Gallery.open(db);
     const auth = new AdminAuth(
       gallery.settings,
+      new AccountStore(gallery.db),
       () => defaultSettings.admin,
       () => Date.now() + 3_600_000,
     );
@@ -61,7 +63,7 @@ describe('facegate admin reset-pin', () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toMatch(/reset/);
     const gallery = Gallery.open(db);
-    const auth = new AdminAuth(gallery.settings, () => defaultSettings.admin);
+    const auth = new AdminAuth(gallery.settings, new AccountStore(gallery.db), () => defaultSettings.admin);
     const state = await auth.login(newSession('x'), '482913');
     expect(state).toMatchObject({ loggedIn: true, lockedUntil: null });
     const { entries } = gallery.audit.list();

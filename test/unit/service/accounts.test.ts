@@ -27,10 +27,9 @@ function setup(file = path.join(dir, `a-${files++}.db`)) {
   open.push(gallery);
   const auth = new AdminAuth(
     gallery.settings,
+    new AccountStore(gallery.db),
     () => ({ ...defaultSettings.admin, lockoutAfter: 3, lockoutSeconds: 60 }),
     () => now,
-    undefined,
-    new AccountStore(gallery.db),
   );
   return { auth, gallery, advance: (ms: number) => (now += ms) };
 }

@@ -29,10 +29,9 @@ function setup(options = defaultSettings.admin) {
   const { store, accounts, gallery } = database();
   const auth = new AdminAuth(
     store,
+    accounts,
     () => options,
     () => now,
-    undefined,
-    accounts,
   );
   return {
     auth,
@@ -115,10 +114,9 @@ describe('admin PIN and sessions', () => {
     await auth.login(session(), '0000');
     const restarted = new AdminAuth(
       store,
+      accounts,
       () => defaultSettings.admin,
       () => 1_700_000_000_000,
-      undefined,
-      accounts,
     );
     expect((await restarted.login(session(), '2468')).loggedIn).toBe(false);
   });
@@ -177,10 +175,10 @@ describe('admin lockout per client, decaying (issue 13)', () => {
     const clients = new Map<string, string>();
     const auth = new AdminAuth(
       store,
+      accounts,
       () => defaultSettings.admin,
       () => now,
       (s) => clients.get(s.id) ?? 'unpaired',
-      accounts,
     );
     const session = (client?: string) => {
       const s = newSession('test');
