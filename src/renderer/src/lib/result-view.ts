@@ -1,5 +1,6 @@
 import type { AccessDecision, DecisionKind } from '../../../shared/contract';
 import type { MessageKey, Params } from '../i18n';
+import { ruleDetail } from './rule-words';
 
 /**
  * What the kiosk's result panel shows for an access decision: a tone (colour), an icon, a title,
@@ -106,7 +107,9 @@ export function resultView(decision: AccessDecision, options: { greetByName: boo
         tone: 'denied',
         icon: 'cross',
         title: { key: 'result.denied.title' },
-        detail: { key: (decision.reason && deniedDetail[decision.reason]) || 'result.denied.seeDesk' },
+        detail: ruleDetail(decision.rule) ?? {
+          key: (decision.reason && deniedDetail[decision.reason]) || 'result.denied.seeDesk',
+        },
         sound: 'denied',
       };
     case 'unknown':

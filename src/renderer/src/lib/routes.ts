@@ -16,6 +16,8 @@ export const adminPages = [
   'security',
   'integrations',
   'kiosks',
+  'access',
+  'accounts',
 ] as const;
 export type AdminPage = (typeof adminPages)[number];
 

@@ -1,0 +1,27 @@
+import type { Role } from '../../../shared/roles';
+import type { AdminPage } from '../lib/routes';
+
+/**
+ * The admin pages each role sees (the service checks every call by role anyway: src/shared/roles.ts;
+ * this only keeps a viewer from landing on pages that would refuse them).
+ */
+const pages: Record<Role, readonly AdminPage[]> = {
+  administrator: [
+    'people',
+    'attendance',
+    'report',
+    'door',
+    'recognition',
+    'status',
+    'access',
+    'accounts',
+    'security',
+    'kiosks',
+  ],
+  viewer: ['attendance', 'report', 'security'],
+  enroller: ['people', 'security'],
+};
+
+export function pagesFor(role: Role | null | undefined): readonly AdminPage[] {
+  return pages[role ?? 'administrator'];
+}
