@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { accessCommands } from './access-commands';
 import { adminCommand } from './admin';
 import { benchCommand } from './bench';
 import { calibrateCommand } from './calibrate';
@@ -35,6 +36,7 @@ export const commands: Command[] = [
   importCommand,
   identifyCommand,
   peopleCommand,
+  ...accessCommands,
   eventsCommand,
   reportCommand,
   calibrateCommand,

@@ -17,6 +17,7 @@ import {
   type OptionSpec,
 } from '../command';
 import { exitCodes } from '../exit-codes';
+import { accessEditHelp, accessEditOptions, applyAccessOptions } from './access-options';
 
 // --- Shared by the gallery and attendance commands -----------------------------------------
 
@@ -197,11 +198,14 @@ export const peopleCommand: Command = {
     code: { type: 'string' },
     notes: { type: 'string' },
     events: { type: 'string' },
+    ...accessEditOptions,
   },
   help: [
     '  list                  everyone, by name (--search matches name or employee code)',
     '  show ID               one person and their face templates',
-    '  edit ID               change --name, --code, --group, --active yes|no, --notes ("" clears code or group)',
+    '  edit ID               change --name, --code, --group, --active yes|no, --notes ("" clears code or group),',
+    '                        and access (docs/access.md):',
+    accessEditHelp,
     '  rm ID                 erase the person: templates, face crops and import records are removed and',
     "                        their events deleted or anonymised (--events; default: the app's erasure setting,",
     '                        else delete). Nothing of their face stays in the database file.',
@@ -242,6 +246,7 @@ export const peopleCommand: Command = {
             const value = stringOption(ctx, name);
             return value === undefined ? undefined : value.trim() === '' ? null : value;
           };
+          applyAccessOptions(ctx, gallery, id, cliActor);
           const person = gallery.updatePerson(
             id,
             {

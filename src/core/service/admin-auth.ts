@@ -191,9 +191,15 @@ export class AdminAuth {
   }
 
   createAccount(name: string, role: Role, secret: string): Promise<Account> {
-    return this.serial(async () =>
-      strip(this.accountStore.create(name, role, await hashPin(secret), this.now())),
-    );
+    return this.serial(async () => {
+      if (role !== 'administrator' && this.accountStore.administrators() === 0) {
+        throw new FaceGateError(
+          'CONFLICT',
+          'There is no administrator yet: create one first (the admin screen, or facegate admin reset-pin).',
+        );
+      }
+      return strip(this.accountStore.create(name, role, await hashPin(secret), this.now()));
+    });
   }
 
   /** A new role, a disabled flag or a new secret; the account's sessions end. Never leaves no administrator. */
