@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../../src/core/image';
 import { isFaceGateError } from '../../../src/core/errors';
+import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
@@ -45,7 +46,7 @@ async function rejects(promise: Promise<unknown>, code: string) {
   expect((error as { code: string }).code).toBe(code);
 }
 
-describe.skipIf(!hasSharedFaces || !hasSocat)(
+describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
   'access rules and accounts through the service (needs ../shared/faces, socat)',
   () => {
     let h: Harness;
