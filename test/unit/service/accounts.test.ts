@@ -35,9 +35,9 @@ function setup(file = path.join(dir, `a-${files++}.db`)) {
 }
 
 describe('admin accounts', () => {
-  it('migration 4 turns the one shared PIN into the administrator account "admin" (same hash)', async () => {
+  it('migration 5 turns the one shared PIN into the administrator account "admin" (same hash)', async () => {
     const file = path.join(dir, 'old.db');
-    const old = openDatabase(file, { migrations: migrations.filter((m) => m.version <= 3) });
+    const old = openDatabase(file, { migrations: migrations.filter((m) => m.version <= 4) });
     const hash = await hashPin('246813');
     old.sqlite
       .prepare("INSERT INTO settings (key, value, updated_at) VALUES ('admin.pin', ?, 1)")
