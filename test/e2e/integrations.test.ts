@@ -34,7 +34,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
 
     it('adds a webhook and an API key, shows each secret once, and the key works on the REST API', async () => {
       const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
-      await enterAdmin(page, '3579');
+      await enterAdmin(page, '135791');
       await go(page, '#/admin/integrations');
       await page.waitForSelector('#webhook-url');
 
