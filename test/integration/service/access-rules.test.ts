@@ -1,28 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../../src/core/image';
 import { isFaceGateError } from '../../../src/core/errors';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
-import { toRgba, withSensorNoise } from './camera-frames';
-import { startService, type Harness } from './service-harness';
+import { decide, photoFrame, startService, type Harness } from './service-harness';
 
 const on = Buffer.from([0xa0, 0x01, 0x01, 0xa2]);
-
-async function decide(h: Harness, file: string, frames = 10) {
-  const frame = toRgba(await decodeImage(readFileSync(file), file));
-  for (let i = 0; i < frames; i++) {
-    const result = await h.call(
-      'frames.submit',
-      { ...frame, data: withSensorNoise(frame.data, i), timestamp: i },
-      h.kiosk,
-    );
-    if (result.status === 'processed' && result.decision) return result.decision;
-  }
-  return null;
-}
 
 const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
 /** A daily window (UTC) around now, or one that starts two hours from now. */
@@ -91,7 +76,7 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       const group = await h.call('groups.save', { name: 'Staff', scheduleId: schedule.id });
       await h.call('access.setPerson', { personId, groupIds: [group.id] });
       const before = board.bytes().length;
-      const decision = await decide(h, katy()[1].path);
+      const decision = await decide(h, await photoFrame(katy()[1].path));
       expect(decision).toMatchObject({
         kind: 'denied',
         reason: 'not_allowed',
@@ -117,7 +102,7 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
         windows: windowAround(Date.now(), true),
       });
       const since = Date.now();
-      const decision = await decide(h, katy()[2].path);
+      const decision = await decide(h, await photoFrame(katy()[2].path));
       expect(decision).toMatchObject({
         kind: 'granted',
         doorOpened: true,
@@ -133,7 +118,7 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       const state = await h.call('access.person', { personId });
       expect(state.now).toMatchObject({ allowed: false, code: 'expired' });
       const before = board.bytes().length;
-      const decision = await decide(h, katy()[1].path);
+      const decision = await decide(h, await photoFrame(katy()[1].path));
       expect(decision).toMatchObject({ kind: 'denied', doorOpened: false, rule: { code: 'expired' } });
       expect(board.bytes().subarray(before).includes(on)).toBe(false);
       await h.call('access.setPerson', { personId, validUntil: null });

@@ -1,36 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../../src/core/image';
 import { hasSharedFaces, identityPhotos, spoofDir } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
-import { toRgba, withSensorNoise } from './camera-frames';
-import { startService, type Harness } from './service-harness';
+import { decide, photoFrame, startService, type Harness } from './service-harness';
 import { skipWithout } from '../../helpers/fixtures';
 
 const on = Buffer.from([0xa0, 0x01, 0x01, 0xa2]);
 const off = Buffer.from([0xa0, 0x01, 0x00, 0xa1]);
-
-/** A frame the size of the (upright) photo, as a portrait camera would give it. */
-async function photoFrame(file: string) {
-  return toRgba(await decodeImage(readFileSync(file), file));
-}
-
-/** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
-let seed = 0;
-
-async function decide(h: Harness, frame: { width: number; height: number; data: Uint8Array }, frames = 10) {
-  for (let i = 0; i < frames; i++) {
-    const result = await h.call(
-      'frames.submit',
-      { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
-      h.kiosk,
-    );
-    if (result.status === 'processed' && result.decision) return result.decision;
-  }
-  return null;
-}
 
 describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
   'access through the service to a relay board (needs ../shared/faces, socat)',

@@ -1,38 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeImage } from '../../../src/core/image';
 import type { AttendanceEvent } from '../../../src/shared/attendance';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
-import { toRgba, withSensorNoise } from './camera-frames';
-import { startService, type Harness } from './service-harness';
+import { decide, photoFrame, startService, type Harness } from './service-harness';
 
 /**
  * Issue 14 through the real service (real models, SQLite, a socat pty playing a Modbus board):
  * what the kiosk is told about the door, the alarm admin sees when the door fails someone, and the
  * In/Out rules of explicit attendance mode, from camera frames of an enrolled person.
  */
-
-async function photoFrame(file: string) {
-  return toRgba(await decodeImage(readFileSync(file), file));
-}
-
-/** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
-let seed = 0;
-
-async function decide(h: Harness, frame: { width: number; height: number; data: Uint8Array }, frames = 10) {
-  for (let i = 0; i < frames; i++) {
-    const result = await h.call(
-      'frames.submit',
-      { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
-      h.kiosk,
-    );
-    if (result.status === 'processed' && result.decision) return result.decision;
-  }
-  return null;
-}
 
 /** The policy forgets a person 1.5 s after their last frame: the next frames are a new visit. */
 const leave = () => new Promise((r) => setTimeout(r, 1700));

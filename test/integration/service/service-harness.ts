@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { decodeImage } from '../../../src/core/image';
 import { createWorkerInferenceHost } from '../../../src/core/inference';
 import { createFaceGateService, type CallerSession, type FaceGateService } from '../../../src/core/service';
-import type { CallInput, CallName, CallResult } from '../../../src/shared/contract';
+import type { AccessDecision, CallInput, CallName, CallResult } from '../../../src/shared/contract';
 import type { EventName, EventPayload } from '../../../src/shared/events';
+import { toRgba, withSensorNoise } from './camera-frames';
 
 export interface Harness {
   service: FaceGateService;
@@ -81,4 +83,29 @@ export async function startService(options: { log?: boolean } = {}): Promise<Har
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A frame the size of the (upright) photo, as a portrait camera would give it. */
+export async function photoFrame(file: string): Promise<{ width: number; height: number; data: Uint8Array }> {
+  return toRgba(await decodeImage(readFileSync(file), file));
+}
+
+/** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
+let seed = 0;
+
+/** Sends the frame from the harness's kiosk until the access policy decides (or `frames` run out). */
+export async function decide(
+  h: Harness,
+  frame: { width: number; height: number; data: Uint8Array },
+  frames = 10,
+): Promise<AccessDecision | null> {
+  for (let i = 0; i < frames; i++) {
+    const result = await h.call(
+      'frames.submit',
+      { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
+      h.kiosk,
+    );
+    if (result.status === 'processed' && result.decision) return result.decision;
+  }
+  return null;
 }
