@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,9 +6,8 @@ import { Attendance } from '../../../src/core/attendance/attendance';
 import { parseCsv } from '../../../src/core/csv';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { appSettingsKey } from '../../../src/core/gallery/stored-settings';
-import { repoRoot } from '../../helpers/paths';
+import { runCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 let dir: string;
 let db: string;
 let ada: number;
@@ -17,11 +15,7 @@ let ada: number;
 const retentionDays = Math.ceil((Date.now() - Date.parse('2024-01-01T00:00:00Z')) / 86_400_000);
 
 function facegate(...args: string[]) {
-  const res = spawnSync(process.execPath, [bin, ...args, '--db', db], {
-    encoding: 'utf8',
-    env: { ...process.env, FACEGATE_DATA_DIR: path.join(dir, 'data') },
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  return runCli([...args, '--db', db], { env: { FACEGATE_DATA_DIR: path.join(dir, 'data') } });
 }
 
 beforeAll(() => {

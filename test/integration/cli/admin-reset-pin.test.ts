@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,21 +7,15 @@ import { AccountStore } from '../../../src/core/service/accounts';
 import { AdminAuth } from '../../../src/core/service/admin-auth';
 import { newSession } from '../../../src/core/service/session';
 import { defaultSettings } from '../../../src/shared/settings';
-import { repoRoot } from '../../helpers/paths';
+import { runCli } from '../../helpers/cli';
 
 /**
  * A forgotten PIN is reset from the machine itself (issue 14): `facegate admin reset-pin`, the
  * new PIN on standard input (never in argv), audited with the user's name, lockouts lifted.
  */
-const bin = path.join(repoRoot, 'bin/facegate.js');
 
 function facegate(args: string[], stdin: string) {
-  const res = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    input: stdin,
-    timeout: 60_000,
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  return runCli(args, { input: stdin, timeout: 60_000 });
 }
 
 describe('facegate admin reset-pin', () => {

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -17,8 +16,7 @@ import { findPackSpec, loadCatalog } from '../../../src/core/models';
 import { relativeToFaces, writeNoFacePhoto, writeSharedFacesPairsCsv } from '../../helpers/face-pairs';
 import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
-
-const bin = path.join(repoRoot, 'bin/facegate.js');
+import { startCli, type CliRun } from '../../helpers/cli';
 
 /** A photo shrunk to 28 px wide on a black 640x480 frame: its face is only a few pixels. */
 async function writeTinyFacePhoto(file: string): Promise<string> {
@@ -36,23 +34,9 @@ async function writeTinyFacePhoto(file: string): Promise<string> {
 const ready = hasSharedModels && hasSharedFaces;
 const photo = (file: string) => path.join(facesDir, file);
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Spawns the built CLI (async, so parallel test files are not blocked). */
-function facegate(args: string[], env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+function facegate(args: string[], env: Record<string, string> = {}, cwd = repoRoot): Promise<CliRun> {
+  return startCli(args, { env, cwd }).done;
 }
 
 describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
@@ -200,24 +184,15 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
     it('detects with the npm starter pack when FACEGATE_MODELS_PATH is not set at all', async () => {
       const data = mkdtempSync(path.join(os.tmpdir(), 'facegate-fresh-'));
       try {
-        const env: NodeJS.ProcessEnv = { ...process.env, FACEGATE_DATA_DIR: data };
-        delete env.FACEGATE_MODELS_PATH;
-        delete env.FACEGATE_RESOURCES_DIR;
-        const res = await new Promise<Run>((resolve) => {
-          const child = spawn(
-            process.execPath,
-            [bin, 'verify', photo('img1.jpg'), photo('img2.jpg'), '--json'],
-            {
-              cwd: data,
-              env,
-            },
-          );
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', (d) => (stdout += d));
-          child.stderr.on('data', (d) => (stderr += d));
-          child.on('close', (status) => resolve({ status, stdout, stderr }));
-        });
+        const env = {
+          FACEGATE_DATA_DIR: data,
+          FACEGATE_MODELS_PATH: undefined,
+          FACEGATE_RESOURCES_DIR: undefined,
+        };
+        const res = await startCli(['verify', photo('img1.jpg'), photo('img2.jpg'), '--json'], {
+          cwd: data,
+          env,
+        }).done;
         expect(res.status, res.stderr).toBe(0);
         expect(JSON.parse(res.stdout)).toMatchObject({ pack: 'starter', same: true });
         expect(existsSync(path.join(data, 'models'))).toBe(false);

@@ -3,15 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
+import { runCli, facegateBin } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const temps: string[] = [];
 const hasSystemdAnalyze = spawnSync('systemd-analyze', ['--version'], { stdio: 'ignore' }).status === 0;
 
-function facegate(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return spawnSync(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
+function facegate(args: string[], env: Record<string, string | undefined> = {}) {
+  return runCli(args, { env });
 }
 
 afterEach(() => {
@@ -28,7 +27,7 @@ describe('facegate service install', () => {
     expect(lines).toContain('WantedBy=default.target');
     const exec = lines.find((l) => l.startsWith('ExecStart='));
     expect(exec).toBe(
-      `ExecStart=${process.execPath} ${bin} serve --db ${path.resolve('relative.db')} --port 8471`,
+      `ExecStart=${process.execPath} ${facegateBin} serve --db ${path.resolve('relative.db')} --port 8471`,
     );
   });
 

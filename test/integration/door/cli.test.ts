@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,34 +6,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Attendance } from '../../../src/core/attendance/attendance';
 import { AuditLog } from '../../../src/core/gallery/audit-log';
 import { FaceGateDatabase } from '../../../src/core/gallery/database';
-import { repoRoot } from '../../helpers/paths';
 import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
 import { skipUnlessPlatform, skipWithout } from '../../helpers/fixtures';
+import { startCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const hasUdevadm = spawnSync('udevadm', ['--version'], { stdio: 'ignore' }).status === 0;
 const boards: RelayBoardSimulator[] = [];
 const temps: string[] = [];
 
-interface Run {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run the CLI without blocking this process (the board simulator must keep answering). */
-function facegate(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<Run>((resolve) =>
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
-  return { child, done };
+function facegate(args: string[], env: Record<string, string | undefined> = {}) {
+  return startCli(args, { env });
 }
 
 async function board(options: RelayBoardOptions) {
@@ -59,7 +43,7 @@ describe('facegate relay list', () => {
   it.skipIf(skipWithout('udevadm', process.platform !== 'linux' || hasUdevadm))(
     'lists ports, or says none were found (needs udevadm on Linux)',
     async () => {
-      const { code, stdout } = await facegate(['relay', 'list']).done;
+      const { status: code, stdout } = await facegate(['relay', 'list']).done;
       expect(code).toBe(0);
       expect(stdout).toMatch(/PATH\s+USB ID|No serial ports found/);
     },
@@ -71,7 +55,7 @@ describe('facegate relay list', () => {
       // A PATH holding only node: udevadm cannot be found.
       const dir = tempDir();
       symlinkSync(process.execPath, path.join(dir, 'node'));
-      const { code, stderr } = await facegate(['relay', 'list'], { ...process.env, PATH: dir }).done;
+      const { status: code, stderr } = await facegate(['relay', 'list'], { ...process.env, PATH: dir }).done;
       expect(code).not.toBe(0);
       expect(stderr).toMatch(/needs `udevadm`.*`udev` package/);
       expect(stderr).not.toMatch(/internal error|at .*\.js:\d+/);
@@ -95,7 +79,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '300',
     ]).done;
     expect(run.stderr).toBe('');
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/locked\s+startup/);
     expect(lines[1]).toMatch(/unlocked\s+pulse:test\s+until/);
@@ -123,7 +107,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '--pulse',
       '200',
     ]).done;
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     const report = JSON.parse(run.stdout) as { ok: boolean; events: { state: string; reason: string }[] };
     expect(report.ok).toBe(true);
     expect(report.events.map((e) => `${e.state}:${e.reason}`)).toEqual([
@@ -147,14 +131,14 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '--reply-timeout',
       '100',
     ]).done;
-    expect(run.code).not.toBe(0);
+    expect(run.status).not.toBe(0);
     expect(run.stdout).toMatch(/fault\s+modbus-timeout/);
     expect(run.stderr).toMatch(/Could not lock the relay first: .*did not answer within 100 ms/);
   });
 
   it('refuses bad options with the usage status and names the option', async () => {
     const missing = await facegate(['relay', 'test', '--protocol', 'lcus']).done;
-    expect(missing.code).toBe(64);
+    expect(missing.status).toBe(64);
     expect(missing.stderr).toMatch(/--port is required/);
     const channel = await facegate([
       'relay',
@@ -166,11 +150,11 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '--channel',
       '9',
     ]).done;
-    expect(channel.code).toBe(64);
+    expect(channel.status).toBe(64);
     expect(channel.stderr).toMatch(/--channel: /);
     const seconds = await facegate(['door', 'open', '--seconds', '300', '--port', 'x', '--protocol', 'lcus'])
       .done;
-    expect(seconds.code).toBe(64);
+    expect(seconds.status).toBe(64);
     expect(seconds.stderr).toMatch(/--seconds must be 0.2 to 255/);
   });
 
@@ -184,7 +168,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
     const opened = await sim.waitForCommand((c) => c.energise, { timeoutMs: 15_000 });
     child.kill('SIGTERM');
     const run = await done;
-    expect(run.code).toBe(143);
+    expect(run.status).toBe(143);
     expect(run.stderr).toMatch(/SIGTERM: relocking before exit/);
     const relocked = await sim.waitForCommand((c) => !c.energise && c.at > opened.at);
     expect(relocked.bytes).toEqual(Buffer.from([0xff, 0x01, 0x00]));
@@ -209,7 +193,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '--db',
       file,
     ]).done;
-    expect(run.code).toBe(0);
+    expect(run.status).toBe(0);
     const db = FaceGateDatabase.open(file);
     try {
       const { entries } = new AuditLog(db).list({ actions: ['door.manual_open'] });
@@ -239,7 +223,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('facegate relay test and door op
       '--db',
       file,
     ]).done;
-    expect(run.code).not.toBe(0);
+    expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/could not be locked first, so it was not opened: Cannot open serial port/);
     const db = FaceGateDatabase.open(file);
     try {

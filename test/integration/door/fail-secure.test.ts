@@ -11,6 +11,7 @@ import { repoRoot } from '../../helpers/paths';
 import { RelayBoardSimulator, type RelayBoardOptions } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat } from '../../helpers/socat';
 import { skipWithout } from '../../helpers/fixtures';
+import { startCli } from '../../helpers/cli';
 
 /**
  * The host dies mid-pulse (kill -9: no signal handler, no exit hook runs). A board with its own
@@ -18,20 +19,14 @@ import { skipWithout } from '../../helpers/fixtures';
  * again, and the next start relocks it within a second.
  */
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const boards: RelayBoardSimulator[] = [];
 const temps: string[] = [];
 const children: ReturnType<typeof spawn>[] = [];
 
-function facegate(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
-    (resolve) => child.on('close', (code, signal) => resolve({ code, signal, stderr })),
-  );
-  return { child, done };
+function facegate(args: string[], env: Record<string, string | undefined> = {}) {
+  const run = startCli(args, { env });
+  children.push(run.child);
+  return run;
 }
 
 async function board(options: RelayBoardOptions) {
@@ -185,7 +180,7 @@ describe.skipIf(skipWithout('socat', hasSocat))('kill -9 mid-pulse', () => {
     expect(relocked.bytes).toEqual(Buffer.from([0xa0, 0x01, 0x00, 0xa1]));
     expect(sim.relays.get(1)).toBe(false);
     const run = await serve.done;
-    expect(run.code).toBe(65);
+    expect(run.status).toBe(65);
     expect(run.stderr).toMatch(/not an SQLite database/);
     // How long the relock took is measured in docs/door.md (a target, not a test assertion).
     expect(relocked.at).toBeGreaterThan(started);

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -22,28 +21,22 @@ import {
   hasSharedFaces,
   hasSharedModels,
   identityPhotos,
-  repoRoot,
   sharedModelsDir,
 } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
+import { runCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const ready = hasSharedModels && hasSharedFaces;
 let dir: string;
 let db: string;
 
 function facegate(args: string[], extraEnv: Record<string, string> = {}) {
-  const res = spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      FACEGATE_MODELS_PATH: sharedModelsDir,
-      FACEGATE_DATA_DIR: path.join(dir, 'data'),
-      ...extraEnv,
-    },
-    timeout: 300_000,
-  });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
+  const env = {
+    FACEGATE_MODELS_PATH: sharedModelsDir,
+    FACEGATE_DATA_DIR: path.join(dir, 'data'),
+    ...extraEnv,
+  };
+  return runCli(args, { env, timeout: 300_000 });
 }
 
 function json<T = Record<string, unknown>>(

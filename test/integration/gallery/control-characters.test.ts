@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +6,7 @@ import { Gallery } from '../../../src/core/gallery/gallery';
 import { escapeTerminal } from '../../../src/cli/terminal-text';
 import { personCreateSchema, personUpdateSchema } from '../../../src/shared/people';
 import { contract } from '../../../src/shared/contract';
-import { repoRoot } from '../../helpers/paths';
+import { runCli } from '../../helpers/cli';
 
 /**
  * Names with control characters: ESC starts terminal escape sequences (recolour, move the cursor,
@@ -16,7 +15,6 @@ import { repoRoot } from '../../helpers/paths';
  * may hold them).
  */
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const esc = '\u001b';
 const hostile = [
   `Eve${esc}[2J${esc}[31mAdmin`,
@@ -43,10 +41,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function facegate(args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FACEGATE_DATA_DIR: path.join(dir, 'data') },
-  });
+  return runCli(args, { env: { FACEGATE_DATA_DIR: path.join(dir, 'data') } });
 }
 
 describe('control characters in names', () => {

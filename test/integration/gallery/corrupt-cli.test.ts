@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import {
   mkdtempSync,
   openSync,
@@ -16,16 +15,12 @@ import { isFaceGateError } from '../../../src/core/errors';
 import { asDatabaseError } from '../../../src/core/gallery/database';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { latestSchemaVersion } from '../../../src/core/gallery/migrations';
-import { repoRoot } from '../../helpers/paths';
+import { runCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 let dir: string;
 
 function facegate(args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FACEGATE_DATA_DIR: path.join(dir, 'data') },
-  });
+  return runCli(args, { env: { FACEGATE_DATA_DIR: path.join(dir, 'data') } });
 }
 
 /** A real database with some people, checkpointed into the main file. */

@@ -17,8 +17,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { readSqliteHeader } from '../../../src/core/gallery/sqlite-header';
-import { repoRoot } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
+import { runCli } from '../../helpers/cli';
 
 /**
  * Faults of the machine, not of the file: an intact database whose newest pages are in its
@@ -27,14 +27,10 @@ import { skipWithout } from '../../helpers/fixtures';
  * fault is gone.
  */
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 let dir: string;
 
 function facegate(args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FACEGATE_DATA_DIR: path.join(dir, 'data') },
-  });
+  return runCli(args, { env: { FACEGATE_DATA_DIR: path.join(dir, 'data') } });
 }
 
 function peopleCount(file: string): number {

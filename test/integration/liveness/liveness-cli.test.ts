@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir, spoofDir } from '../../helpers/paths';
+import { hasSharedFaces, hasSharedModels, sharedModelsDir, spoofDir } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
+import { runCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const temps: string[] = [];
 function temp(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-liveness-'));
@@ -16,8 +15,7 @@ function temp(): string {
 afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 function facegate(args: string[]) {
-  const env = { ...process.env, FACEGATE_MODELS_PATH: sharedModelsDir, FACEGATE_DATA_DIR: temp() };
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env });
+  return runCli(args, { env: { FACEGATE_MODELS_PATH: sharedModelsDir, FACEGATE_DATA_DIR: temp() } });
 }
 
 const spoof = (name: string) => path.join(spoofDir, name);

@@ -1,20 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../../helpers/paths';
+import { runCli } from '../../helpers/cli';
 
 /** `facegate models download`: what it says and refuses before any network access. */
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const data = mkdtempSync(path.join(os.tmpdir(), 'facegate-dl-cli-'));
 afterAll(() => rmSync(data, { recursive: true, force: true }));
 
 function facegate(args: string[]) {
-  return spawnSync(process.execPath, [bin, ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, FACEGATE_DATA_DIR: data },
-  });
+  return runCli(args, { env: { FACEGATE_DATA_DIR: data } });
 }
 
 describe('facegate models download (spawned CLI)', () => {

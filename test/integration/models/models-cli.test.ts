@@ -1,12 +1,11 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
 import { skipWithout } from '../../helpers/fixtures';
+import { runCli } from '../../helpers/cli';
 
-const bin = path.join(repoRoot, 'bin/facegate.js');
 const temps: string[] = [];
 function temp(prefix: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), `facegate-${prefix}-`));
@@ -16,11 +15,13 @@ function temp(prefix: string): string {
 afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Runs the CLI as a fresh install would: no FACEGATE_MODELS_PATH, an empty user data folder. */
-function facegate(args: string[], extraEnv: NodeJS.ProcessEnv = {}) {
-  const env: NodeJS.ProcessEnv = { ...process.env, FACEGATE_DATA_DIR: temp('data'), ...extraEnv };
-  if (!('FACEGATE_MODELS_PATH' in extraEnv)) delete env.FACEGATE_MODELS_PATH;
-  delete env.FACEGATE_RESOURCES_DIR;
-  return spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', env, cwd: temp('cwd') });
+function facegate(args: string[], extraEnv: Record<string, string> = {}) {
+  const env = {
+    FACEGATE_MODELS_PATH: undefined,
+    FACEGATE_RESOURCES_DIR: undefined,
+    FACEGATE_DATA_DIR: temp('data'),
+  };
+  return runCli(args, { env: { ...env, ...extraEnv }, cwd: temp('cwd') });
 }
 
 describe('facegate models (spawned CLI)', () => {
