@@ -98,6 +98,13 @@ export class AccessPolicy {
   } | null = null;
   /** The last frame's main face would be let in but lacks the second opinion: ask for it next frame. */
   private secondWanted = false;
+  /**
+   * The second-opinion scores of the current track's main face, by identity (per-track liveness
+   * state, issue 12): the stream decision needs framesToAgree of them, like the pair, and a track
+   * gets them once, however long the person stands there (about 8 ms each). A new track starts
+   * empty, so a picture swapped in cannot borrow a live face's second opinion.
+   */
+  private trackSeconds: { identity: Identity; score: number }[] = [];
 
   constructor(
     settings: Partial<AccessPolicySettings>,
@@ -142,6 +149,7 @@ export class AccessPolicy {
     this.track = null;
     this.pending = null;
     this.secondWanted = false;
+    this.trackSeconds = [];
   }
 
   observe(frame: PolicyFrame): PolicyDecision {
@@ -163,12 +171,18 @@ export class AccessPolicy {
         this.window = [];
         this.announced = null;
         this.pending = null;
+        this.trackSeconds = [];
       }
       this.track = track;
     }
 
     const identity: Identity = face ? (face.personId ?? 'unknown') : null;
     this.window.push({ at: now, identity, face });
+    const second = face?.liveness?.verdict !== 'cannot_judge' ? face?.liveness?.second : undefined;
+    if (typeof second === 'number') {
+      this.trackSeconds.push({ identity, score: second });
+      if (this.trackSeconds.length > 2 * this.settings.framesToAgree) this.trackSeconds.shift();
+    }
     if (this.window.length > frameWindow) this.window.splice(0, this.window.length - frameWindow);
 
     if (this.pending) {
@@ -226,6 +240,14 @@ export class AccessPolicy {
     return (counts.get('unknown') ?? 0) >= K ? 'unknown' : null;
   }
 
+  /** The current track's second-opinion scores of this identity, the most recent framesToAgree. */
+  private secondsOf(identity: Identity): number[] {
+    return this.trackSeconds
+      .filter((s) => s.identity === identity)
+      .map((s) => s.score)
+      .slice(-this.settings.framesToAgree);
+  }
+
   /** The judged liveness of the agreeing frames. */
   private judgedOf(agreeing: Observation[]): { faces: PolicyFace[]; judged: LivenessResult[] } {
     const faces = agreeing.map((o) => o.face).filter((f): f is PolicyFace => f !== null);
@@ -238,7 +260,8 @@ export class AccessPolicy {
   /**
    * Whether the decision waits for the second opinion: only where it can change it, a known
    * allowed person whose passive median passes (in the unsure band they are challenged anyway, and
-   * with stepUp 'always' everyone is), when no agreeing frame has a second-opinion score yet.
+   * with stepUp 'always' everyone is), until the track has framesToAgree second-opinion scores of
+   * this person (one frame's score is too noisy to let a face in on: docs/liveness.md).
    */
   private needsSecondOpinion(agreed: Identity, agreeing: Observation[]): boolean {
     const s = this.settings;
@@ -249,7 +272,7 @@ export class AccessPolicy {
     const { judged } = this.judgedOf(agreeing);
     if (judged.length < s.framesToAgree) return false;
     if (lowerMedian(judged.map((l) => l.score)) < s.livenessThreshold) return false;
-    return !judged.some((l) => typeof l.second === 'number');
+    return this.secondsOf(agreed).length < s.framesToAgree;
   }
 
   private decide(agreed: Identity, agreeing: Observation[]): Outcome {
@@ -293,7 +316,7 @@ export class AccessPolicy {
       }
       if (!liveness) return outcome('not_live', 'spoof', true);
       // The second opinion doubts a face the pair would let in: it is unsure instead.
-      const seconds = judged.map((l) => l.second).filter((v): v is number => typeof v === 'number');
+      const seconds = this.secondsOf(agreed);
       const doubted =
         s.secondOpinionThreshold !== null &&
         !judgedSpoof &&

@@ -71,9 +71,9 @@ export interface AccessPolicySettings {
   challengeTimeoutMs: number;
   /**
    * The pack's liveness second opinion (face-antispoof-onnx): null when the pack has none. Else a
-   * face the pair would let in waits one frame for it (wantsSecondOpinion), and where the lower
-   * median of its scores is under this threshold it is unsure instead (challenged, or refused with
-   * stepUp 'off'). docs/liveness.md.
+   * face the pair would let in waits for it on framesToAgree frames of its track
+   * (wantsSecondOpinion), and where the lower median of those scores is under this threshold it is
+   * unsure instead (challenged, or refused with stepUp 'off'). docs/liveness.md.
    */
   secondOpinionThreshold: number | null;
 }
