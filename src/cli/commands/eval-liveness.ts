@@ -12,10 +12,13 @@ import {
 } from '../../core/face/liveness';
 import {
   clipBootstrap,
+  leaveOneSourceOut,
   ratesBySource,
   scoreDistributionSvg,
   sequenceOutcomes,
   streamCounts,
+  streamRuleGrid,
+  windowCounts,
   zeroApcerThreshold,
   type ScoredRow,
 } from '../../core/face/liveness/dev-report';
@@ -149,6 +152,19 @@ export const evalLivenessCommand: Command = {
       const pairOnly = liveness.secondOpinion
         ? streamCounts(sequenceOutcomes(rows, threshold, { unsureFloor, minFrames: 1 }))
         : null;
+      // The door's view: every run of framesToAgree consecutive frames of a clip is a decision.
+      const framesToAgree = defaultAccessPolicySettings.framesToAgree;
+      const windows = windowCounts(rows, threshold, { unsureFloor, secondOpinionThreshold, framesToAgree });
+      const windowsPairOnly = liveness.secondOpinion
+        ? windowCounts(rows, threshold, { unsureFloor, framesToAgree })
+        : null;
+      // Would choosing the stream rule on this set hold on a source it has not seen?
+      const loso = leaveOneSourceOut(
+        rows,
+        threshold,
+        streamRuleGrid(liveness.secondOpinion !== null),
+        framesToAgree,
+      );
       const sequenceRates = livenessErrorRates(
         sequences.map((q) => ({ ...q, verdict: q.verdict, score: q.score })),
       );
@@ -184,6 +200,9 @@ export const evalLivenessCommand: Command = {
           secondOpinion: liveness.secondOpinion,
           stepUpWhenUnsure: { multiFrame: streamCounts(sequences), allClips: streamCounts(allClips) },
           pairOnly,
+          windows,
+          windowsPairOnly,
+          leaveOneSourceOut: loso,
           clips: allClips,
         },
         rows,
@@ -246,6 +265,29 @@ export const evalLivenessCommand: Command = {
                 ),
               ]
             : []),
+          `the door's decisions: every run of ${framesToAgree} consecutive frames of a clip (second opinion: lower median over the same run):`,
+          ...Object.entries(windows).map(
+            ([k, w]) =>
+              `  ${k.padEnd(14)} ${w.clips} clips: some run passes ${w.anyPass}, first run challenged ${w.firstChallenge}, some run challenged ${w.anyChallenge}, some run refused ${w.anyRefuse}; runs pass/challenge/refuse/cannot judge ${w.windows.pass}/${w.windows.challenge}/${w.windows.refuse}/${w.windows.cannot_judge}` +
+              (windowsPairOnly?.[k] ? ` (pair alone: some run passes ${windowsPairOnly[k].anyPass})` : ''),
+          ),
+          `leave one source out (${loso.folds.length} sources): the stream rule (aggregate, unsure floor, second-opinion threshold) picked on the other sources, applied to the held-out one's first ${framesToAgree} frames per clip:`,
+          ...loso.folds.map(
+            (f) =>
+              `  ${f.source.padEnd(48)} ${f.rule.aggregate}, floor ${f.rule.unsureFloor}, second ${f.rule.secondOpinionThreshold ?? '-'}: ${Object.entries(
+                f.counts,
+              )
+                .map(([k, c]) => `${k} ${c.pass}/${c.challenge}/${c.refuse}/${c.cannot_judge}`)
+                .join(', ')}`,
+          ),
+          `  held out, summed (pass/challenge/refuse/cannot judge): ${Object.entries(loso.heldOut)
+            .map(([k, c]) => `${k} ${c.pass}/${c.challenge}/${c.refuse}/${c.cannot_judge}`)
+            .join(', ')}`,
+          `  picked on all sources: ${loso.all.rule.aggregate}, floor ${loso.all.rule.unsureFloor}, second ${loso.all.rule.secondOpinionThreshold ?? '-'}: ${Object.entries(
+            loso.all.counts,
+          )
+            .map(([k, c]) => `${k} ${c.pass}/${c.challenge}/${c.refuse}/${c.cannot_judge}`)
+            .join(', ')}`,
           ...(plot ? [`score distributions written to ${plot}`] : []),
           '',
         ].join('\n'),

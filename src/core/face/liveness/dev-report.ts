@@ -137,54 +137,282 @@ export interface SequenceOutcome {
  * judged frames' second-opinion scores is under it (the AccessPolicy asks for the second opinion on
  * one frame of the track; the clip's lower median stands for the frame it would get).
  */
+export interface StreamRuleOptions {
+  framesToAgree?: number;
+  unsureFloor?: number;
+  minFrames?: number;
+  secondOpinionThreshold?: number | null;
+  /** How the frames' scores are combined (both models'); the access policy uses the lower median. */
+  aggregate?: Aggregate;
+}
+
+/** Ways to combine a stream's frame scores, compared in docs/liveness.md. */
+export type Aggregate = 'lower_median' | 'mean' | 'trimmed_mean' | 'lower_quartile' | 'min';
+
+export const aggregates: readonly Aggregate[] = [
+  'lower_median',
+  'mean',
+  'trimmed_mean',
+  'lower_quartile',
+  'min',
+];
+
+/** Combines a non-empty list of scores. trimmed_mean drops a fifth at each end (one of 4-9). */
+export function aggregateScores(values: readonly number[], how: Aggregate = 'lower_median'): number {
+  if (how === 'lower_median') return lowerMedian(values);
+  const sorted = [...values].sort((a, b) => a - b);
+  if (how === 'min') return sorted[0];
+  if (how === 'lower_quartile') return sorted[Math.floor(0.25 * (sorted.length - 1))];
+  const cut =
+    how === 'trimmed_mean'
+      ? sorted.length >= 5
+        ? Math.floor(sorted.length / 5)
+        : sorted.length >= 4
+          ? 1
+          : 0
+      : 0;
+  const kept = sorted.slice(cut, sorted.length - cut);
+  return kept.reduce((a, b) => a + b, 0) / kept.length;
+}
+
+/** Frames of a clip in time order (by `#t=S`, file name otherwise). */
+function byTime(frames: readonly ScoredRow[]): ScoredRow[] {
+  const time = (r: ScoredRow) => {
+    const m = /#t=([0-9.]+)/.exec(r.source);
+    return m ? Number(m[1]) : 0;
+  };
+  return [...frames].sort((a, b) => time(a) - time(b) || a.file.localeCompare(b.file));
+}
+
+/** The stream decision over one run of frames (see sequenceOutcomes). */
+function streamOutcome(
+  clip: string,
+  frames: readonly ScoredRow[],
+  threshold: number,
+  options: StreamRuleOptions,
+): SequenceOutcome {
+  const framesToAgree = options.framesToAgree ?? 3;
+  const floor = options.unsureFloor ?? threshold;
+  const how = options.aggregate ?? 'lower_median';
+  const judged = frames.filter((f) => f.verdict === 'live' || f.verdict === 'spoof');
+  const enough = judged.length >= Math.min(framesToAgree, frames.length);
+  const score = enough
+    ? aggregateScores(
+        judged.map((f) => f.score ?? 0),
+        how,
+      )
+    : null;
+  const seconds = judged.map((f) => f.second).filter((v): v is number => typeof v === 'number');
+  const second = seconds.length ? aggregateScores(seconds, how) : null;
+  const secondThreshold = options.secondOpinionThreshold ?? null;
+  const doubted = secondThreshold !== null && second !== null && second < secondThreshold;
+  return {
+    clip,
+    source: sourceOf(frames[0]),
+    label: frames[0].label,
+    attackType: frames[0].attackType,
+    frames: frames.length,
+    judged: judged.length,
+    score,
+    second,
+    verdict: score === null ? 'cannot_judge' : score >= threshold ? 'live' : 'spoof',
+    stream:
+      score === null
+        ? 'cannot_judge'
+        : score >= threshold
+          ? doubted
+            ? 'challenge'
+            : 'pass'
+          : score >= floor
+            ? 'challenge'
+            : 'refuse',
+  };
+}
+
+function clipsOf(rows: readonly ScoredRow[]): Map<string, ScoredRow[]> {
+  const clips = new Map<string, ScoredRow[]>();
+  for (const row of rows) clips.set(clipOf(row), [...(clips.get(clipOf(row)) ?? []), row]);
+  return clips;
+}
+
 export function sequenceOutcomes(
   rows: readonly ScoredRow[],
   threshold: number,
-  options: {
-    framesToAgree?: number;
-    unsureFloor?: number;
-    minFrames?: number;
-    secondOpinionThreshold?: number | null;
-  } = {},
+  options: StreamRuleOptions = {},
 ): SequenceOutcome[] {
-  const framesToAgree = options.framesToAgree ?? 3;
-  const floor = options.unsureFloor ?? threshold;
   const minFrames = options.minFrames ?? 2;
-  const clips = new Map<string, ScoredRow[]>();
-  for (const row of rows) clips.set(clipOf(row), [...(clips.get(clipOf(row)) ?? []), row]);
   const out: SequenceOutcome[] = [];
-  for (const [clip, frames] of clips) {
+  for (const [clip, frames] of clipsOf(rows)) {
     if (frames.length < minFrames) continue;
-    const judged = frames.filter((f) => f.verdict === 'live' || f.verdict === 'spoof');
-    const enough = judged.length >= Math.min(framesToAgree, frames.length);
-    const score = enough ? lowerMedian(judged.map((f) => f.score ?? 0)) : null;
-    const seconds = judged.map((f) => f.second).filter((v): v is number => typeof v === 'number');
-    const second = seconds.length ? lowerMedian(seconds) : null;
-    const secondThreshold = options.secondOpinionThreshold ?? null;
-    const doubted = secondThreshold !== null && second !== null && second < secondThreshold;
-    out.push({
-      clip,
-      source: sourceOf(frames[0]),
-      label: frames[0].label,
-      attackType: frames[0].attackType,
-      frames: frames.length,
-      judged: judged.length,
-      score,
-      second,
-      verdict: score === null ? 'cannot_judge' : score >= threshold ? 'live' : 'spoof',
-      stream:
-        score === null
-          ? 'cannot_judge'
-          : score >= threshold
-            ? doubted
-              ? 'challenge'
-              : 'pass'
-            : score >= floor
-              ? 'challenge'
-              : 'refuse',
-    });
+    out.push(streamOutcome(clip, frames, threshold, options));
   }
   return out;
+}
+
+export interface WindowCounts {
+  clips: number;
+  /** Clips where at least one run of framesToAgree consecutive frames passes (an attacker's retries). */
+  anyPass: number;
+  /** Clips where at least one run is challenged, and where the first run is. */
+  anyChallenge: number;
+  firstChallenge: number;
+  anyRefuse: number;
+  /** All runs, by outcome. */
+  windows: Record<SequenceOutcome['stream'], number>;
+}
+
+/**
+ * The door's view of a clip: the access policy decides as soon as framesToAgree frames agree, so
+ * every run of framesToAgree consecutive frames (in time order) is a decision the door could take
+ * (a clip with fewer frames is one run). Per species: clips where any run passes (an attacker may
+ * try again), clips where the first or any run is challenged, and the runs by outcome.
+ */
+export function windowCounts(
+  rows: readonly ScoredRow[],
+  threshold: number,
+  options: StreamRuleOptions = {},
+): Record<string, WindowCounts> {
+  const size = options.framesToAgree ?? 3;
+  const out: Record<string, WindowCounts> = {};
+  for (const [clip, unordered] of clipsOf(rows)) {
+    const frames = byTime(unordered);
+    const runs =
+      frames.length <= size
+        ? [frames]
+        : Array.from({ length: frames.length - size + 1 }, (_, i) => frames.slice(i, i + size));
+    const outcomes = runs.map((run) => streamOutcome(clip, run, threshold, options).stream);
+    const key = speciesOf(frames[0]);
+    const c = (out[key] ??= {
+      clips: 0,
+      anyPass: 0,
+      anyChallenge: 0,
+      firstChallenge: 0,
+      anyRefuse: 0,
+      windows: { pass: 0, challenge: 0, refuse: 0, cannot_judge: 0 },
+    });
+    c.clips++;
+    if (outcomes.includes('pass')) c.anyPass++;
+    if (outcomes.includes('challenge')) c.anyChallenge++;
+    if (outcomes[0] === 'challenge') c.firstChallenge++;
+    if (outcomes.includes('refuse')) c.anyRefuse++;
+    for (const o of outcomes) c.windows[o]++;
+  }
+  return out;
+}
+
+/** One stream rule of the leave-one-source-out check. */
+export interface StreamRule {
+  aggregate: Aggregate;
+  unsureFloor: number;
+  /** null: no second opinion. */
+  secondOpinionThreshold: number | null;
+}
+
+/**
+ * The grid the leave-one-source-out check picks from (docs/liveness.md), the stricter settings
+ * first so that a tie on the training clips goes to the safer rule.
+ */
+export function streamRuleGrid(withSecondOpinion: boolean): StreamRule[] {
+  const seconds: (number | null)[] = withSecondOpinion ? [0.5, 0.3, 0.2, 0.1, 0.05, null] : [null];
+  const grid: StreamRule[] = [];
+  for (const aggregate of aggregates)
+    for (const unsureFloor of [0.3, 0.2, 0.1])
+      for (const secondOpinionThreshold of seconds)
+        grid.push({ aggregate, unsureFloor, secondOpinionThreshold });
+  return grid;
+}
+
+/**
+ * How a rule does on a set of clips, as the ordered cost the check minimises: print and replay
+ * clips let in, live camera clips refused, live camera clips challenged, attack clips challenged
+ * (rather than refused). Each clip is one run of its first framesToAgree frames (the door's first
+ * decision).
+ */
+function ruleCost(
+  clips: readonly ScoredRow[][],
+  threshold: number,
+  rule: StreamRule,
+  framesToAgree: number,
+): number[] {
+  const cost = [0, 0, 0, 0];
+  for (const frames of clips) {
+    const run = byTime(frames).slice(0, framesToAgree);
+    const o = streamOutcome('', run, threshold, { ...rule, framesToAgree }).stream;
+    const species = speciesOf(frames[0]);
+    const attack = species === 'print' || species === 'screen_replay';
+    if (attack && o === 'pass') cost[0]++;
+    if (species === 'bona_fide' && o === 'refuse') cost[1]++;
+    if (species === 'bona_fide' && o === 'challenge') cost[2]++;
+    if (attack && o === 'challenge') cost[3]++;
+  }
+  return cost;
+}
+
+const lexLess = (a: number[], b: number[]) => {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] < b[i];
+  return false;
+};
+
+export interface LeaveOneSourceOut {
+  /** Per held-out source: the rule picked on the others, and its stream counts there. */
+  folds: {
+    source: string;
+    rule: StreamRule;
+    counts: Record<string, Record<SequenceOutcome['stream'], number>>;
+  }[];
+  /** The held-out counts summed over the folds. */
+  heldOut: Record<string, Record<SequenceOutcome['stream'], number>>;
+  /** The rule picked on all sources, and its (in-sample) counts. */
+  all: { rule: StreamRule; counts: Record<string, Record<SequenceOutcome['stream'], number>> };
+}
+
+/**
+ * Leave-one-source-out check of choosing the stream rule on this set: for each source, pick the
+ * grid's best rule (ruleCost, first in grid order on a tie) on the clips of the other sources and
+ * apply it to the held-out source's clips (first framesToAgree frames). When the held-out sums are
+ * worse than the in-sample ones, the choice is fitted to the set.
+ */
+export function leaveOneSourceOut(
+  rows: readonly ScoredRow[],
+  threshold: number,
+  grid: readonly StreamRule[],
+  framesToAgree = 3,
+): LeaveOneSourceOut {
+  const clips = [...clipsOf(rows).values()];
+  const pick = (train: ScoredRow[][]) => {
+    let best = grid[0];
+    let bestCost = ruleCost(train, threshold, best, framesToAgree);
+    for (const rule of grid.slice(1)) {
+      const cost = ruleCost(train, threshold, rule, framesToAgree);
+      if (lexLess(cost, bestCost)) {
+        best = rule;
+        bestCost = cost;
+      }
+    }
+    return best;
+  };
+  const countsOf = (test: ScoredRow[][], rule: StreamRule) =>
+    streamCounts(
+      test.map((f) =>
+        streamOutcome(clipOf(f[0]), byTime(f).slice(0, framesToAgree), threshold, { ...rule, framesToAgree }),
+      ),
+    );
+  const sources = [...new Set(clips.map((f) => sourceOf(f[0])))].sort();
+  const heldOut: LeaveOneSourceOut['heldOut'] = {};
+  const folds = sources.map((source) => {
+    const rule = pick(clips.filter((f) => sourceOf(f[0]) !== source));
+    const counts = countsOf(
+      clips.filter((f) => sourceOf(f[0]) === source),
+      rule,
+    );
+    for (const [k, c] of Object.entries(counts)) {
+      heldOut[k] ??= { pass: 0, challenge: 0, refuse: 0, cannot_judge: 0 };
+      for (const [o, n] of Object.entries(c)) heldOut[k][o as SequenceOutcome['stream']] += n;
+    }
+    return { source, rule, counts };
+  });
+  const rule = pick(clips);
+  return { folds, heldOut, all: { rule, counts: countsOf(clips, rule) } };
 }
 
 const escapeXml = (text: string) =>
