@@ -130,9 +130,9 @@ function measureStreamDecision(iterations: number): BenchRow {
 
 /**
  * The pack's liveness second opinion as the stream decision runs it (issue 12): the access policy
- * asks for it on the frame after a known face's passive median would let it in, once per decision.
- * Worst case for the door: cool-down 0, so a standing person is decided again and again, and the
- * second opinion is asked for again as soon as its frame leaves the window. 'liveness ms' is the mean
+ * asks for it once a known face's passive median would let it in, on framesToAgree frames per track
+ * (per-track state: a person standing there is not asked again). Cool-down 0, so a standing person
+ * is decided again and again (the worst case for the door). 'liveness ms' is the mean
  * extra time per frame of the liveness stage (policy-driven second opinion minus the pair alone), 'p95
  * ms' the time of one second-opinion run.
  */
@@ -162,7 +162,16 @@ async function measureSecondOpinion(
       );
       const stage: number[] = [];
       const asked: number[] = [];
-      for (let i = 0; i < frames + warmup; i++) {
+      // Warm the sessions up first, then measure a person's whole track from its first frame (the
+      // policy asks on framesToAgree frames of a track: those belong in the mean).
+      for (let i = 0; i < warmup; i++)
+        await analyzer.analyze(frame, {
+          liveness: true,
+          secondOpinion: withSecond,
+          maxFaces: 1,
+          embed: false,
+        });
+      for (let i = 0; i < frames; i++) {
         t += 100;
         const secondOpinion = policy.wantsSecondOpinion;
         const result = await analyzer.analyze(frame, {
@@ -177,7 +186,6 @@ async function measureSecondOpinion(
             ? [{ personId: 1, similarity: 0.8, liveness: face.liveness ?? null, box: face.box }]
             : [],
         });
-        if (i < warmup) continue;
         stage.push(result.timings.liveness);
         if (secondOpinion) asked.push(result.timings.liveness);
       }
@@ -227,7 +235,7 @@ export const livenessSuite: BenchSuite = {
         "'liveness ms' is the liveness stage alone (every model of the pack on its context crop); 'frame ms' is detect + align + embed + liveness.",
         'Target: the whole frame within 30 ms on 2 cores. Timings depend on what else runs on the machine.',
         "'(stream decision)': the access policy's per-frame work (tracker, window, challenge) on synthetic frames of two faces; target under 3 ms (issue 12).",
-        "'PACK (second opinion)': the pack's second liveness opinion driven by the access policy (asked once per decision; cool-down 0, the worst case): 'liveness ms' the mean it adds per frame to the liveness stage (target under 3 ms, issue 12), 'p95 ms' the median extra time of a frame it runs on.",
+        "'PACK (second opinion)': the pack's second liveness opinion driven by the access policy (asked on 3 frames per track; cool-down 0, the worst case): 'liveness ms' the mean it adds per frame to the liveness stage (target under 3 ms, issue 12), 'p95 ms' the median extra time of a frame it runs on.",
       ],
     };
   },
