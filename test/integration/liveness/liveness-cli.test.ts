@@ -87,6 +87,14 @@ describe.skipIf(skipWithout('../shared/faces and ../shared/models', hasSharedFac
         expect(Object.keys(out.bySource).length).toBeGreaterThan(0);
         expect(out.clipBootstrap90.print.low).toBeLessThanOrEqual(out.clipBootstrap90.print.high);
         expect(out.highestAttackScore).toBeLessThan(out.threshold);
+        // The door's runs of three frames (every image here is its own clip) and the
+        // leave-one-source-out check of the stream rule (one source: no fold to hold out from).
+        expect(out.sequences.windows.print).toMatchObject({ clips: 2, anyPass: 0 });
+        expect(out.sequences.windows.screen_replay).toMatchObject({ clips: 2, anyPass: 0 });
+        expect(out.sequences.leaveOneSourceOut.folds.map((f: { source: string }) => f.source)).toEqual([
+          'minivision-ai/Silent-Face-Anti-Spoofing',
+        ]);
+        expect(out.sequences.leaveOneSourceOut.all.counts.print.pass).toBe(0);
       },
     );
 
