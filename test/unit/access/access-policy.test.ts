@@ -445,6 +445,19 @@ describe('AccessPolicy: the liveness second opinion (issue 12)', () => {
     expect(policy.wantsSecondOpinion).toBe(true);
   });
 
+  it("does not lend one person's second opinion to another on the same track", () => {
+    const { policy, see } = setup({ secondOpinionThreshold: 0.2, cooldownSeconds: 0 });
+    const box = { x1: 100, y1: 100, x2: 250, y2: 280 };
+    for (let i = 0; i < 3; i++) see({ ...face(ALICE), box });
+    for (let i = 0; i < 3; i++) see({ ...face(ALICE, withSecond(0.97, 0.9)), box });
+    expect(policy.wantsSecondOpinion).toBe(false);
+    // Bob's picture slid into the same box: the track continues, Bob's frames take the window over.
+    let last = see({ ...face(BOB), box });
+    for (let i = 0; i < 5 && !policy.wantsSecondOpinion; i++) last = see({ ...face(BOB), box });
+    expect(policy.wantsSecondOpinion).toBe(true);
+    expect(last).toMatchObject({ kind: 'pending', openDoor: false });
+  });
+
   it('with its file loaded, a person standing there is asked K times per track, not every frame', () => {
     const { policy, see } = setup({ secondOpinionThreshold: 0.2, cooldownSeconds: 0 });
     let asked = 0;
