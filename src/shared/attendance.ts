@@ -201,6 +201,8 @@ export const auditActions = [
   'account.create',
   'account.update',
   'account.delete',
+  // Look-alike people confirmed as different (docs/gallery.md)
+  'people.different',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -15,7 +15,7 @@ export const evalIdentificationCommand: Command = {
   name: 'eval-identification',
   summary: 'Measure open-set 1:N on a labelled folder: share enrolled, DIR, FPIR, rank-1, wrong-person count',
   usage:
-    'LABELS.csv [--root DIR] [--plot dir-fpir.svg] [--cache DIR] [--strict] [--threshold T] [--pack ID] [--json]',
+    'LABELS.csv [--root DIR] [--plot dir-fpir.svg] [--cache DIR] [--strict] [--confirm-lookalikes] [--threshold T] [--pack ID] [--json]',
   options: {
     ...analyzerCliOptions,
     root: { type: 'string' },
@@ -23,6 +23,7 @@ export const evalIdentificationCommand: Command = {
     cache: { type: 'string' },
     work: { type: 'string' },
     strict: { type: 'boolean', default: false },
+    'confirm-lookalikes': { type: 'boolean', default: false },
     threshold: { type: 'string' },
     margin: { type: 'string' },
     'min-eye-distance': { type: 'string' },
@@ -45,6 +46,8 @@ export const evalIdentificationCommand: Command = {
     "  --cache DIR           remember each photo's analysis in DIR (reruns cost nothing)",
     '  --work DIR            where the evaluation gallery is built (default: a temporary folder)',
     '  --strict              refuse every photo that misses a quality gate (no quality notes)',
+    '  --confirm-lookalikes  act as the administrator who confirms "different people" for a photo refused as',
+    '                        a duplicate of another labelled person: enrol it, keep the pair apart',
     "  --threshold T, --margin M   the decision rule (default: the product's)",
     '',
     analyzerCliHelp,
@@ -72,6 +75,7 @@ export const evalIdentificationCommand: Command = {
           stringOption(ctx, 'work') ?? path.join(os.tmpdir(), `facegate-eval-identification-${process.pid}`),
         rule,
         strict: Boolean(ctx.values.strict),
+        confirmLookalikes: Boolean(ctx.values['confirm-lookalikes']),
         gates: Object.fromEntries(
           (
             [
@@ -118,6 +122,9 @@ export const evalIdentificationCommand: Command = {
           `pack            ${result.pack}`,
           `enrolled        ${result.enrolled} of ${result.people} people (${percent(result.enrolledShare)}); ${result.noted} with a quality note`,
           `refused         ${result.refused.map((r) => `${r.file} (${r.reason})`).join(', ') || 'none'}`,
+          ...(result.confirmedLookalikes
+            ? [`confirmed       ${result.confirmedLookalikes} look-alike(s) enrolled as "different people"`]
+            : []),
           `rule            threshold ${result.rule.threshold}, margin ${result.rule.margin}`,
           `DIR             ${percent(result.dir)} of ${result.probes} probes; people all identified ${percent(result.dirPeople)}`,
           `FPIR            ${percent(result.fpir)} of ${result.strangers} strangers`,

@@ -24,7 +24,10 @@ export interface EnrolOptions {
   model: ModelRef;
   /** Similarity at which a face counts as someone already enrolled (the match threshold). */
   duplicateThreshold: number;
-  /** Enrol even when the face matches another person. */
+  /**
+   * Enrol even when the face matches another person: the administrator saw both faces and confirmed
+   * they are different people; the pair is stored (Gallery.confirmDifferentPeople).
+   */
   force?: boolean;
   gates?: Partial<QualityGates>;
   /** Refuse every face that misses a gate (the old behaviour) instead of enrolling it with a note. */
@@ -106,9 +109,10 @@ export async function enrolFace(
     return refuse('The face engine returned no embedding for this face; enrol it again.');
   }
   gallery.useModel(options.model);
-  const rival = gallery
+  const rivals = gallery
     .search(face.embedding, 3)
-    .find((c) => c.personId !== existing?.id && c.score >= options.duplicateThreshold);
+    .filter((c) => c.personId !== existing?.id && c.score >= options.duplicateThreshold);
+  const rival = rivals[0];
   if (rival && !options.force) {
     const duplicateOf = { id: rival.personId, name: rival.name, similarity: rival.score };
     report.ok = false;
@@ -156,6 +160,11 @@ export async function enrolFace(
           ...(notes.length ? { qualityNotes: notes.map((n) => n.code) } : {}),
         },
       );
+      // Enrolled over a duplicate: the administrator confirmed they are different people. Stored, so
+      // the live decision keeps them apart by the look-alike margin (matcher/decide.ts).
+      for (const other of rivals) {
+        gallery.confirmDifferentPeople(person.id, other.personId, options.actor, other.score);
+      }
       // The photo's content hash is written with its template: an import killed between the two
       // cannot enrol the same photo twice on the next run.
       if (options.contentSha256) {

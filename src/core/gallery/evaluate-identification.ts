@@ -7,7 +7,7 @@ import { recognizerOf } from './face-engine';
 import { Gallery } from './gallery';
 import { galleryThreshold } from './gallery-threshold';
 import { importFolder, type ImportReport } from './import-folder';
-import { decide, type DecisionRule } from './matcher/decide';
+import type { DecisionRule } from './matcher/decide';
 import type { QualityGates } from './quality';
 
 /** One photo of an identification set: its path (relative to the set's root) and person. */
@@ -87,6 +87,12 @@ export interface IdentificationOptions {
   gates?: Partial<QualityGates>;
   /** Quality problems short of a refusal are noted, not refused (the product default), unless strict. */
   strict?: boolean;
+  /**
+   * Act as the administrator who sees a look-alike refused as a duplicate of another labelled person
+   * and confirms "different people": those photos are enrolled with force (the pair is stored and the
+   * live decision keeps them apart by the look-alike margin). Off: a refused look-alike is a miss.
+   */
+  confirmLookalikes?: boolean;
   onProgress?: (stage: 'enrol' | 'probe', done: number, total: number) => void;
 }
 
@@ -117,6 +123,8 @@ export interface IdentificationEvaluation {
   /** enrolled / people. */
   enrolledShare: number;
   refused: ImportReport['refused'];
+  /** Look-alikes enrolled after the administrator's "different people" confirmation (confirmLookalikes). */
+  confirmedLookalikes: number;
   /** Enrolled with a quality note (usable, not ideal). */
   noted: number;
   probes: number;
@@ -163,7 +171,7 @@ export async function evaluateIdentification(
   }
   const gallery = Gallery.open(path.join(work, 'gallery.db'));
   try {
-    const report = await importFolder(gallery, photos, {
+    const importOptions = {
       engine,
       duplicateThreshold:
         options.duplicateThreshold ??
@@ -172,8 +180,18 @@ export async function evaluateIdentification(
       gates: options.gates,
       strict: options.strict,
       actor: 'eval-identification',
-      onProgress: (p) => options.onProgress?.('enrol', p.index, p.total),
-    });
+      onProgress: (p: { index: number; total: number }) => options.onProgress?.('enrol', p.index, p.total),
+    };
+    let report = await importFolder(gallery, photos, importOptions);
+    let confirmedLookalikes = 0;
+    if (options.confirmLookalikes && report.refused.some((r) => r.reason === 'duplicate')) {
+      // The administrator's confirmation: the same import again with force. Photos already enrolled
+      // are skipped by their content hash, quality refusals stay refusals; the look-alikes are enrolled
+      // and each pair is stored as "different people" (enrolFace).
+      const again = await importFolder(gallery, photos, { ...importOptions, force: true });
+      confirmedLookalikes = again.added;
+      report = { ...report, refused: again.refused, noted: [...report.noted, ...again.noted] };
+    }
     gallery.useModel(recognizerOf(engine));
     const rule: DecisionRule = {
       threshold: options.rule.threshold ?? galleryThreshold(engine.info, gallery.index()?.size ?? 0),
@@ -201,13 +219,14 @@ export async function evaluateIdentification(
       } catch (error) {
         if (!isFaceGateError(error)) throw error;
       }
-      const hits = embedding ? (gallery.index()?.search(embedding, 2) ?? []) : [];
-      const decision = decide(hits, rule);
+      // The live decision itself (Gallery.identify: threshold, margin, confirmed look-alikes).
+      const result = embedding && gallery.index() ? gallery.identify(embedding, rule, 2) : null;
+      const hits = result?.candidates ?? [];
       const name = (personId: number) => identityOfPerson.get(personId) ?? String(personId);
       outcomes.push({
         file: query.file,
         identity: query.stranger ? null : query.identity,
-        decided: decision.decision === 'known' ? name(decision.best.personId) : null,
+        decided: result?.person ? name(result.person.id) : null,
         best: hits[0] ? { identity: name(hits[0].personId), score: hits[0].score } : null,
         secondScore: hits[1]?.score ?? null,
         noFace: !embedding,
@@ -242,6 +261,7 @@ export async function evaluateIdentification(
       enrolled: identityOfPerson.size,
       enrolledShare: share(identityOfPerson.size, set.enrol.length),
       refused: report.refused,
+      confirmedLookalikes,
       noted: report.noted.length,
       probes: probeOutcomes.length,
       strangers: strangerOutcomes.length,

@@ -12,7 +12,7 @@ import { FaceGateError } from '../errors';
 import { AuditLog } from './audit-log';
 import { openDatabase, type FaceGateDatabase, type OpenDatabaseOptions } from './database';
 import { EmbeddingIndex } from './matcher/embedding-index';
-import { decide, type DecisionRule } from './matcher/decide';
+import { decide, type DecisionRule, type Lookalikes } from './matcher/decide';
 import { PeopleRepository } from './people-repository';
 import { SettingsStore } from './settings-store';
 import { TemplateRepository, type ModelRef, type NewTemplate } from './template-repository';
@@ -39,6 +39,18 @@ interface ActiveIndex {
   version: number;
   /** Templates of this model id whose embedding came from another file (stale until re-embedded). */
   staleTemplates: number;
+  /** Confirmed "different people": each person's partners (both directions). */
+  lookalikes: Map<number, number[]>;
+}
+
+/** A person an administrator confirmed as different from another one who looks like them. */
+export interface DifferentPerson {
+  personId: number;
+  name: string;
+  /** Their similarity when confirmed (null when confirmed without a photo at hand). */
+  similarity: number | null;
+  confirmedBy: string;
+  confirmedAt: number;
 }
 
 /**
@@ -108,7 +120,11 @@ export class Gallery {
   identify(embedding: Float32Array, rule: DecisionRule, k = 5): IdentifyResult {
     const active = this.requireActive();
     const hits = active.index?.search(embedding, Math.max(2, k)) ?? [];
-    const decision = decide(hits, rule);
+    const lookalikes: Lookalikes = {
+      partnersOf: (personId) => active.lookalikes.get(personId) ?? [],
+      scoreOf: (personId) => active.index?.scorePerson(embedding, personId) ?? null,
+    };
+    const decision = decide(hits, rule, lookalikes);
     const candidates = hits.slice(0, k).map((hit) => ({
       personId: hit.personId,
       name: this.people.get(hit.personId)?.name ?? '',
@@ -257,6 +273,89 @@ export class Gallery {
     return { ...result, wiped: this.db.checkpoint() };
   }
 
+  /**
+   * Records that two people who look alike are different people (the administrator saw both faces
+   * and said so). The live decision then lets either in only when they lead the other by the
+   * look-alike margin (matcher/decide.ts). Idempotent; audited.
+   */
+  confirmDifferentPeople(a: number, b: number, actor: string, similarity: number | null = null): void {
+    if (a === b) {
+      throw new FaceGateError('INVALID_INPUT', 'A person cannot be confirmed as different from themselves.');
+    }
+    if (similarity !== null && !Number.isFinite(similarity)) {
+      throw new FaceGateError('INVALID_INPUT', 'The similarity of a confirmed pair must be a number.');
+    }
+    const [low, high] = a < b ? [a, b] : [b, a];
+    const before = this.galleryVersion();
+    this.db.transaction(() => {
+      this.people.require(low);
+      this.people.require(high);
+      this.db.sqlite
+        .prepare(
+          'INSERT INTO distinct_people (person_a, person_b, similarity, confirmed_by, confirmed_at) VALUES (?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (person_a, person_b) DO UPDATE SET similarity = excluded.similarity, ' +
+            'confirmed_by = excluded.confirmed_by, confirmed_at = excluded.confirmed_at',
+        )
+        .run(low, high, similarity, actor, Date.now());
+      // One entry per person, so erasing either redacts theirs.
+      for (const [personId, otherPersonId] of [
+        [low, high],
+        [high, low],
+      ]) {
+        this.audit.record({
+          action: 'people.different',
+          actor,
+          target: `person:${personId}`,
+          personId,
+          details: { confirmed: true, otherPersonId, similarity },
+        });
+      }
+    });
+    this.afterWrite(before, () => undefined);
+  }
+
+  /** Withdraws a "different people" confirmation; false when there was none. Audited. */
+  withdrawDifferentPeople(a: number, b: number, actor: string): boolean {
+    const [low, high] = a < b ? [a, b] : [b, a];
+    const before = this.galleryVersion();
+    const removed = this.db.transaction(() => {
+      const gone =
+        this.db.sqlite
+          .prepare('DELETE FROM distinct_people WHERE person_a = ? AND person_b = ?')
+          .run(low, high).changes > 0;
+      if (gone) {
+        for (const [personId, otherPersonId] of [
+          [low, high],
+          [high, low],
+        ]) {
+          this.audit.record({
+            action: 'people.different',
+            actor,
+            target: `person:${personId}`,
+            personId,
+            details: { confirmed: false, otherPersonId },
+          });
+        }
+      }
+      return gone;
+    });
+    if (removed) this.afterWrite(before, () => undefined);
+    return removed;
+  }
+
+  /** The people confirmed as different from this one. */
+  differentPeople(personId: number): DifferentPerson[] {
+    const rows = this.db.sqlite
+      .prepare(
+        'SELECT CASE WHEN d.person_a = ? THEN d.person_b ELSE d.person_a END AS personId, p.name AS name, ' +
+          'd.similarity AS similarity, d.confirmed_by AS confirmedBy, d.confirmed_at AS confirmedAt ' +
+          'FROM distinct_people d JOIN people p ON p.id = (CASE WHEN d.person_a = ? THEN d.person_b ELSE d.person_a END) ' +
+          'WHERE d.person_a = ? OR d.person_b = ? ORDER BY personId',
+      )
+      .all(personId, personId, personId, personId) as DifferentPerson[];
+    return rows;
+  }
+
   /** Stores a setting and audits the change (before and after). */
   setSetting(key: string, value: unknown, actor: string): void {
     this.db.transaction(() => {
@@ -302,7 +401,22 @@ export class Gallery {
       index ??= new EmbeddingIndex(stored.vector.length, { initialCapacity: 1024 });
       index.add(stored.templateId, stored.personId, stored.vector);
     }
-    return { model, index, version, staleTemplates };
+    return { model, index, version, staleTemplates, lookalikes: this.loadLookalikes() };
+  }
+
+  private loadLookalikes(): Map<number, number[]> {
+    const pairs = this.db.sqlite
+      .prepare('SELECT person_a AS a, person_b AS b FROM distinct_people')
+      .all() as {
+      a: number;
+      b: number;
+    }[];
+    const map = new Map<number, number[]>();
+    for (const { a, b } of pairs) {
+      map.set(a, [...(map.get(a) ?? []), b]);
+      map.set(b, [...(map.get(b) ?? []), a]);
+    }
+    return map;
   }
 
   /**
@@ -326,6 +440,8 @@ export class Gallery {
       active.index ??= new EmbeddingIndex(written.vector.length);
     }
     if (active.index) apply(active.index);
+    // Confirmed pairs are few: read them again after every change (an erasure drops a person's).
+    active.lookalikes = this.loadLookalikes();
     active.version = versionAfter;
   }
 }

@@ -248,6 +248,30 @@ export const migrations: readonly Migration[] = [
       DELETE FROM settings WHERE key = 'admin.pin';
     `,
   },
+  {
+    version: 6,
+    description:
+      'look-alike people an administrator confirmed as different (docs/gallery.md, "Look-alike colleague")',
+    sql: `
+      -- One row per confirmed pair, the lower id first. The live decision asks the one of a pair it
+      -- would let in to lead the other by the look-alike margin. Triggers move the gallery version
+      -- so another process's confirmation reaches the serving index.
+      CREATE TABLE distinct_people (
+        person_a INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        person_b INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        similarity REAL,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at INTEGER NOT NULL,
+        PRIMARY KEY (person_a, person_b),
+        CHECK (person_a < person_b)
+      );
+      CREATE INDEX distinct_people_b ON distinct_people(person_b);
+      CREATE TRIGGER distinct_people_added AFTER INSERT ON distinct_people
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+      CREATE TRIGGER distinct_people_removed AFTER DELETE ON distinct_people
+        BEGIN UPDATE gallery_version SET version = version + 1; END;
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -85,6 +85,35 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       expect(forced.accepted).toBe(true);
     });
 
+    it('stores a confirmed look-alike as "different people" and still recognises both', async () => {
+      const gallery = newGallery('lookalike');
+      const leonardo = await enrol(gallery, 'img35.jpg', { name: 'Leonardo' });
+      expect(leonardo.accepted).toBe(true);
+      // Matt's img33 scores about 0.40 with Leonardo's img35 (above the pack's 0.364): a look-alike.
+      const refused = await enrol(gallery, 'img33.jpg', { name: 'Matt' });
+      expect(refused.accepted).toBe(false);
+      expect(refused.duplicateOf).toMatchObject({ id: leonardo.person!.id, name: 'Leonardo' });
+      expect(gallery.listPeople().map((p) => p.name)).toEqual(['Leonardo']);
+      // The admin saw both faces and confirms they are different people: enrolled, pair stored.
+      const confirmed = await enrol(gallery, 'img33.jpg', { name: 'Matt' }, true);
+      expect(confirmed.accepted).toBe(true);
+      const matt = confirmed.person!.id;
+      const pair = gallery.differentPeople(matt);
+      expect(pair).toMatchObject([{ personId: leonardo.person!.id, name: 'Leonardo', confirmedBy: 'test' }]);
+      expect(pair[0].similarity).toBeGreaterThan(analyzer.info.threshold);
+      // Matt's other photos lead Leonardo by far more than the look-alike margin: still Matt.
+      for (const file of ['img29.jpg', 'img30.jpg', 'img31.jpg']) {
+        const faces = await analyzer.analyze(await decodeImage(await readFile(photo(file)), file), {
+          embed: 'main',
+        });
+        const result = gallery.identify(faces.faces[0].embedding!, {
+          threshold: analyzer.info.threshold,
+          margin: 0.05,
+        });
+        expect(result, file).toMatchObject({ decision: 'known', person: { id: matt } });
+      }
+    });
+
     it('never enrols the very same photo twice, under any file name or for anyone', async () => {
       const gallery = newGallery('same-photo');
       const first = await enrol(gallery, 'img3.jpg', { name: 'Jennifer' });

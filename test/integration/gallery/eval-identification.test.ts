@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,55 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       });
       expect(strict.dir).toBe(0);
       expect(strict.fpir).toBe(0);
+    });
+
+    it('with --confirm-lookalikes enrols a look-alike refused as a duplicate and keeps the two apart', async () => {
+      // Matt's img33 scores about 0.40 with Leonardo's img35 (the pack's threshold is 0.364): the
+      // duplicate check refuses Matt. Links give the photos names that make img35 and img33 the
+      // enrolment photos (the first of each person by file name).
+      const root = path.join(dir, 'lookalike');
+      mkdirSync(root);
+      const links: [string, string][] = [
+        ['leo_1.jpg', 'img35.jpg'],
+        ['leo_2.jpg', 'img36.jpg'],
+        ['matt_1.jpg', 'img33.jpg'],
+        ['matt_2.jpg', 'img29.jpg'],
+        ['matt_3.jpg', 'img30.jpg'],
+        ['jeff.jpg', 'img20.jpg'],
+      ];
+      for (const [name, target] of links) symlinkSync(path.join(facesDir, target), path.join(root, name));
+      const file = path.join(root, 'labels.csv');
+      writeFileSync(
+        file,
+        [
+          'file,identity,subset',
+          'leo_1.jpg,leonardo,identification',
+          'leo_2.jpg,leonardo,identification',
+          'matt_1.jpg,matt,identification',
+          'matt_2.jpg,matt,identification',
+          'matt_3.jpg,matt,identification',
+          'jeff.jpg,jeff,stranger',
+        ].join('\n'),
+      );
+      const set = readIdentificationSet(file);
+      const rule = { threshold: analyzer.info.threshold, margin: 0.05 };
+      const engine = cachedEngine(analyzer, path.join(dir, 'cache'));
+      const refused = await evaluateIdentification(engine, set, { workDir: path.join(dir, 'l1'), rule });
+      expect(refused.enrolled).toBe(1);
+      expect(refused.refused.map((r) => r.reason)).toEqual(['duplicate']);
+      expect(refused.confirmedLookalikes).toBe(0);
+
+      const confirmed = await evaluateIdentification(engine, set, {
+        workDir: path.join(dir, 'l2'),
+        rule,
+        confirmLookalikes: true,
+      });
+      expect(confirmed.enrolled).toBe(2);
+      expect(confirmed.confirmedLookalikes).toBe(1);
+      expect(confirmed.refused).toEqual([]);
+      const matt = confirmed.outcomes.filter((o) => o.identity === 'matt');
+      expect(matt.map((o) => o.decided)).toEqual(['matt', 'matt']);
+      expect(confirmed.wrongPerson).toEqual([]);
     });
   },
 );

@@ -207,6 +207,18 @@ export class EmbeddingIndex {
       .slice(0, k);
   }
 
+  /** One person's best exact score for the query (the best of their templates), or null when they have none. */
+  scorePerson(query: ArrayLike<number>, personId: number): number | null {
+    const slot = this.slotOfPerson.get(personId);
+    if (slot === undefined) return null;
+    const unit = normalised(query);
+    let best = -Infinity;
+    for (let r = 0; r < this.count; r++) {
+      if (this.personSlots[r] === slot) best = Math.max(best, this.exactScore(r, unit));
+    }
+    return best === -Infinity ? null : best;
+  }
+
   /** Exact scores of every template against the query (calibration, tests). */
   scoreAll(query: ArrayLike<number>): { templateId: number; personId: number; score: number }[] {
     const unit = normalised(query);
