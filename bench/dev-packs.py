@@ -4,6 +4,7 @@
     python3 bench/dev-packs.py /tmp/i11-recognition            # tables for lfw-dev and cfp-fp-dev
     python3 bench/dev-packs.py /tmp/i11-recognition --json     # the same as JSON
     python3 bench/dev-packs.py /tmp/i11-recognition --tails    # the catalog's impostor tails and genuine quantiles
+    python3 bench/dev-packs.py /tmp/w3-recognition --paired    # open_bgr against the default, paired, both sets
 
 Per candidate and set: LFW-protocol accuracy (threshold fitted on the other folds), its 95 % CI
 from a bootstrap over people (1,000 resamples of the persons of the pairs' first image, each
@@ -152,8 +153,39 @@ def bootstrap_ci(correct, people, reps=1000, seed=1):
     return float(np.percentile(out, 2.5)), float(np.percentile(out, 97.5))
 
 
+def paired(cache, challenger='paddle+fr_feature', reps=1000, seed=5):
+    """Challenger minus the default on each dev set: accuracy and TAR at FAR 1e-3, with 95 % intervals
+    of the difference from a paired bootstrap over people (the same resampled people's pairs scored by
+    both), and McNemar's exact test on the pairs only one of the two gets right."""
+    roots = {'lfw-dev': '../shared/datasets/lfw-dev', 'cfp-fp-dev': '../shared/datasets/cfp-fp-dev'}
+    for name, root in roots.items():
+        index, emb = load(cache, name)
+        pairs = read_pairs(root)
+        people = np.array([person_of(a) for a, _, _, _ in pairs])
+        a = evaluate(index, emb, pairs, CANDIDATES[DEFAULT])
+        b = evaluate(index, emb, pairs, CANDIDATES[challenger])
+        uniq, inv = np.unique(people, return_inverse=True)
+        groups = [np.where(inv == k)[0] for k in range(len(uniq))]
+        rng = np.random.default_rng(seed)
+        d_acc, d_tar = [], []
+        for _ in range(reps):
+            pick = np.concatenate([groups[k] for k in rng.integers(0, len(uniq), len(uniq))])
+            d_acc.append(b['correct'][pick].mean() - a['correct'][pick].mean())
+            d_tar.append(tar_at_far(b['scores'][pick], a['same'][pick], 1e-3)[0]
+                         - tar_at_far(a['scores'][pick], a['same'][pick], 1e-3)[0])
+        p, only_b, only_a = mcnemar(b['correct'], a['correct'])
+        ci = lambda v: (np.percentile(v, 2.5) * 100, np.percentile(v, 97.5) * 100)
+        print(f"{name}: {challenger} {b['accuracy'] * 100:.2f} % vs {DEFAULT} {a['accuracy'] * 100:.2f} %: "
+              f"difference {100 * (b['accuracy'] - a['accuracy']):+.2f} points, 95 % CI [{ci(d_acc)[0]:+.2f}, {ci(d_acc)[1]:+.2f}], "
+              f"McNemar {only_b} / {only_a}, p = {p:.3f}; TAR@FAR 1e-3 {b['tar1e3'] * 100:.2f} vs {a['tar1e3'] * 100:.2f} %: "
+              f"difference {100 * (b['tar1e3'] - a['tar1e3']):+.2f} points, 95 % CI [{ci(d_tar)[0]:+.2f}, {ci(d_tar)[1]:+.2f}]")
+
+
 def main():
     cache = sys.argv[1] if len(sys.argv) > 1 else '/tmp/i11-recognition'
+    if '--paired' in sys.argv:
+        paired(cache)
+        return
     as_json = '--json' in sys.argv
     roots = {'lfw-dev': '../shared/datasets/lfw-dev', 'cfp-fp-dev': '../shared/datasets/cfp-fp-dev'}
     result = {}

@@ -7,7 +7,7 @@ import type { SearchHit } from './embedding-index';
  * colleague"): every pair of different people whose photos reach the 1:N threshold, both enrolled,
  * probed with their other photos. The largest lead of the wrong one of a pair over the right one
  * was 0.182 (lfw-dev: none above 0; cfp-fp-dev: 0.182, 0.127, 0.100); at 0.19 no probe of either
- * set went to the partner. `python3 bench/dev-lookalikes.py /tmp/w3-recognition`.
+ * set went to the partner. `python3 bench/dev-identification.py /tmp/w3-recognition --lookalikes`.
  */
 export const lookalikeMargin = 0.19;
 
