@@ -188,7 +188,7 @@ export const peopleCommand: Command = {
   name: 'people',
   summary: 'List, show, edit and erase the people in the gallery',
   usage:
-    'list [--search S] [--group G] [--active yes|no] | show ID | edit ID [--name N] [...] | rm ID [--events delete|anonymise]',
+    'list [--search S] [--group G] [--active yes|no] | show ID | edit ID [--name N] [...] | rm ID [--events delete|anonymise] | different ID OTHER [--withdraw]',
   options: {
     ...databaseOptions,
     search: { type: 'string' },
@@ -198,6 +198,7 @@ export const peopleCommand: Command = {
     code: { type: 'string' },
     notes: { type: 'string' },
     events: { type: 'string' },
+    withdraw: { type: 'boolean', default: false },
     ...accessEditOptions,
   },
   help: [
@@ -231,12 +232,16 @@ export const peopleCommand: Command = {
         case 'show': {
           const person = gallery.people.require(parsePersonId(idText));
           const templates = gallery.templates.listForPerson(person.id);
-          if (ctx.json) writeJson(ctx, { person, templates });
+          const differentPeople = gallery.differentPeople(person.id);
+          if (ctx.json) writeJson(ctx, { person, templates, differentPeople });
           else {
             ctx.stdout.write(`${personLine(person)}\n${person.notes ? `  notes: ${person.notes}\n` : ''}`);
             ctx.stdout.write(
               templates.length ? `${templates.map(templateLine).join('\n')}\n` : '  no face templates\n',
             );
+            for (const other of differentPeople) {
+              ctx.stdout.write(`  confirmed different from ${other.name} (id ${other.personId})\n`);
+            }
           }
           return exitCodes.ok;
         }
@@ -285,8 +290,31 @@ export const peopleCommand: Command = {
           }
           return exitCodes.ok;
         }
+        case 'different': {
+          const id = parsePersonId(idText);
+          const other = parsePersonId(ctx.positionals[2]);
+          const names = [gallery.people.require(id).name, gallery.people.require(other).name];
+          const withdraw = Boolean(ctx.values.withdraw);
+          const changed = withdraw
+            ? gallery.withdrawDifferentPeople(id, other, cliActor)
+            : (gallery.confirmDifferentPeople(id, other, cliActor), true);
+          if (ctx.json) writeJson(ctx, { personId: id, otherPersonId: other, confirmed: !withdraw, changed });
+          else {
+            ctx.stdout.write(
+              withdraw
+                ? changed
+                  ? `${names[0]} and ${names[1]} are no longer kept apart as look-alikes.\n`
+                  : `${names[0]} and ${names[1]} were not confirmed as different people; nothing changed.\n`
+                : `${names[0]} and ${names[1]} are confirmed as different people: the desk keeps them apart.\n`,
+            );
+          }
+          return exitCodes.ok;
+        }
         default:
-          throw new FaceGateError('INVALID_INPUT', `Unknown action '${action}': use list, show, edit or rm.`);
+          throw new FaceGateError(
+            'INVALID_INPUT',
+            `Unknown action '${action}': use list, show, edit, rm or different.`,
+          );
       }
     });
   },

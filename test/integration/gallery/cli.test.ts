@@ -200,6 +200,17 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       ]);
       expect(forced.status).toBe(0);
       expect(forced.out.results[0].accepted).toBe(true);
+      // Forcing is the admin's "they are different people": the pair is stored, and the desk now asks
+      // either of them to lead the other by the look-alike margin (here the same face: never).
+      const [notAngelina] = json<{ people: { id: number }[] }>(['people', 'list', '--search', 'Not Angelina'])
+        .out.people;
+      const shown = json<{ differentPeople: { name: string }[] }>(['people', 'show', String(notAngelina.id)]);
+      expect(shown.out.differentPeople).toMatchObject([{ name: 'angelina' }]);
+      const angelina = json<{ decision: string; reason: string }>([
+        'identify',
+        path.join(facesDir, 'img4.jpg'),
+      ]);
+      expect(angelina.out).toMatchObject({ decision: 'unknown', reason: 'ambiguous' });
     });
 
     it('refuses poor photos and says why: blurred, too small, turned away, several faces, no face', async () => {
@@ -226,6 +237,18 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
     });
 
     it('re-embeds every stored crop with another pack, after which that pack identifies people', () => {
+      // The confirmation of the test above joins angelina with a copy of her own photo: take it back.
+      const [notAngelina] = json<{ people: { id: number }[] }>(['people', 'list', '--search', 'Not Angelina'])
+        .out.people;
+      const angelina = json<{ people: { id: number; name: string }[] }>([
+        'people',
+        'list',
+        '--search',
+        'angelina',
+      ]).out.people.find((p) => p.name === 'angelina')!;
+      expect(
+        json(['people', 'different', String(notAngelina.id), String(angelina.id), '--withdraw']).out,
+      ).toMatchObject({ changed: true });
       const before = json<{ decision: string }>([
         'identify',
         path.join(facesDir, 'img2.jpg'),
@@ -275,6 +298,29 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       );
       for (const needle of needles) expect(bytes.includes(needle)).toBe(false);
       expect(json<{ total: number }>(['people', 'list', '--search', 'george']).out.total).toBe(0);
+    });
+
+    it('confirms two look-alikes as different people, shows it, and withdraws it', () => {
+      const gallery = Gallery.open(db);
+      const [katy] = gallery.people.findByName('katy');
+      const [angelina] = gallery.people.findByName('angelina');
+      gallery.close();
+      const ids = [String(katy.id), String(angelina.id)];
+      expect(json(['people', 'different', ...ids]).out).toMatchObject({ confirmed: true, changed: true });
+      const shown = json<{ differentPeople: { personId: number; name: string }[] }>([
+        'people',
+        'show',
+        ids[0],
+      ]);
+      expect(shown.out.differentPeople).toMatchObject([{ personId: angelina.id, name: 'angelina' }]);
+      expect(facegate(['people', 'show', ids[1], '--db', db]).stdout).toContain(
+        'confirmed different from katy',
+      );
+      expect(json(['people', 'different', ...ids, '--withdraw']).out).toMatchObject({ changed: true });
+      expect(json(['people', 'different', ...ids, '--withdraw']).out).toMatchObject({ changed: false });
+      const self = facegate(['people', 'different', ids[0], ids[0], '--db', db]);
+      expect(self.status).not.toBe(0);
+      expect(self.stderr).toContain('cannot be confirmed as different from themselves');
     });
 
     it('exports events and the daily report as CSV that parses back', () => {
