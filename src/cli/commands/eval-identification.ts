@@ -10,6 +10,11 @@ import { numberOption, stringOption, writeJson, type Command } from '../command'
 import { analyzerCliHelp, analyzerCliOptions, withAnalyzer } from './detect';
 
 const percent = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)} %` : 'n/a');
+/** A 95 % interval, bootstrap over people. */
+const interval = ([low, high]: [number, number]) =>
+  Number.isFinite(low)
+    ? `(95 % interval ${(low * 100).toFixed(1)}-${(high * 100).toFixed(1)} %, bootstrap over people)`
+    : '';
 
 export const evalIdentificationCommand: Command = {
   name: 'eval-identification',
@@ -126,8 +131,8 @@ export const evalIdentificationCommand: Command = {
             ? [`confirmed       ${result.confirmedLookalikes} look-alike(s) enrolled as "different people"`]
             : []),
           `rule            threshold ${result.rule.threshold}, margin ${result.rule.margin}`,
-          `DIR             ${percent(result.dir)} of ${result.probes} probes; people all identified ${percent(result.dirPeople)}`,
-          `FPIR            ${percent(result.fpir)} of ${result.strangers} strangers`,
+          `DIR             ${percent(result.dir)} of ${result.probes} probes ${interval(result.ci95.dir)}; people all identified ${percent(result.dirPeople)}`,
+          `FPIR            ${percent(result.fpir)} of ${result.strangers} strangers ${interval(result.ci95.fpir)}`,
           `rank-1          ${percent(result.rank1)}`,
           `wrong person    ${result.wrongPerson.length}${result.wrongPerson.map((w) => `\n  ${w.file} (${w.identity}) taken for ${w.decided} at ${w.score.toFixed(3)}`).join('')}`,
           `probe no face   ${result.probeNoFace}`,

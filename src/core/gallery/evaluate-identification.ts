@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { FaceGateError, isFaceGateError } from '../errors';
+import { seededRandom } from '../random';
 import { decodeImage } from '../image/decode';
 import type { FaceEngine } from './face-engine';
 import { recognizerOf } from './face-engine';
@@ -136,6 +137,8 @@ export interface IdentificationEvaluation {
   dirPeople: number;
   /** Strangers identified as someone, of all strangers. */
   fpir: number;
+  /** 95 % intervals of DIR and FPIR: bootstrap over people (1,000 resamples, seeded). */
+  ci95: { dir: [number, number]; fpir: [number, number] };
   /** Probes (of all) whose best candidate is their own person, whatever the score. */
   rank1: number;
   /** Probes identified as someone else: the error a door must never make. */
@@ -267,6 +270,14 @@ export async function evaluateIdentification(
       strangers: strangerOutcomes.length,
       rule,
       dir: share(probeOutcomes.filter(correct).length, probeOutcomes.length),
+      ci95: {
+        dir: bootstrapOverPeople(probeOutcomes, (o) => o.identity as string, correct),
+        fpir: bootstrapOverPeople(
+          strangerOutcomes,
+          (o) => o.file,
+          (o) => o.decided !== null,
+        ),
+      },
       dirPeople: share(peopleOk, set.enrol.length),
       fpir: share(strangerOutcomes.filter((o) => o.decided !== null).length, strangerOutcomes.length),
       rank1: share(
@@ -289,4 +300,39 @@ export async function evaluateIdentification(
   } finally {
     gallery.close();
   }
+}
+
+/**
+ * 95 % percentile interval of the share of outcomes that pass, resampling whole people (all of a
+ * person's outcomes together; a stranger is one person per photo), 1,000 times, seeded.
+ */
+export function bootstrapOverPeople<T>(
+  outcomes: readonly T[],
+  personOf: (o: T) => string,
+  passes: (o: T) => boolean,
+  resamples = 1000,
+): [number, number] {
+  const people = new Map<string, { n: number; ok: number }>();
+  for (const o of outcomes) {
+    const entry = people.get(personOf(o)) ?? { n: 0, ok: 0 };
+    entry.n++;
+    if (passes(o)) entry.ok++;
+    people.set(personOf(o), entry);
+  }
+  const groups = [...people.values()];
+  if (!groups.length) return [Number.NaN, Number.NaN];
+  const random = seededRandom(20261207);
+  const shares: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    let n = 0;
+    let ok = 0;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[Math.floor(random() * groups.length)];
+      n += g.n;
+      ok += g.ok;
+    }
+    shares.push(ok / n);
+  }
+  shares.sort((a, b) => a - b);
+  return [shares[Math.floor(0.025 * (resamples - 1))], shares[Math.ceil(0.975 * (resamples - 1))]];
 }

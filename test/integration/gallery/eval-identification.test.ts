@@ -71,6 +71,10 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       expect(first.rank1).toBe(1);
       expect(first.fpir).toBe(0);
       expect(first.wrongPerson).toEqual([]);
+      // Intervals over people: they hold the point figure and are not empty when some probe misses.
+      expect(first.ci95.dir[0]).toBeLessThanOrEqual(first.dir);
+      expect(first.ci95.dir[1]).toBeGreaterThanOrEqual(first.dir);
+      expect(first.ci95.fpir).toEqual([0, 0]);
       // The curve: DIR and FPIR fall as the threshold rises.
       for (let i = 1; i < first.curve.length; i++) {
         expect(first.curve[i].dir).toBeLessThanOrEqual(first.curve[i - 1].dir);
