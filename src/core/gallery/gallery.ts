@@ -345,6 +345,7 @@ export class Gallery {
 
   /** The people confirmed as different from this one. */
   differentPeople(personId: number): DifferentPerson[] {
+    if (!this.hasLookalikeTable()) return [];
     const rows = this.db.sqlite
       .prepare(
         'SELECT CASE WHEN d.person_a = ? THEN d.person_b ELSE d.person_a END AS personId, p.name AS name, ' +
@@ -404,14 +405,24 @@ export class Gallery {
     return { model, index, version, staleTemplates, lookalikes: this.loadLookalikes() };
   }
 
+  /** False for a database of an older schema opened read-only (not migrated): it has no pairs. */
+  private hasLookalikeTable(): boolean {
+    return (
+      this.db.sqlite
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'distinct_people'")
+        .get() !== undefined
+    );
+  }
+
   private loadLookalikes(): Map<number, number[]> {
+    const map = new Map<number, number[]>();
+    if (!this.hasLookalikeTable()) return map;
     const pairs = this.db.sqlite
       .prepare('SELECT person_a AS a, person_b AS b FROM distinct_people')
       .all() as {
       a: number;
       b: number;
     }[];
-    const map = new Map<number, number[]>();
     for (const { a, b } of pairs) {
       map.set(a, [...(map.get(a) ?? []), b]);
       map.set(b, [...(map.get(b) ?? []), a]);

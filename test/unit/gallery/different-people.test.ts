@@ -3,7 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isFaceGateError } from '../../../src/core/errors';
+import { FaceGateDatabase } from '../../../src/core/gallery/database';
 import { Gallery } from '../../../src/core/gallery/gallery';
+import { migrations } from '../../../src/core/gallery/migrations';
 import { decide, lookalikeMargin } from '../../../src/core/gallery/matcher/decide';
 import type { ModelRef } from '../../../src/core/gallery/template-repository';
 
@@ -194,5 +196,22 @@ describe('decide() with look-alikes', () => {
     );
     // A partner without any template of the model cannot be confused with.
     expect(decide([hit(1, 0.7), hit(5, 0.6)], rule, pairs).decision).toBe('known');
+  });
+});
+
+describe('a database of the schema before "different people"', () => {
+  it('opened read-only (not migrated) still identifies, with no pairs', () => {
+    const old = path.join(dir, 'v5.db');
+    const before = FaceGateDatabase.open(old, { migrations: migrations.filter((m) => m.version <= 5) });
+    before.close();
+    const readOnly = Gallery.open(old, { readonly: true });
+    try {
+      expect(readOnly.db.schemaVersion).toBe(5);
+      readOnly.useModel(model);
+      expect(readOnly.identify(anaFace, rule).decision).toBe('unknown');
+      expect(readOnly.differentPeople(1)).toEqual([]);
+    } finally {
+      readOnly.close();
+    }
   });
 });
