@@ -729,6 +729,20 @@ export const contract = {
     output: z.object({ ports: z.array(serialPortInfoSchema) }),
   }),
 
+  // Event snapshots (front desk; administrators only: viewers may not see faces) ---------------
+  'events.snapshot': call({
+    summary: 'The face crop kept at an event (a small JPEG), or null when none was kept.',
+    admin: true,
+    input: z.strictObject({ id }),
+    output: z.object({ mime: z.literal('image/jpeg'), data: bytesSchema }).nullable(),
+  }),
+  'events.snapshotIds': call({
+    summary: 'Which of these events have a face crop kept.',
+    admin: true,
+    input: z.strictObject({ ids: z.array(id).max(10_000) }),
+    output: z.object({ ids: z.array(id) }),
+  }),
+
   // Models ------------------------------------------------------------------------------------
   'models.list': call({
     summary: 'Every model pack of the catalog: available here or not, licence, threshold.',

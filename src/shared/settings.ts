@@ -137,6 +137,14 @@ export const adminSettingsSchema = z.strictObject({
     .max(24 * 60),
 });
 
+/** Event snapshots: the face crop at each kiosk decision, for the admin's log (docs/ui.md). */
+export const snapshotSettingsSchema = z.strictObject({
+  /** Snapshots older than this are erased; 0 keeps none at all. */
+  keepDays: z.int().min(0).max(3650),
+  /** Also keep the faces of strangers (nobody recognised); off by default. */
+  strangers: z.boolean(),
+});
+
 const sections = {
   recognition: recognitionSettingsSchema,
   liveness: livenessSettingsSchema,
@@ -147,6 +155,7 @@ const sections = {
   kiosk: kioskSettingsSchema,
   admin: adminSettingsSchema,
   integrations: integrationSettingsSchema,
+  snapshots: snapshotSettingsSchema,
 };
 export type SettingsSection = keyof typeof sections;
 export const settingsSections = [
@@ -159,6 +168,7 @@ export const settingsSections = [
   'kiosk',
   'admin',
   'integrations',
+  'snapshots',
 ] as const satisfies readonly SettingsSection[];
 
 export const settingsSchema = z.strictObject(sections).superRefine((s, ctx) => {
@@ -200,6 +210,7 @@ export const settingsPatchSchema = z.strictObject({
   kiosk: kioskSettingsSchema.partial().optional(),
   admin: adminSettingsSchema.partial().optional(),
   integrations: integrationSettingsSchema.partial().optional(),
+  snapshots: snapshotSettingsSchema.partial().optional(),
 });
 export type SettingsPatch = z.input<typeof settingsPatchSchema>;
 
@@ -255,6 +266,7 @@ export const defaultSettings: Settings = {
   },
   admin: { lockoutAfter: 5, lockoutSeconds: 30, sessionMinutes: 15 },
   integrations: defaultIntegrationSettings,
+  snapshots: { keepDays: 30, strangers: false },
 };
 
 /** Merge a patch onto settings (one level deep: sections, then keys) and validate the result. */

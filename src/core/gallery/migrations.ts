@@ -272,6 +272,23 @@ export const migrations: readonly Migration[] = [
         BEGIN UPDATE gallery_version SET version = version + 1; END;
     `,
   },
+  {
+    version: 7,
+    description:
+      'event snapshots: the face crop at a decision, erased with its event or its person (docs/ui.md)',
+    sql: `
+      CREATE TABLE event_snapshots (
+        event_id INTEGER PRIMARY KEY REFERENCES attendance_events(id) ON DELETE CASCADE,
+        -- Whom the event is about (null: a stranger); erasing the person erases their snapshots
+        -- even when their events are kept without a name.
+        person_id INTEGER REFERENCES people(id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        jpeg BLOB NOT NULL
+      );
+      CREATE INDEX event_snapshots_at ON event_snapshots(at);
+      CREATE INDEX event_snapshots_person ON event_snapshots(person_id);
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

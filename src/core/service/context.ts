@@ -1,6 +1,7 @@
 import type { CallArgs, CallName, CallResult } from '../../shared/contract';
 import type { Settings } from '../../shared/settings';
 import type { Attendance } from '../attendance/attendance';
+import type { EventSnapshots } from '../attendance/snapshots';
 import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { Integrations } from '../integrations';
@@ -21,6 +22,8 @@ import type { StatusTracker } from './status-tracker';
 export interface ServiceContext {
   gallery: Gallery;
   attendance: Attendance;
+  /** The face crops kept at events (docs/ui.md, "Event snapshots"). */
+  snapshots: EventSnapshots;
   settings: SettingsManager;
   auth: AdminAuth;
   /** Access groups, schedules, holidays, validity (docs/access.md). */

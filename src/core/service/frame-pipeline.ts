@@ -13,6 +13,8 @@ import type { LivenessResult } from '../face/types';
 import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { DoorManager } from './door-manager';
+import type { EventSnapshots } from '../attendance/snapshots';
+import type { RgbImage } from '../image/types';
 import type { EventBus } from './event-bus';
 import { FrozenStreamCheck } from './frozen-stream';
 import type { ModelManager } from './model-manager';
@@ -45,6 +47,15 @@ export interface FramePipelineDeps {
   log: (line: string) => void;
   /** Groups, schedules, validity (docs/access.md); without it a known active person may always enter. */
   rules?: AccessRulesGate;
+  /** Event snapshots (the face crop at a decision); without it none are kept. */
+  snapshots?: EventSnapshots;
+}
+
+/** A face of the deciding frame, as the snapshot needs it. */
+interface SeenFace {
+  box: FrameFace['box'];
+  personId: number | null;
+  aligned: RgbImage | undefined;
 }
 
 /** What each kiosk (connection) has of its own: two kiosks on one host never share it. */
@@ -170,6 +181,8 @@ export class FramePipeline {
           liveness: livenessReady,
           // The pack's second liveness opinion, on the frame after a decision came near (issue 12).
           secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
+          // The aligned crops come back only when event snapshots are kept (docs/ui.md).
+          keepAligned: settings.snapshots.keepDays > 0,
         },
       );
       const matchStarted = performance.now();
@@ -184,7 +197,14 @@ export class FramePipeline {
         })),
       });
       const acted =
-        decision.fresh && decision.kind !== 'pending' ? await this.act(decision, settings, kiosk) : null;
+        decision.fresh && decision.kind !== 'pending'
+          ? await this.act(
+              decision,
+              settings,
+              kiosk,
+              analysis.faces.map((f, i) => ({ box: f.box, personId: faces[i].personId, aligned: f.aligned })),
+            )
+          : null;
       const matchMs = performance.now() - matchStarted;
       const now = this.deps.now();
       this.processed++;
@@ -328,10 +348,34 @@ export class FramePipeline {
     };
   }
 
+  /**
+   * The event's face crop (docs/ui.md, "Event snapshots"): copied from the frame now, encoded and
+   * stored off this request. The face is the decided person's, else the largest.
+   */
+  private keepSnapshot(
+    seen: SeenFace[],
+    personId: number | null,
+    event: { id: number; person: { id: number } | null; at: string },
+    settings: Settings,
+  ): void {
+    if (!this.deps.snapshots) return;
+    const area = (f: SeenFace) => (f.box.x2 - f.box.x1) * (f.box.y2 - f.box.y1);
+    const face =
+      seen.find((f) => personId !== null && f.personId === personId) ??
+      [...seen].sort((a, b) => area(b) - area(a))[0];
+    if (!face?.aligned) return;
+    this.deps.snapshots.capture(
+      face.aligned,
+      { id: event.id, personId: event.person?.id ?? null, at: Date.parse(event.at) },
+      settings.snapshots,
+    );
+  }
+
   private async act(
     decision: PolicyDecision,
     settings: Settings,
     kiosk: KioskState,
+    seen: SeenFace[],
   ): Promise<AccessDecision> {
     const now = this.deps.now();
     const person =
@@ -376,6 +420,7 @@ export class FramePipeline {
       if (recorded.recorded) {
         attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
         this.deps.bus.emit('attendance.recorded', recorded.event);
+        this.keepSnapshot(seen, decision.personId, recorded.event, settings);
       }
     }
     const result: AccessDecision = {

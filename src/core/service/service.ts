@@ -11,6 +11,7 @@ import {
 import { events, type EventName, type EventSpec } from '../../shared/events';
 import type { Settings } from '../../shared/settings';
 import { Attendance } from '../attendance/attendance';
+import { EventSnapshots } from '../attendance/snapshots';
 import { FaceGateError } from '../errors';
 import { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
@@ -115,6 +116,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const alarms = new AlarmBoard(bus, now);
   const rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => settings.current);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
+  const snapshots = new EventSnapshots(gallery.db, log, now);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the
   // whole event loop, door timer included); events the database cannot take now are kept in a
   // journal and written when it is back, exactly once (docs/gallery.md, "Faults").
@@ -153,6 +155,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     now,
     log,
     rules,
+    snapshots,
   });
   const status = new StatusTracker({
     version: options.version ?? '0.1.0',
@@ -184,6 +187,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
 
   const applySettings = async (next: Settings) => {
     attendance.configure(next.attendance);
+    snapshots.purgeExpired(next.snapshots.keepDays);
     frames.configure();
     await door.apply(next.door);
     await integrations.apply();
@@ -194,6 +198,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const ctx: ServiceContext = {
     gallery,
     attendance,
+    snapshots,
     settings,
     auth,
     rules,
@@ -222,6 +227,11 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     if (purged > 0) log(`attendance: purged ${purged} events past the retention period`);
   } catch (error) {
     log(`attendance: purge skipped: ${(error as Error).message}`);
+  }
+  try {
+    snapshots.purgeExpired(settings.current.snapshots.keepDays);
+  } catch (error) {
+    log(`snapshots: purge skipped: ${(error as Error).message}`);
   }
 
   const service = new Service(ctx, options.validateResults ?? false);
@@ -316,6 +326,7 @@ class Service implements FaceGateService {
         .catch((error: unknown) => log(`integrations: ${(error as Error).message}`));
       status.close();
       this.ctx.attendance.stopPendingWrites();
+      await this.ctx.snapshots.settled();
       await host.close().catch((error: unknown) => log(`inference: ${(error as Error).message}`));
       gallery.close();
     })();
