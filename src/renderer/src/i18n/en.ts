@@ -657,6 +657,22 @@ export const en = {
     'How the current threshold behaves is measured at the suggested one only; use the suggestion to get these rates.',
   'recognition.basis':
     'Measured on {people} people: {genuine} same-person and {impostor} different-person photo pairs; strangers per visit {far}.',
+  // Front desk, wave 3: event snapshots, roster import, rates at the current threshold --------
+  'snapshots.col': 'Face',
+  'snapshots.alt': 'The face of {name} at {time}',
+  'snapshots.stranger': 'a stranger',
+  'snapshots.none': 'no face kept',
+  'snapshots.legend': 'Face photos at events',
+  'snapshots.keepDays': 'Keep the face photo of each event for (days, 0: keep none)',
+  'snapshots.keepDaysHint':
+    'A small photo of the face at each decision, shown in the attendance log to administrators only. Older ones are erased; erasing a person erases theirs.',
+  'snapshots.strangers': 'Also keep the faces of strangers (people not recognised)',
+  'snapshots.strangersHint': 'Off unless your privacy notice covers visitors’ faces.',
+  'erase.snapshots': 'the face photos kept at their events;',
+  'recognition.atSuggestion': 'At the suggested threshold ({value}):',
+  'recognition.atCurrent': 'At the threshold in use now ({value}):',
+  'recognition.fromPack':
+    'The employee figure is the model pack’s own measurement: too few people here have several enrolled photos to measure it on them.',
   // Access rules and admin accounts (docs/access.md) -----------------------------------------
   'nav.access': 'Groups & schedules',
   'nav.accounts': 'Accounts',
