@@ -46,11 +46,23 @@ function formatCell(cell: CsvCell): string {
  * line breaks; a leading byte-order mark is skipped; blank lines are skipped.
  */
 export function csvRows(text: string): CsvRow[] {
+  return csvTable(text).rows;
+}
+
+/**
+ * csvRows with another delimiter (Excel writes ';' where ',' is the decimal mark, or a tab), and
+ * the line of a quote that is never closed (the rest of the file then went into one field).
+ */
+export function csvTable(
+  text: string,
+  delimiter: ',' | ';' | '\t' = ',',
+): { rows: CsvRow[]; unclosedQuoteLine: number | null } {
   const source = text.startsWith(bomChar) ? text.slice(1) : text;
   const rows: CsvRow[] = [];
   let fields: string[] = [];
   let field = '';
   let quoted = false;
+  let quoteLine = 0;
   let line = 1;
   let rowLine = 1;
   const endRow = () => {
@@ -69,8 +81,10 @@ export function csvRows(text: string): CsvRow[] {
         i++;
       } else if (c === '"') quoted = false;
       else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
+    } else if (c === '"') {
+      quoted = true;
+      quoteLine = line;
+    } else if (c === delimiter) {
       fields.push(field);
       field = '';
     } else if (c === '\r' || c === '\n') {
@@ -82,7 +96,7 @@ export function csvRows(text: string): CsvRow[] {
     } else field += c;
   }
   if (field !== '' || fields.length > 0) endRow();
-  return rows;
+  return { rows, unclosedQuoteLine: quoted ? quoteLine : null };
 }
 
 /** The fields of every row (see csvRows). */

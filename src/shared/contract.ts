@@ -31,6 +31,7 @@ import {
 } from './people';
 import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './settings';
 import { integrationCalls } from './integrations';
+import { rosterLimits, rosterPlanSchema, rosterRowInputSchema, rosterRowResultSchema } from './roster';
 import type { EventName, EventPayload } from './events';
 import { pinPattern } from './pin';
 import {
@@ -741,6 +742,39 @@ export const contract = {
     admin: true,
     input: z.strictObject({ ids: z.array(id).max(10_000) }),
     output: z.object({ ids: z.array(id) }),
+  }),
+
+  // Roster import (front desk): a CSV of people and a folder of photos --------------------------
+  'roster.preview': call({
+    summary:
+      'What importing a roster would do, row by row (add, update, skip and why; photo found), writing nothing.',
+    admin: true,
+    input: z.strictObject({
+      // Larger files are refused with a sentence by the plan, not by the schema.
+      csv: bytesSchema.refine((d) => d.byteLength <= 2 * rosterLimits.maxBytes, {
+        message: `a roster must be at most ${rosterLimits.maxBytes / 1024 / 1024} MB`,
+      }),
+      /** The file names of the photos chosen with it. */
+      photos: z.array(z.string().max(255)).max(rosterLimits.maxRows * 2),
+    }),
+    output: rosterPlanSchema,
+  }),
+  'roster.importRow': call({
+    summary:
+      'Write one roster row (the person added or updated) and enrol its photo; the result says what happened in words.',
+    admin: true,
+    input: z.strictObject({
+      row: rosterRowInputSchema,
+      photo: z
+        .strictObject({
+          fileName: z.string().min(1).max(500),
+          data: bytesSchema.refine((d) => d.byteLength > 0 && d.byteLength <= maxPhotoBytes, {
+            message: `a photo must be between 1 byte and ${maxPhotoBytes / 1024 / 1024} MB`,
+          }),
+        })
+        .nullable(),
+    }),
+    output: rosterRowResultSchema,
   }),
 
   // Models ------------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ export const callRoles: Partial<Record<CallName, readonly Role[]>> = {
   'enrol.check': enroller,
   'enrol.fromFrame': enroller,
   'enrol.fromPhoto': enroller,
+  'roster.preview': enroller,
+  'roster.importRow': enroller,
 };
 
 /** The roles that may make an admin call. */

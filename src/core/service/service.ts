@@ -39,6 +39,7 @@ import { integrationHandlers } from './handlers/integrations';
 import { kioskHandlers } from './handlers/kiosk';
 import { peopleHandlers } from './handlers/people';
 import { recordHandlers } from './handlers/records';
+import { rosterHandlers } from './handlers/roster';
 import { settingsHandlers } from './handlers/settings';
 import { modelDownloadHandlers } from './handlers/models-download';
 import { ModelManager } from './model-manager';
@@ -82,6 +83,7 @@ const handlers: Handlers = {
   ...integrationHandlers,
   ...frontDeskHandlers,
   ...accessHandlers,
+  ...rosterHandlers,
 };
 
 /**

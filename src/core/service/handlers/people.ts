@@ -11,14 +11,14 @@ import { actorOf, type Handlers, type ServiceContext } from '../context';
 import type { CallerSession } from '../session';
 
 /** Faces considered in an enrolment image: enough to notice a second person in it. */
-const enrolMaxFaces = 10;
+export const enrolMaxFaces = 10;
 
-function gates(ctx: ServiceContext): QualityGates {
+export function gates(ctx: ServiceContext): QualityGates {
   const { cameraSamples: _samples, ...gates } = ctx.settings.current.enrolment;
   return gates;
 }
 
-function requireModels(ctx: ServiceContext) {
+export function requireModels(ctx: ServiceContext) {
   if (!ctx.models.ready || !ctx.models.info) {
     throw new FaceGateError(
       'MODEL_LOAD',
