@@ -11,6 +11,6 @@ describe('admin pages by role', () => {
   it('a viewer and an enroller see only their pages', () => {
     expect(pagesFor('viewer')).not.toContain('integrations');
     expect(pagesFor('viewer')).not.toContain('door');
-    expect(pagesFor('enroller')).toEqual(['people', 'security']);
+    expect(pagesFor('enroller')).toEqual(['people', 'import', 'security']);
   });
 });

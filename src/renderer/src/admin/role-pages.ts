@@ -9,7 +9,7 @@ import { adminPages, type AdminPage } from '../lib/routes';
 const pages: Record<Role, readonly AdminPage[]> = {
   administrator: adminPages,
   viewer: ['attendance', 'report', 'security'],
-  enroller: ['people', 'security'],
+  enroller: ['people', 'import', 'security'],
 };
 
 export function pagesFor(role: Role | null | undefined): readonly AdminPage[] {

@@ -6,6 +6,7 @@
 export const adminPages = [
   'home',
   'people',
+  'import',
   'attendance',
   'report',
   'door',

@@ -12,6 +12,8 @@ export interface EnrolOutcome {
   /** The quality gates that refused the face (or, when noted, what was not ideal). */
   issues: MessageKey[];
   duplicateOf: { id: number; name: string; similarity: number } | null;
+  /** The face enrolled (for its thumbnail), when accepted. */
+  templateId: number | null;
 }
 
 export function enrolOutcome(result: EnrolResult): EnrolOutcome {
@@ -35,5 +37,6 @@ export function enrolOutcome(result: EnrolResult): EnrolOutcome {
           .filter((i) => i.code !== 'duplicate' && i.code !== 'not_same_person')
           .map((i) => issueKeys[i.code]),
     duplicateOf: result.duplicateOf,
+    templateId: result.template?.id ?? null,
   };
 }
