@@ -75,3 +75,24 @@ export async function pairKiosk(page: Page, pin: string, name = 'Test kiosk'): P
   await page.click('text=Pair this kiosk');
   await page.locator('[data-pairing="unpaired"]').waitFor({ state: 'detached' });
 }
+
+/** The two desk screens every new admin screen is checked at (issue 14): a small kiosk panel and full HD. */
+export const deskSizes = [
+  { width: 1024, height: 600 },
+  { width: 1920, height: 1080 },
+] as const;
+
+/**
+ * Screenshot the screen at both desk sizes (`<name>-1024x600.png`, `<name>-1920x1080.png`) and
+ * return axe's serious and critical violations at either; the viewport is restored afterwards.
+ */
+export async function auditAtDeskSizes(page: Page, name: string): Promise<AxeViolation[]> {
+  const before = page.viewportSize();
+  const found: AxeViolation[] = [];
+  for (const size of deskSizes) {
+    await page.setViewportSize(size);
+    found.push(...(await audit(page, `${name}-${size.width}x${size.height}`)));
+  }
+  if (before) await page.setViewportSize(before);
+  return found;
+}

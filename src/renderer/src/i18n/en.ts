@@ -331,7 +331,7 @@ export const en = {
   'recognition.calibrate': 'Suggest a threshold from the enrolled faces',
   'recognition.useSuggestion': 'Use the suggested threshold',
   'recognition.tooSmall':
-    'Not enough enrolled faces to suggest a threshold ({genuine} same-person, {impostor} different-person pairs). Keep the pack’s threshold.',
+    'Not enough enrolled faces to suggest a threshold yet: enrol more people, some with several photos. Keep the pack’s threshold.',
   'recognition.liveness': 'Liveness',
   'recognition.livenessRequired': 'Open the door only for a live face (not a photo or a screen)',
   'recognition.livenessHint': 'Turn this off only where nobody could hold up a photo to the camera.',
@@ -710,7 +710,7 @@ export const en = {
   'roster.progress': 'Row {done} of {total}',
   'roster.resultsTitle': 'Results',
   'roster.done':
-    'Done: {enrolled} enrolled with a photo, {without} added or updated without one, {refused} photos not enrolled, {skipped} rows skipped.',
+    'Done. Enrolled with a photo: {enrolled}. Added or updated without one: {without}. Photos not enrolled: {refused}. Rows skipped: {skipped}.',
   'roster.stopped': 'Stopped: the rows after {done} were not imported.',
   'roster.outcome.enrolled': '{name}: enrolled from {photo}.',
   'roster.outcome.added': '{name}: added, without a face yet.',
