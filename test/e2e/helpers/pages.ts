@@ -84,7 +84,8 @@ export const deskSizes = [
 
 /**
  * Screenshot the screen at both desk sizes (`<name>-1024x600.png`, `<name>-1920x1080.png`) and
- * return axe's serious and critical violations at either; the viewport is restored afterwards.
+ * return axe's serious and critical violations at either, and a page wider than the screen
+ * (`horizontal-overflow`); the viewport is restored afterwards.
  */
 export async function auditAtDeskSizes(page: Page, name: string): Promise<AxeViolation[]> {
   const before = page.viewportSize();
@@ -92,6 +93,20 @@ export async function auditAtDeskSizes(page: Page, name: string): Promise<AxeVio
   for (const size of deskSizes) {
     await page.setViewportSize(size);
     found.push(...(await audit(page, `${name}-${size.width}x${size.height}`)));
+    // Nothing may need sideways scrolling at either size.
+    const wide = await page.evaluate(() => {
+      const root = (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } })
+        .document.documentElement;
+      return root.scrollWidth;
+    });
+    if (wide > size.width) {
+      found.push({
+        id: 'horizontal-overflow',
+        impact: 'serious',
+        help: `the page is ${wide} px wide at ${size.width} px`,
+        nodes: [],
+      });
+    }
   }
   if (before) await page.setViewportSize(before);
   return found;
