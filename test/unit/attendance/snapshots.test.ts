@@ -14,7 +14,7 @@ describe('event snapshots', () => {
   let dir: string;
   let db: FaceGateDatabase;
   let attendance: Attendance;
-  let now = Date.UTC(2026, 11, 7, 9);
+  const now = Date.UTC(2026, 11, 7, 9);
 
   beforeEach(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-snapshots-'));

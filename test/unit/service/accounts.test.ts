@@ -120,8 +120,12 @@ describe('admin accounts', () => {
         'reports.exportCsv',
       ].sort(),
     );
-    for (const name of viewer) expect(name).not.toMatch(/^(door|settings|accounts|enrol)\.|thumbnail/);
-    for (const name of enroller) expect(name).toMatch(/^(people|enrol)\.|^admin\.changePin$/);
+    for (const name of viewer)
+      expect(name).not.toMatch(/^(door|settings|accounts|enrol|roster)\.|thumbnail|snapshot/);
+    // Enrollers: people and their faces, a roster of them included; never the faces kept at events.
+    for (const name of enroller) expect(name).toMatch(/^(people|enrol|roster)\.|^admin\.changePin$/);
+    expect(rolesFor('events.snapshot')).toEqual(['administrator']);
+    expect(rolesFor('events.snapshotIds')).toEqual(['administrator']);
     for (const name of admin) expect(rolesFor(name)).toContain('administrator');
   });
 });
