@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { personRefSchema, personTextFields, templateInfoSchema } from './people';
+import { personRefSchema, personTextFields, qualityIssueCodes, templateInfoSchema } from './people';
 
 /**
  * Bulk import from a roster (docs/ui.md, "Import a roster"): the rows of a CSV, the plan that is
@@ -31,8 +31,30 @@ export const rosterFileProblemSchema = z.object({
 });
 export type RosterFileProblem = z.infer<typeof rosterFileProblemSchema>;
 
-/** Why a row is skipped (before the dash), or a note about it (after). */
-export const rosterProblemSchema = z.object({ code: z.string(), message: z.string(), params });
+/** Why a row is skipped, or a note about it; a refused photo carries its quality gate's code. */
+export const rosterProblemCodes = [
+  'no_name',
+  'bad_name',
+  'bad_code',
+  'bad_group',
+  'bad_photo_name',
+  'extra_fields',
+  'duplicate_code',
+  'duplicate_photo',
+  'duplicate_name',
+  'ambiguous_name',
+  'name_differs',
+  'unknown_group',
+  'photo_missing',
+  'matched_other',
+  'unreadable',
+  'refused',
+] as const;
+export const rosterProblemSchema = z.object({
+  code: z.enum([...rosterProblemCodes, ...qualityIssueCodes]),
+  message: z.string(),
+  params,
+});
 export type RosterProblem = z.infer<typeof rosterProblemSchema>;
 
 export const rosterRowSchema = z.object({

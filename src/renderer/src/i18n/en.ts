@@ -749,6 +749,7 @@ export const en = {
   'roster.problem.photo_missing': 'The photo {photo} was not chosen.',
   'roster.problem.matched_other': 'The face is {other}’s.',
   'roster.problem.unreadable': 'the file is not a photo FaceGate can read.',
+  'roster.problem.refused': 'the photo cannot be used (see the details).',
   'roster.problem.other': 'the photo cannot be used (see the details).',
   'photos.shows': '{file} was enrolled as {name}’s face.',
   'photos.showsOther': '{file} shows {other}, not {name}.',

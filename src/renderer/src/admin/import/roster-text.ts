@@ -18,8 +18,7 @@ export function problemText(problem: RosterProblem): string {
   const key = `roster.problem.${problem.code}`;
   if (isMessageKey(key)) return t(key, problem.params);
   // A quality gate's code (no face, blurry …): the enrolment's own words.
-  const gate = issueKeys[problem.code as QualityIssue['code']];
-  return gate ? t(gate) : t('roster.problem.other');
+  return t(issueKeys[problem.code as QualityIssue['code']] ?? 'roster.problem.other');
 }
 
 export function actionText(row: RosterPlan['rows'][number]): string {
