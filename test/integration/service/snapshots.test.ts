@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantScopes } from '../../../src/core/integrations';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { decide, photoFrame, startService, type Harness } from './service-harness';
@@ -85,7 +86,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))('event snapshots
     await leave();
   });
 
-  it('a viewer, an enroller and a kiosk cannot read face crops', async () => {
+  it('a viewer, an enroller, a kiosk and an API key cannot read face crops', async () => {
     await h.call('accounts.create', { name: 'vera', role: 'viewer', secret: '135792' });
     await h.call('accounts.create', { name: 'enzo', role: 'enroller', secret: '246802' });
     const vera = h.service.openSession('vera-session');
@@ -94,8 +95,13 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))('event snapshots
     await h.call('admin.login', { account: 'enzo', pin: '246802' }, enzo);
     // The viewer reads the log itself ...
     expect((await h.call('events.query', {}, vera)).total).toBeGreaterThan(0);
-    // ... but no face in it.
-    for (const session of [vera, enzo, h.kiosk]) {
+    // ... but no face in it; nor does a REST API key with every scope.
+    const apiKey = grantScopes(h.service.openSession('api key'), [
+      'attendance:read',
+      'people:manage',
+      'door:open',
+    ]);
+    for (const session of [vera, enzo, h.kiosk, apiKey]) {
       await expect(h.call('events.snapshot', { id: katyEvent }, session)).rejects.toMatchObject({
         code: 'UNAUTHORIZED',
       });
