@@ -220,8 +220,17 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await admin.waitForSelector('table[data-table="attendance"]');
       const face = admin.locator('img[data-snapshot]').first();
       await face.waitFor({ timeout: 20_000 });
-      expect(await face.getAttribute('alt')).toMatch(/^The face of Jack at /);
+      expect(await face.getAttribute('alt')).toMatch(/^Show the face of Jack at /);
       expect(await auditAtDeskSizes(admin, 'admin-attendance-snapshots')).toEqual([]);
+      // The event in detail: the face larger, who, when, what; Escape closes it.
+      await face.click();
+      const detail = admin.locator('dialog[data-event-detail]');
+      await detail.locator('img[data-snapshot]').waitFor();
+      expect(await detail.locator('img').getAttribute('alt')).toMatch(/^The face of Jack at /);
+      expect(await detail.textContent()).toContain('Check-in');
+      expect(await auditAtDeskSizes(admin, 'admin-event-detail')).toEqual([]);
+      await admin.keyboard.press('Escape');
+      await expect.poll(() => admin.locator('dialog[open]').count()).toBe(0);
 
       // The viewer reads the same log without a face in it, and the call itself is refused.
       const { page: viewer } = await openPage(browser, `${serve.url}#/admin/attendance`);
