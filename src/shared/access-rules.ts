@@ -100,7 +100,10 @@ export type PersonAccess = z.infer<typeof personAccessSchema>;
  * Which rule decided, as a code the UI translates (with the names below) and the log keeps in
  * words: no_groups (the person is in no group: no restriction), group (a group without schedule),
  * schedule (a window of a group's schedule), not_yet_valid, expired, no_door (no group of the
- * person opens this door), outside_schedule, holiday (the schedule has no window on this holiday).
+ * person opens this door), outside_schedule, holiday (the schedule has no window on this holiday),
+ * pin_required (the rules open the door now, but not for the face alone: face and PIN),
+ * face_required (the rules open the door now, but not for a PIN or badge alone: the face too),
+ * passback (anti-passback: the person is already inside and must leave through an exit first).
  */
 export const ruleCodes = [
   'no_groups',
@@ -111,6 +114,9 @@ export const ruleCodes = [
   'no_door',
   'outside_schedule',
   'holiday',
+  'pin_required',
+  'face_required',
+  'passback',
 ] as const;
 export type RuleCode = (typeof ruleCodes)[number];
 

@@ -24,6 +24,13 @@ export const accessReasons = [
   'liveness_not_required', // granted with liveness off for the door
   'inactive', // denied: the person is inactive
   'not_allowed', // denied: the person may not open this door now
+  'pin_required', // denied for now: a live known face whose rule asks for a PIN too (face and PIN)
+  'pin_accepted', // granted: a personal PIN (or a badge) the rules accept alone
+  'face_and_pin_accepted', // granted: the face, then the person's PIN (two factors)
+  'wrong_pin', // denied: the PIN is not this person's (or nobody's); counts towards the lockout
+  'unknown_credential', // denied: no person has this badge or PIN; counts towards the lockout
+  'locked_out', // denied: too many wrong PINs or badges for this credential; wait
+  'face_required', // denied: a PIN or badge alone where the rule asks for the face
   'person_missing', // denied: the person was deleted while standing there
   'not_identified', // unknown: the agreeing frames match nobody
   'spoof', // not_live: the median liveness of the agreeing frames is under the threshold

@@ -6,7 +6,16 @@ import { z } from 'zod';
  * to the camera. They stay open until an admin dismisses them; they live in memory (the event log
  * keeps the lasting record: door_opened false, spoof events), so a restart starts with none.
  */
-export const alarmKinds = ['door_fault', 'door_down', 'spoof'] as const;
+export const alarmKinds = [
+  'door_fault',
+  'door_down',
+  'spoof',
+  // A duress PIN was used at the kiosk: the door opened as usual, nobody there was told.
+  'duress',
+  // Door supervision (docs/door.md): open too long after a grant; opened without a grant.
+  'door_held_open',
+  'door_forced',
+] as const;
 export type AlarmKind = (typeof alarmKinds)[number];
 
 export const alarmSchema = z.object({

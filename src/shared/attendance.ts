@@ -203,6 +203,9 @@ export const auditActions = [
   'account.delete',
   // Look-alike people confirmed as different (docs/gallery.md)
   'people.different',
+  // Kiosk credentials and anti-passback (docs/access.md)
+  'person.credentials',
+  'access.passback_reset',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -29,6 +29,7 @@ import {
   qualityReportSchema,
   templateInfoSchema,
 } from './people';
+import { personCredentialsSchema, presentCredentialSchema, setPersonCredentialsSchema } from './credentials';
 import { kioskSettingsSchema, settingsPatchSchema, settingsSchema } from './settings';
 import { integrationCalls } from './integrations';
 import { rosterLimits, rosterPlanSchema, rosterRowInputSchema, rosterRowResultSchema } from './roster';
@@ -332,6 +333,8 @@ export const kioskConfigSchema = z.object({
   noChoice: z.enum(noChoiceKinds).optional(),
   kiosk: kioskSettingsSchema,
   doorEnabled: z.boolean(),
+  /** Someone has a PIN or a badge: the kiosk offers its PIN pad (docs/access.md). */
+  pinPad: z.boolean().optional(),
 });
 
 const eventFilter = {
@@ -928,6 +931,34 @@ export const contract = {
     admin: true,
     input: z.strictObject({ id }),
     output: z.object({ removed: z.boolean() }),
+  }),
+
+  // Kiosk credentials and anti-passback (issue 15, docs/access.md) -----------------------------
+  'credentials.present': call({
+    summary:
+      'A PIN (after the face, or alone) or a badge at the kiosk; the rules decide as for a face. Wrong ones count towards a lockout.',
+    admin: false,
+    kiosk: true,
+    input: presentCredentialSchema,
+    output: accessDecisionSchema,
+  }),
+  'people.credentials': call({
+    summary: 'Whether a person has a kiosk PIN and a duress PIN, and their badge number.',
+    admin: true,
+    input: z.strictObject({ personId: id }),
+    output: personCredentialsSchema,
+  }),
+  'people.setCredentials': call({
+    summary: 'Set or remove a person’s kiosk PIN, duress PIN or badge (audited; the PINs are hashed).',
+    admin: true,
+    input: setPersonCredentialsSchema,
+    output: personCredentialsSchema,
+  }),
+  'passback.reset': call({
+    summary: 'Anti-passback: count one person (or everyone) as outside again (audited).',
+    admin: true,
+    input: z.strictObject({ personId: id.optional() }),
+    output: z.object({ reset: z.int().nonnegative() }),
   }),
 } as const;
 

@@ -62,6 +62,11 @@ export const events = {
     admin: true,
     payload: z.object({ alarms: z.array(alarmSchema) }),
   }),
+  'alarm.raised': event({
+    summary: 'One alarm raised (or repeated): duress, door held open or forced, door fault, spoof.',
+    admin: true,
+    payload: alarmSchema,
+  }),
   'job.progress': event({
     summary: 'Progress of a long job (loading models, re-embedding the gallery).',
     admin: true,

@@ -25,7 +25,17 @@ export const integrationEventKinds = [
 ] as const;
 export type IntegrationEventKind = (typeof integrationEventKinds)[number];
 
-export const alarmKinds = ['door_fault', 'door_disconnected', 'spoof_attempt', 'injection_attempt'] as const;
+export const alarmKinds = [
+  'door_fault',
+  'door_disconnected',
+  'spoof_attempt',
+  'injection_attempt',
+  // Kiosk duress PIN and door supervision (docs/access.md, docs/door.md).
+  'duress',
+  'door_held_open',
+  'door_forced',
+] as const;
+export type IntegrationAlarmKind = (typeof alarmKinds)[number];
 
 const isoTime = z.iso.datetime({ offset: true });
 const personRef = z.object({ id: z.int().positive(), name: z.string() });

@@ -84,6 +84,19 @@ export const attendanceSettingsSchema = z.strictObject({
 });
 
 const timing = doorTimingSchema.shape;
+/** An input of the board: its number (Modbus discrete input or Numato GPIO) and whether it reads 1 when active. */
+const boardInputSchema = z.strictObject({
+  index: z.int().min(0).max(255),
+  activeHigh: z.boolean().default(true),
+});
+export const doorSupervisionSchema = z.strictObject({
+  /** The door contact (reed switch): active = the door is open. Null: no contact wired. */
+  contactInput: boardInputSchema.nullable(),
+  /** The exit button (request to exit): active = pressed. Null: none wired. */
+  exitButtonInput: boardInputSchema.nullable(),
+  /** An open door longer than this after a grant raises door_held_open. */
+  heldOpenSeconds: z.number().min(1).max(3600),
+});
 export const doorSettingsSchema = z.strictObject({
   /** No relay is driven while false (attendance-only desks). */
   enabled: z.boolean(),
@@ -93,6 +106,16 @@ export const doorSettingsSchema = z.strictObject({
   pulseSeconds: timing.pulseSeconds.unwrap(),
   /** Re-send "locked" this often while locked; 0: never. */
   reassertSeconds: timing.reassertSeconds.unwrap(),
+  /** Anti-passback (docs/access.md): a person let in cannot enter again before an exit kiosk let them out. */
+  antiPassback: z.boolean().default(false),
+  /** The paired kiosks (by name) that let people out; every other kiosk is an entry. */
+  exitKiosks: z.array(z.string().trim().min(1).max(100)).max(50).default([]),
+  /** Door supervision (docs/door.md): inputs of the relay board, and how long the door may stand open. */
+  supervision: doorSupervisionSchema.default({
+    contactInput: null,
+    exitButtonInput: null,
+    heldOpenSeconds: 30,
+  }),
 });
 
 export const enrolmentSettingsSchema = z.strictObject({
@@ -243,7 +266,15 @@ export const defaultSettings: Settings = {
     shiftEnds: {},
     deviceName: 'front-desk',
   },
-  door: { enabled: false, relay: null, pulseSeconds: 3, reassertSeconds: 30 },
+  door: {
+    enabled: false,
+    relay: null,
+    pulseSeconds: 3,
+    reassertSeconds: 30,
+    antiPassback: false,
+    exitKiosks: [],
+    supervision: { contactInput: null, exitButtonInput: null, heldOpenSeconds: 30 },
+  },
   enrolment: {
     minInterEyePx: 40,
     minDetScore: 0.6,

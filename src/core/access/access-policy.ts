@@ -332,6 +332,8 @@ export class AccessPolicy {
     }
     if (!person.active) return outcome('denied', 'inactive', true);
     if (!person.allowed) return outcome('denied', 'not_allowed', true);
+    // Live and known, but the rule wants the PIN too: the kiosk asks for it (docs/access.md).
+    if (person.secondFactor) return outcome('denied', 'pin_required', true);
     return outcome('granted', s.livenessRequired ? 'live_known_allowed' : 'liveness_not_required', true);
   }
 

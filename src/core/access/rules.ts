@@ -129,7 +129,47 @@ function verdict(
   };
 }
 
-export function evaluateRules(facts: RuleFacts, ctx: RuleContext, at: number): RuleVerdict {
+/** What was presented at the kiosk: the face, a PIN or badge alone, or the face and then the PIN. */
+export type Presented = 'face' | 'pin' | 'face_and_pin';
+
+/**
+ * The rules for one person at one instant. Without `presented` the verdict says whether the door
+ * opens for this person now and what the granting rules accept (`accepts`). With it, the verdict
+ * also decides the credential: a granting rule that does not accept what was presented refuses
+ * with `pin_required` (a face alone where the rule wants face and PIN) or `face_required` (a PIN
+ * or badge alone where the rule wants the face), keeping `accepts` so the kiosk can say what else
+ * is needed.
+ */
+export function evaluateRules(
+  facts: RuleFacts,
+  ctx: RuleContext,
+  at: number,
+  presented?: Presented,
+): RuleVerdict {
+  const v = evaluateWindows(facts, ctx, at, presented);
+  if (presented === undefined || !v.allowed || credentialAccepted(v, presented)) return v;
+  const where = v.schedule !== null ? `group ${v.group}, ${v.schedule} schedule` : `group ${v.group}`;
+  return presented === 'face'
+    ? { ...v, allowed: false, code: 'pin_required', text: `face and PIN required (${where})` }
+    : {
+        ...v,
+        allowed: false,
+        code: 'face_required',
+        text: `face required, not a PIN or badge alone (${where})`,
+      };
+}
+
+function modeAccepts(mode: CredentialMode, presented: Presented): boolean {
+  const a = accepts([mode]);
+  return presented === 'face' ? a.face : presented === 'pin' ? a.pin : a.faceAndPin;
+}
+
+function evaluateWindows(
+  facts: RuleFacts,
+  ctx: RuleContext,
+  at: number,
+  presented: Presented | undefined,
+): RuleVerdict {
   const { timeZone } = ctx;
   if (facts.validFrom !== null && at < facts.validFrom) {
     const date = dayInWords(facts.validFrom, at, timeZone);
@@ -184,7 +224,8 @@ export function evaluateRules(facts: RuleFacts, ctx: RuleContext, at: number): R
   if (grants.length === 0) {
     return refusal ?? verdict('no_door', 'no access group opens this door', { group: groups[0].name });
   }
-  const first = grants[0];
+  // The rule named is the first (by group name) that accepts what was presented, if any does.
+  const first = (presented && grants.find((g) => modeAccepts(g.mode, presented))) || grants[0];
   const modes = grants.map((g) => g.mode);
   return first.schedule === null
     ? verdict('group', `group ${first.group.name}`, { group: first.group.name, accepts: accepts(modes) })
@@ -194,9 +235,6 @@ export function evaluateRules(facts: RuleFacts, ctx: RuleContext, at: number): R
         accepts: accepts(modes),
       });
 }
-
-/** What was presented at the kiosk. */
-export type Presented = 'face' | 'pin' | 'face_and_pin';
 
 /** Whether the verdict lets this credential in (a granting rule may ask for more than a face). */
 export function credentialAccepted(v: RuleVerdict, presented: Presented): boolean {

@@ -30,6 +30,11 @@ export interface PersonFacts {
   active: boolean;
   /** May open this door now (schedule, group rules: the caller decides). */
   allowed: boolean;
+  /**
+   * The rule lets this person in with the face AND a PIN (face_and_pin): a live, known face is
+   * then refused with 'pin_required' instead of granted, and the kiosk asks for the PIN.
+   */
+  secondFactor?: boolean;
 }
 
 /** Facts about a person, or undefined when the person no longer exists. */

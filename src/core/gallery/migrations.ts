@@ -289,6 +289,31 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX event_snapshots_person ON event_snapshots(person_id);
     `,
   },
+  {
+    version: 8,
+    description:
+      'kiosk credentials (personal PIN, duress PIN, badge) and anti-passback state per person and door (docs/access.md)',
+    sql: `
+      -- pin and duress are scrypt hashes (JSON, like an admin account's secret); the tags are a keyed
+      -- HMAC of the PIN so a PIN typed alone finds its person and two people never share one.
+      CREATE TABLE person_credentials (
+        person_id INTEGER PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        pin TEXT,
+        pin_tag TEXT UNIQUE,
+        duress TEXT,
+        duress_tag TEXT UNIQUE,
+        badge TEXT UNIQUE,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE passback_state (
+        person_id INTEGER NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        area TEXT NOT NULL,
+        inside INTEGER NOT NULL CHECK (inside IN (0, 1)),
+        at INTEGER NOT NULL,
+        PRIMARY KEY (person_id, area)
+      );
+    `,
+  },
 ];
 
 export const latestSchemaVersion = migrations[migrations.length - 1].version;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Alarm } from '../../shared/alarms';
 import type { AttendanceEvent } from '../../shared/attendance';
 import type { DoorStateChange } from '../../shared/door';
 import type { EventName, EventPayload } from '../../shared/events';
@@ -6,6 +7,7 @@ import {
   integrationSchemaVersion,
   type IntegrationEvent,
   type IntegrationEventKind,
+  type IntegrationAlarmKind,
 } from '../../shared/integrations';
 
 const attendanceKinds: Record<Exclude<AttendanceEvent['kind'], 'injection'>, IntegrationEventKind> = {
@@ -88,6 +90,19 @@ function fromDoor(change: DoorStateChange, device: string): IntegrationEvent[] {
   return out;
 }
 
+/** Alarms raised only by the alarm board (duress, door supervision); the others come from their events above. */
+const boardAlarms: Partial<Record<Alarm['kind'], IntegrationAlarmKind>> = {
+  duress: 'duress',
+  door_held_open: 'door_held_open',
+  door_forced: 'door_forced',
+};
+
+function fromAlarm(alarm: Alarm, device: string): IntegrationEvent[] {
+  const kind = boardAlarms[alarm.kind];
+  if (!kind) return [];
+  return [envelope('alarm', alarm.at, device, { person: alarm.person, alarm: { kind, detail: alarm.detail ?? kind } })];
+}
+
 /**
  * The public events (docs/integrations.md) an internal bus event stands for: attendance events
  * (debounced like the log, so one visit is one event), door state changes, and the alarms among
@@ -100,6 +115,7 @@ export function integrationEventsOf<E extends EventName>(
 ): IntegrationEvent[] {
   if (name === 'attendance.recorded') return fromAttendance(payload as AttendanceEvent, device);
   if (name === 'door.state') return fromDoor(payload as DoorStateChange, device);
+  if (name === 'alarm.raised') return fromAlarm(payload as Alarm, device);
   return [];
 }
 

@@ -1,29 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
 import type { AdminState } from '../../shared/contract';
 import type { Account, Role } from '../../shared/roles';
 import type { Settings } from '../../shared/settings';
 import { FaceGateError } from '../errors';
 import { setSessionAccount, type AccountStore, type StoredAccount } from './accounts';
 import type { KeyValueStore } from './key-value-store';
+import { LockoutBook, type Lockout } from './lockout-book';
 import { hashPin, verifyPin, type PinHash } from './pin-hash';
 import type { CallerSession } from './session';
 
 /** The account a login names when it names none (the shared PIN of before became 'admin'). */
 export const defaultAccount = 'admin';
 const lockoutKey = 'admin.lockouts';
-const lockoutSchema = z.object({
-  failures: z.number().nonnegative(),
-  lastFailureAt: z.number(),
-  lockedUntil: z.number().nullable(),
-});
-type Lockout = z.infer<typeof lockoutSchema>;
-const lockoutsSchema = z.record(z.string(), lockoutSchema);
 /** The longest a lockout lasts, however many failures came before. */
 export const maxLockoutMs = 15 * 60 * 1000;
 /** One failure is forgiven per this long without another: the count decays. */
 export const failureDecayMs = 5 * 60 * 1000;
-const cleanLockout: Lockout = { failures: 0, lastFailureAt: 0, lockedUntil: null };
 
 /**
  * Whose failures count together: the app's own window ('app'), each paired kiosk
@@ -59,14 +51,27 @@ export class AdminAuth {
   /** The account each session last tried, so admin.state reports that account's lockout. */
   private readonly tried = new Map<string, string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly book: LockoutBook;
 
   constructor(
-    private readonly store: KeyValueStore,
+    store: KeyValueStore,
     private readonly accountStore: AccountStore,
     private readonly options: () => Settings['admin'],
     private readonly now: () => number = Date.now,
     private readonly clientOf: LockoutClient = () => 'unpaired',
-  ) {}
+  ) {
+    this.book = new LockoutBook(
+      store,
+      lockoutKey,
+      () => ({
+        allowance: this.options().lockoutAfter,
+        firstLockMs: this.options().lockoutSeconds * 1000,
+        maxLockMs: maxLockoutMs,
+        decayMs: failureDecayMs,
+      }),
+      now,
+    );
+  }
 
   state(session: CallerSession, accountName?: string): AdminState {
     const login = this.activeLogin(session);
@@ -94,7 +99,7 @@ export class AdminAuth {
         );
       }
       const account = this.accountStore.create(name, 'administrator', await hashPin(pin), this.now());
-      this.store.set(lockoutKey, {});
+      this.book.clearAll();
       this.logIn(session, account);
       return this.state(session);
     });
@@ -116,7 +121,7 @@ export class AdminAuth {
       decoy ??= hashPin(randomBytes(16).toString('hex'));
       const ok = await verifyPin(pin, usable?.secret ?? (await decoy));
       if (ok && usable) {
-        this.setLockout(session, name, cleanLockout);
+        this.book.clear(this.lockoutKey(session, name));
         this.logIn(session, usable);
       } else {
         this.recordFailure(session, name);
@@ -288,51 +293,28 @@ export class AdminAuth {
       if (account)
         this.accountStore.update(account.id, { secret, disabled: false, role: 'administrator' }, this.now());
       else this.accountStore.create(name, 'administrator', secret, this.now());
-      this.store.set(lockoutKey, {});
+      this.book.clearAll();
       this.logins.clear();
     });
   }
 
   private recordFailure(session: CallerSession, name: string): void {
-    const { lockoutAfter, lockoutSeconds } = this.options();
-    const now = this.now();
-    const failures = this.lockout(session, name).failures + 1;
-    const over = Math.floor(failures) - lockoutAfter;
-    const lockedUntil =
-      over >= 0 ? now + Math.min(maxLockoutMs, lockoutSeconds * 1000 * 2 ** Math.min(over, 20)) : null;
-    this.setLockout(session, name, { failures, lastFailureAt: now, lockedUntil });
+    this.book.fail(this.lockoutKey(session, name));
   }
 
   private isLockedOut(session: CallerSession, name: string): boolean {
-    const { lockedUntil } = this.lockout(session, name);
-    return lockedUntil !== null && lockedUntil > this.now();
+    return this.book.isLocked(this.lockoutKey(session, name));
   }
 
   /** This client's lockout with the failures decayed to now. */
   private lockout(session: CallerSession, name: string): Lockout {
-    const stored = this.lockouts()[this.lockoutKey(session, name)];
-    if (!stored) return cleanLockout;
-    const forgiven = Math.floor(Math.max(0, this.now() - stored.lastFailureAt) / failureDecayMs);
-    return { ...stored, failures: Math.max(0, stored.failures - forgiven) };
+    return this.book.get(this.lockoutKey(session, name));
   }
 
   /** One count per client and account; every name that is not an account shares one ('?'). */
   private lockoutKey(session: CallerSession, name: string): string {
     const account = this.accountStore.find(name);
     return `${this.clientOf(session)}|${account ? account.name.toLowerCase() : '?'}`;
-  }
-
-  private setLockout(session: CallerSession, name: string, lockout: Lockout): void {
-    const all = this.lockouts();
-    const key = this.lockoutKey(session, name);
-    if (lockout.failures === 0 && lockout.lockedUntil === null) delete all[key];
-    else all[key] = lockout;
-    this.store.set(lockoutKey, all);
-  }
-
-  private lockouts(): Record<string, Lockout> {
-    const parsed = lockoutsSchema.safeParse(this.store.get(lockoutKey) ?? {});
-    return parsed.success ? { ...parsed.data } : {};
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {

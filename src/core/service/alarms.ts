@@ -70,6 +70,8 @@ export class AlarmBoard {
       });
       this.alarms = this.alarms.slice(0, maxOpen);
     }
+    const raised = same ?? this.alarms[0];
+    this.bus.emit('alarm.raised', { ...raised, person: raised.person ? { ...raised.person } : null });
     this.changed();
   }
 

@@ -5,7 +5,10 @@ import type { EventSnapshots } from '../attendance/snapshots';
 import type { Gallery } from '../gallery/gallery';
 import type { InferenceHost } from '../inference';
 import type { Integrations } from '../integrations';
+import type { CredentialStore } from '../gallery/credential-store';
 import type { AccessRulesGate } from './access-rules-gate';
+import type { KioskCredentials } from './kiosk-credentials';
+import type { PassbackGate } from './passback';
 import { sessionAccount } from './accounts';
 import type { AdminAuth } from './admin-auth';
 import type { AlarmBoard } from './alarms';
@@ -28,6 +31,11 @@ export interface ServiceContext {
   auth: AdminAuth;
   /** Access groups, schedules, holidays, validity (docs/access.md). */
   rules: AccessRulesGate;
+  /** Kiosk PINs, badges and duress PINs (docs/access.md). */
+  credentials: KioskCredentials;
+  credentialStore: CredentialStore;
+  /** Anti-passback between entry and exit kiosks. */
+  passback: PassbackGate;
   pairing: KioskPairing;
   bus: EventBus;
   host: InferenceHost;

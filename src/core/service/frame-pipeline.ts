@@ -5,7 +5,7 @@ import type { PolicyDecision } from '../../shared/access';
 import type { Settings } from '../../shared/settings';
 import { AccessPolicy } from '../access/access-policy';
 import { defaultAccessPolicySettings } from '../access/types';
-import { credentialAccepted } from '../access/rules';
+import { mainDoor } from '../../shared/access-rules';
 import type { AccessRulesGate } from './access-rules-gate';
 import type { Attendance } from '../attendance/attendance';
 import type { Sighting } from '../attendance/recorder';
@@ -49,6 +49,8 @@ export interface FramePipelineDeps {
   rules?: AccessRulesGate;
   /** Event snapshots (the face crop at a decision); without it none are kept. */
   snapshots?: EventSnapshots;
+  /** Every decision a kiosk's frames led to (PIN after face, anti-passback passages). */
+  decided?: (session: CallerSession, decision: AccessDecision) => void;
 }
 
 /** A face of the deciding frame, as the snapshot needs it. */
@@ -64,6 +66,7 @@ interface KioskState {
   choice: { kind: Direction; until: number } | null;
   policy: AccessPolicy;
   frozen: FrozenStreamCheck;
+  session: CallerSession;
 }
 
 /** Frames that cannot come from a live camera are logged at most this often per kiosk. */
@@ -96,13 +99,19 @@ export class FramePipeline {
         (personId) => {
           const person = this.deps.gallery.people.get(personId);
           if (!person) return undefined;
-          const verdict = this.deps.rules?.verdict(personId, this.deps.now());
-          return { active: person.active, allowed: verdict ? credentialAccepted(verdict, 'face') : true };
+          // The face is what this kiosk saw (anti-passback needs the kiosk too, docs/access.md).
+          const verdict = this.deps.rules?.verdict(personId, this.deps.now(), mainDoor, 'face', session);
+          const secondFactor = verdict?.code === 'pin_required';
+          return {
+            active: person.active,
+            allowed: verdict ? verdict.allowed || secondFactor : true,
+            secondFactor,
+          };
         },
         { now: this.deps.now },
       );
       policy.configure(this.policySettings());
-      state = { busy: false, choice: null, policy, frozen: new FrozenStreamCheck() };
+      state = { busy: false, choice: null, policy, frozen: new FrozenStreamCheck(), session };
       this.kiosks.set(session.id, state);
     }
     return state;
@@ -205,6 +214,7 @@ export class FramePipeline {
               analysis.faces.map((f, i) => ({ box: f.box, personId: faces[i].personId, aligned: f.aligned })),
             )
           : null;
+      if (acted) this.deps.decided?.(session, acted);
       const matchMs = performance.now() - matchStarted;
       const now = this.deps.now();
       this.processed++;
@@ -382,8 +392,9 @@ export class FramePipeline {
       decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
     // The rule that granted or refused, for the log and the kiosk (evaluated at the same instant).
     const rule =
-      person && (decision.kind === 'granted' || decision.reason === 'not_allowed')
-        ? (this.deps.rules?.verdict(person.id, now) ?? null)
+      person &&
+      (decision.kind === 'granted' || decision.reason === 'not_allowed' || decision.reason === 'pin_required')
+        ? (this.deps.rules?.verdict(person.id, now, mainDoor, 'face', kiosk.session) ?? null)
         : null;
     let doorOpened = false;
     let door: AccessDecision['door'] = 'none';

@@ -6,6 +6,7 @@ import {
   describeIssues,
   isCallName,
   type CallName,
+  type AccessDecision,
   type CallResult,
 } from '../../shared/contract';
 import { events, type EventName, type EventSpec } from '../../shared/events';
@@ -24,6 +25,10 @@ import { AccountStore } from './accounts';
 import { AdminAuth } from './admin-auth';
 import { AlarmBoard } from './alarms';
 import { accessHandlers } from './handlers/access';
+import { credentialHandlers } from './handlers/credentials';
+import { CredentialStore } from '../gallery/credential-store';
+import { KioskCredentials } from './kiosk-credentials';
+import { PassbackGate, SqlitePassbackStore } from './passback';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
 import { doorRecordPath, relockFromRecord } from '../door/relock-record';
@@ -84,6 +89,7 @@ const handlers: Handlers = {
   ...frontDeskHandlers,
   ...accessHandlers,
   ...rosterHandlers,
+  ...credentialHandlers,
 };
 
 /**
@@ -116,7 +122,12 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     (session) => pairing.lockoutClient(session),
   );
   const alarms = new AlarmBoard(bus, now);
-  const rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => settings.current);
+  const passback = new PassbackGate(
+    new SqlitePassbackStore(gallery.db),
+    () => ({ enabled: settings.current.door.antiPassback, exitKiosks: settings.current.door.exitKiosks }),
+    (session) => pairing.state(session).name,
+  );
+  const rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => settings.current, passback);
   const attendance = new Attendance(gallery.db, settings.current.attendance);
   const snapshots = new EventSnapshots(gallery.db, log, now);
   // The serving thread never waits for another program's lock (better-sqlite3 would block the
@@ -158,7 +169,28 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     log,
     rules,
     snapshots,
+    decided: (session, decision) => decided(session, decision),
   });
+  const credentialStore = new CredentialStore(gallery.db);
+  const credentials = new KioskCredentials({
+    store: credentialStore,
+    rules,
+    gallery,
+    attendance,
+    door,
+    bus,
+    alarms,
+    kv: gallery.settings,
+    clientOf: (session) => pairing.lockoutClient(session),
+    now,
+    log,
+    decided: (session, decision) => decided(session, decision),
+  });
+  // Every kiosk decision, by face or by PIN: a face waiting for its PIN, a passage for anti-passback.
+  const decided = (session: CallerSession, decision: AccessDecision) => {
+    credentials.faceDecided(session, decision);
+    if (decision.kind === 'granted' && decision.person) passback.passed(decision.person.id, session, now());
+  };
   const status = new StatusTracker({
     version: options.version ?? '0.1.0',
     databasePath,
@@ -204,6 +236,9 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     settings,
     auth,
     rules,
+    credentials,
+    credentialStore,
+    passback,
     pairing,
     bus,
     host: options.inference,
@@ -295,6 +330,7 @@ class Service implements FaceGateService {
     this.ctx.auth.endSession(session);
     this.ctx.pairing.endSession(session);
     this.ctx.frames.endKiosk(session);
+    this.ctx.credentials.endKiosk(session);
   }
 
   mayReceive(event: EventName, session: CallerSession): boolean {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   credentialAccepted,
   evaluateRules,
+  type Presented,
   type RuleGroup,
   type RuleSchedule,
 } from '../../../src/core/access/rules';
@@ -456,5 +457,168 @@ describe('access rules (pure function, table of cases)', () => {
       local('2026-05-09', '10:00'),
     );
     expect(credentialAccepted(v, 'face_and_pin')).toBe(false);
+  });
+});
+
+interface CredentialCase {
+  name: string;
+  groups: RuleGroup[];
+  at: number;
+  presented: Presented;
+  allowed: boolean;
+  code: RuleCode;
+  text?: string;
+}
+
+// The same rules with what was presented at the kiosk: the mode of the granting group or window.
+const credentialCases: CredentialCase[] = [
+  {
+    name: 'face mode: the face',
+    groups: [g.staff],
+    at: local('2026-05-04', '09:00'),
+    presented: 'face',
+    allowed: true,
+    code: 'schedule',
+  },
+  {
+    name: 'face mode: a PIN alone needs the face',
+    groups: [g.staff],
+    at: local('2026-05-04', '09:00'),
+    presented: 'pin',
+    allowed: false,
+    code: 'face_required',
+    text: 'face required, not a PIN or badge alone (group Staff, Office hours schedule)',
+  },
+  {
+    name: 'face mode: face and PIN is more than enough',
+    groups: [g.staff],
+    at: local('2026-05-04', '09:00'),
+    presented: 'face_and_pin',
+    allowed: true,
+    code: 'schedule',
+  },
+  {
+    name: 'face or PIN: the face',
+    groups: [g.guards],
+    at: local('2026-05-04', '03:00'),
+    presented: 'face',
+    allowed: true,
+    code: 'group',
+  },
+  {
+    name: 'face or PIN: a PIN or badge alone',
+    groups: [g.guards],
+    at: local('2026-05-04', '03:00'),
+    presented: 'pin',
+    allowed: true,
+    code: 'group',
+  },
+  {
+    name: 'face and PIN window: the face alone asks for the PIN',
+    groups: [g.night],
+    at: local('2026-05-08', '23:00'),
+    presented: 'face',
+    allowed: false,
+    code: 'pin_required',
+    text: 'face and PIN required (group Night, Night shift schedule)',
+  },
+  {
+    name: 'face and PIN window: a PIN alone is refused',
+    groups: [g.night],
+    at: local('2026-05-08', '23:00'),
+    presented: 'pin',
+    allowed: false,
+    code: 'face_required',
+  },
+  {
+    name: 'face and PIN window: both let in',
+    groups: [g.night],
+    at: local('2026-05-08', '23:00'),
+    presented: 'face_and_pin',
+    allowed: true,
+    code: 'schedule',
+  },
+  {
+    name: 'face and PIN window across midnight: both let in at 05:59 the next morning',
+    groups: [g.night],
+    at: local('2026-05-09', '05:59'),
+    presented: 'face_and_pin',
+    allowed: true,
+    code: 'schedule',
+  },
+  {
+    name: 'outside the face and PIN window both are refused by the schedule, not the mode',
+    groups: [g.night],
+    at: local('2026-05-09', '06:00'),
+    presented: 'face_and_pin',
+    allowed: false,
+    code: 'outside_schedule',
+  },
+  {
+    name: 'PIN only: a PIN',
+    groups: [g.pinOnly],
+    at: local('2026-05-04', '09:00'),
+    presented: 'pin',
+    allowed: true,
+    code: 'group',
+  },
+  {
+    name: 'PIN only: the face alone asks for the PIN',
+    groups: [g.pinOnly],
+    at: local('2026-05-04', '09:00'),
+    presented: 'face',
+    allowed: false,
+    code: 'pin_required',
+  },
+  {
+    name: 'two granting groups add up: Contractors by PIN',
+    groups: [g.staff, g.pinOnly],
+    at: local('2026-05-04', '09:00'),
+    presented: 'pin',
+    allowed: true,
+    code: 'group',
+    text: 'group Contractors',
+  },
+  {
+    name: 'two granting groups add up: Staff by face (the group that accepts it is named)',
+    groups: [g.staff, g.pinOnly],
+    at: local('2026-05-04', '09:00'),
+    presented: 'face',
+    allowed: true,
+    code: 'schedule',
+    text: 'group Staff, Office hours schedule',
+  },
+  {
+    name: 'no group: no restriction, a PIN too',
+    groups: [],
+    at: local('2026-05-04', '09:00'),
+    presented: 'pin',
+    allowed: true,
+    code: 'no_groups',
+  },
+  {
+    name: 'an expired pass refuses a PIN like a face',
+    groups: [g.guards],
+    at: local('2026-05-04', '09:00'),
+    presented: 'pin',
+    allowed: false,
+    code: 'expired',
+  },
+];
+
+describe('access rules with the credential presented (table of cases)', () => {
+  it.each(credentialCases)('$name', (c) => {
+    const expired = c.code === 'expired' ? local('2026-05-04', '00:00') : null;
+    const v = evaluateRules(
+      { validFrom: null, validUntil: expired, groups: c.groups },
+      { schedules, holidays, timeZone: berlin, door: 'main' },
+      c.at,
+      c.presented,
+    );
+    expect({ allowed: v.allowed, code: v.code }).toEqual({ allowed: c.allowed, code: c.code });
+    if (c.text) expect(v.text).toBe(c.text);
+    // A refusal by the mode still says what would let the person in; credentialAccepted agrees.
+    expect(credentialAccepted(v, c.presented)).toBe(c.allowed);
+    if (v.code === 'pin_required') expect(v.accepts.faceAndPin).toBe(true);
   });
 });

@@ -17,6 +17,7 @@ export const kioskHandlers: Pick<
       noChoice: settings.attendance.noChoice,
       kiosk: settings.kiosk,
       doorEnabled: settings.door.enabled,
+      pinPad: ctx.credentialStore.any(),
     };
   },
   'attendance.choose': ({ kind }, session, ctx) => ctx.frames.choose(session, kind),

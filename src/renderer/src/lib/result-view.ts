@@ -45,6 +45,10 @@ const deniedDetail: Record<string, MessageKey> = {
   inactive: 'result.denied.inactive',
   not_allowed: 'result.denied.notAllowed',
   person_missing: 'result.denied.personMissing',
+  pin_required: 'result.denied.pinRequired',
+  wrong_pin: 'result.denied.wrongPin',
+  unknown_credential: 'result.denied.unknownCredential',
+  locked_out: 'result.denied.lockedOut',
 };
 
 const cannotJudgeDetail: Record<string, MessageKey> = {

@@ -20,6 +20,12 @@ export function ruleDetail(rule: RuleVerdict | null | undefined): Message | null
       return { key: 'result.rule.not_yet_valid', params: { date: rule.date ?? '' } };
     case 'no_door':
       return { key: 'result.rule.no_door' };
+    case 'pin_required':
+      return { key: 'result.rule.needs_pin' };
+    case 'face_required':
+      return { key: 'result.rule.face_required' };
+    case 'passback':
+      return { key: 'result.rule.passback' };
     default:
       return null;
   }

@@ -11,5 +11,11 @@ export function alarmMessage(alarm: Alarm): { key: MessageKey; params?: Params }
       return { key: 'alarms.doorDown' };
     case 'spoof':
       return name ? { key: 'alarms.spoofAs', params: { name } } : { key: 'alarms.spoof' };
+    case 'duress':
+      return name ? { key: 'alarms.duressBy', params: { name } } : { key: 'alarms.duress' };
+    case 'door_held_open':
+      return { key: 'alarms.doorHeldOpen' };
+    case 'door_forced':
+      return { key: 'alarms.doorForced' };
   }
 }
