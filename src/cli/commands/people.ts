@@ -1,3 +1,5 @@
+import { SqlitePassbackStore } from '../../core/service/passback';
+import { applyCredentialOptions, credentialEditHelp, credentialEditOptions } from './credential-options';
 import { galleryThreshold, type ThresholdModel } from '../../core/gallery/gallery-threshold';
 import type { AttendanceOptionsInput } from '../../shared/attendance';
 import type { Person, TemplateInfo } from '../../shared/people';
@@ -188,7 +190,7 @@ export const peopleCommand: Command = {
   name: 'people',
   summary: 'List, show, edit and erase the people in the gallery',
   usage:
-    'list [--search S] [--group G] [--active yes|no] | show ID | edit ID [--name N] [...] | rm ID [--events delete|anonymise] | different ID OTHER [--withdraw]',
+    'list [--search S] [--group G] [--active yes|no] | show ID | edit ID [--name N] [--pin -] [...] | passback-reset [ID] | rm ID [--events delete|anonymise] | different ID OTHER [--withdraw]',
   options: {
     ...databaseOptions,
     search: { type: 'string' },
@@ -200,6 +202,7 @@ export const peopleCommand: Command = {
     events: { type: 'string' },
     withdraw: { type: 'boolean', default: false },
     ...accessEditOptions,
+    ...credentialEditOptions,
   },
   help: [
     '  list                  everyone, by name (--search matches name or employee code)',
@@ -207,6 +210,8 @@ export const peopleCommand: Command = {
     '  edit ID               change --name, --code, --group, --active yes|no, --notes ("" clears code or group),',
     '                        and access (docs/access.md):',
     accessEditHelp,
+    credentialEditHelp,
+    '  passback-reset [ID]   anti-passback: count the person (or everyone) as outside again',
     '  rm ID                 erase the person: templates, face crops and import records are removed and',
     "                        their events deleted or anonymised (--events; default: the app's erasure setting,",
     '                        else delete). Nothing of their face stays in the database file.',
@@ -252,6 +257,7 @@ export const peopleCommand: Command = {
             return value === undefined ? undefined : value.trim() === '' ? null : value;
           };
           applyAccessOptions(ctx, gallery, id, cliActor);
+          await applyCredentialOptions(ctx, gallery, id, cliActor);
           const person = gallery.updatePerson(
             id,
             {
@@ -265,6 +271,19 @@ export const peopleCommand: Command = {
           );
           if (ctx.json) writeJson(ctx, { person });
           else ctx.stdout.write(`${personLine(person)}\n`);
+          return exitCodes.ok;
+        }
+        case 'passback-reset': {
+          const id = idText === undefined ? undefined : parsePersonId(idText);
+          const reset = new SqlitePassbackStore(gallery.db).reset(id);
+          gallery.audit.record({
+            actor: cliActor,
+            action: 'access.passback_reset',
+            ...(id !== undefined ? { personId: id } : { target: 'everyone' }),
+            details: { reset },
+          });
+          if (ctx.json) writeJson(ctx, { reset });
+          else ctx.stdout.write(`${reset} person(s) now count as outside.\n`);
           return exitCodes.ok;
         }
         case 'rm': {
@@ -313,7 +332,7 @@ export const peopleCommand: Command = {
         default:
           throw new FaceGateError(
             'INVALID_INPUT',
-            `Unknown action '${action}': use list, show, edit, rm or different.`,
+            `Unknown action '${action}': use list, show, edit, passback-reset, rm or different.`,
           );
       }
     });
