@@ -80,6 +80,13 @@ export class RelayBoardSimulator {
   readonly commands: RelayCommand[] = [];
   /** Relay state per channel as the board holds it (true: energised). */
   readonly relays = new Map<number, boolean>();
+  /**
+   * The board's inputs (Modbus discrete inputs, function 02; Numato GPIO, `gpio read N`): true is
+   * a high level. A door contact or exit button wired to them is played by setting these.
+   */
+  readonly inputs = new Map<number, boolean>();
+  /** Every input read the board answered, in order (Modbus: the request frame; Numato: the line). */
+  readonly inputReads: { at: number; bytes: Buffer }[] = [];
   behaviour: BoardBehaviour = { reply: 'normal', exceptionCode: 4 };
   private port: SerialPort | undefined;
   private pending = Buffer.alloc(0);
@@ -304,7 +311,13 @@ export class RelayBoardSimulator {
       const match = /^relay (on|off|read) ([0-9A-Z])$/.exec(line);
       // The firmware echoes what it was sent, answers, then prompts.
       let answer = `${line}\n\r`;
-      if (match) {
+      const gpio = /^gpio read ([0-9A-V])$/.exec(line);
+      if (gpio) {
+        if (this.behaviour.reply === 'silent') continue;
+        this.inputReads.push({ at, bytes: Buffer.from(`${line}\r`, 'latin1') });
+        const index = /[0-9]/.test(gpio[1]) ? Number(gpio[1]) : gpio[1].charCodeAt(0) - 55;
+        answer += `${this.inputs.get(index) ? 1 : 0}\n\r`;
+      } else if (match) {
         const channel = /[0-9]/.test(match[2]) ? Number(match[2]) : match[2].charCodeAt(0) - 55;
         if (match[1] === 'read') {
           if (this.behaviour.reply === 'silent') continue;
@@ -328,7 +341,7 @@ export class RelayBoardSimulator {
       }
       if (p.length < 8) break;
       const frame = Buffer.from(p.subarray(0, 8));
-      if (!hasValidCrc(frame) || (frame[1] !== 0x05 && frame[1] !== 0x01)) {
+      if (!hasValidCrc(frame) || (frame[1] !== 0x05 && frame[1] !== 0x01 && frame[1] !== 0x02)) {
         p = p.subarray(1);
         continue;
       }
@@ -340,7 +353,14 @@ export class RelayBoardSimulator {
         this.answer(withCrc(Uint8Array.from([slaveId, frame[1] | 0x80, exceptionCode])));
         continue;
       }
-      if (frame[1] === 0x05 && (frame[2] === 0x02 || frame[2] === 0x04)) {
+      if (frame[1] === 0x02) {
+        // Read discrete inputs: `<slave> 02 <start> <count>` -> `<slave> 02 <bytes> <bits, LSB first>`.
+        this.inputReads.push({ at, bytes: frame });
+        const count = frame.readUInt16BE(4);
+        const data = Buffer.alloc(Math.ceil(count / 8));
+        for (let i = 0; i < count; i++) if (this.inputs.get(coil + i)) data[i >> 3] |= 1 << (i & 7);
+        this.answer(withCrc(Uint8Array.from([slaveId, 0x02, data.length, ...data])));
+      } else if (frame[1] === 0x05 && (frame[2] === 0x02 || frame[2] === 0x04)) {
         if (!this.options.flash) {
           this.answer(withCrc(Uint8Array.from([slaveId, 0x85, 0x02])));
           continue;

@@ -29,6 +29,8 @@ export interface RelayDriver {
   pulseRelay?(ms: number): Promise<void>;
   /** Ask the board whether the door is released, on boards that can say. */
   readBack?(): Promise<boolean>;
+  /** The level of one of the board's inputs (door contact, exit button), where it has inputs. */
+  readInput?(index: number): Promise<boolean>;
   /** The exact bytes setRelay(on) sends. */
   frame(on: boolean): Buffer;
   /** Called when the open port goes away (unplugged, closed by the OS). */

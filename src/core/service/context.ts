@@ -9,6 +9,7 @@ import type { CredentialStore } from '../gallery/credential-store';
 import type { AccessRulesGate } from './access-rules-gate';
 import type { KioskCredentials } from './kiosk-credentials';
 import type { PassbackGate } from './passback';
+import type { DoorSupervisor } from '../door/supervision';
 import { sessionAccount } from './accounts';
 import type { AdminAuth } from './admin-auth';
 import type { AlarmBoard } from './alarms';
@@ -36,6 +37,8 @@ export interface ServiceContext {
   credentialStore: CredentialStore;
   /** Anti-passback between entry and exit kiosks. */
   passback: PassbackGate;
+  /** Door contact and exit button (docs/door.md). */
+  supervisor: DoorSupervisor;
   pairing: KioskPairing;
   bus: EventBus;
   host: InferenceHost;

@@ -11,6 +11,7 @@ import {
 import type { Settings } from '../../shared/settings';
 import { DoorController } from '../door/controller';
 import { createRelayDriver } from '../door/create-driver';
+import type { RelayDriver } from '../door/driver';
 import { writeDoorRecord } from '../door/relock-record';
 import { listSerialPorts } from '../door/serial-ports';
 import { FaceGateError } from '../errors';
@@ -43,6 +44,8 @@ export class DoorManager {
   private relay: RelaySettings | null = null;
   private unsubscribe: (() => void) | null = null;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The live controller's driver, for the board's inputs (door supervision). */
+  private driver: RelayDriver | null = null;
 
   constructor(
     private readonly onState: (change: DoorStateChange) => void,
@@ -67,12 +70,14 @@ export class DoorManager {
       if (key === this.key) return;
       await this.stop('settings-changed');
       if (key === null || !door.relay) return;
+      const driver = createRelayDriver(door.relay);
       const controller = new DoorController({
-        driver: createRelayDriver(door.relay),
+        driver,
         timing: { pulseSeconds: door.pulseSeconds, reassertSeconds: door.reassertSeconds },
       });
       this.unsubscribe = controller.on(this.onState);
       this.controller = controller;
+      this.driver = driver;
       this.key = key;
       this.relay = door.relay;
       const status = await controller.start();
@@ -81,6 +86,22 @@ export class DoorManager {
   }
 
   /** Open for `ms` (default: the pulse setting). A disabled door does not open and says so. */
+  /** One input of the board (door contact, exit button): Modbus discrete input or Numato GPIO. */
+  readInput(index: number): Promise<boolean> {
+    const driver = this.driver;
+    if (!driver?.isOpen || !driver.readInput) {
+      return Promise.reject(
+        new FaceGateError(
+          'INVALID_INPUT',
+          driver
+            ? `${driver.describe()} has no inputs FaceGate can read (Modbus and Numato boards do), or is not open.`
+            : 'The door is disabled in the settings.',
+        ),
+      );
+    }
+    return driver.readInput(index);
+  }
+
   pulse(reason: string, ms?: number): Promise<PulseResult> {
     const controller = this.controller;
     if (!controller)
@@ -202,6 +223,7 @@ export class DoorManager {
   private async stop(reason: string): Promise<void> {
     const controller = this.controller;
     this.controller = null;
+    this.driver = null;
     this.key = null;
     this.relay = null;
     if (!controller) return;

@@ -29,6 +29,8 @@ import { credentialHandlers } from './handlers/credentials';
 import { CredentialStore } from '../gallery/credential-store';
 import { KioskCredentials } from './kiosk-credentials';
 import { PassbackGate, SqlitePassbackStore } from './passback';
+import { DoorSupervisor } from '../door/supervision';
+import type { DoorStateChange } from '../../shared/door';
 import type { Handlers, ServiceContext } from './context';
 import { DoorManager } from './door-manager';
 import { doorRecordPath, relockFromRecord } from '../door/relock-record';
@@ -204,6 +206,44 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     attendance,
   });
 
+  // Door supervision (docs/door.md): the contact and the exit button on the board's inputs.
+  const openForExit = async () => {
+    const pulsed = await door.pulse('exit button').catch((error: unknown) => {
+      log(`door: exit button: ${(error as Error).message}`);
+      return { opened: false };
+    });
+    log(`door: exit button pressed, door ${pulsed.opened ? 'opened' : 'did not open'}`);
+    const event = attendance.manualOpen({
+      actor: 'exit button',
+      note: 'exit button',
+      doorOpened: pulsed.opened,
+    });
+    if (event) bus.emit('attendance.recorded', event);
+  };
+  const supervisor = new DoorSupervisor(
+    (index) => door.readInput(index),
+    () => settings.current.door.supervision,
+    {
+      alarm: (kind, detail) => {
+        log(`door: ${kind}: ${detail}`);
+        alarms.raise(kind, null, detail);
+      },
+      exitPressed: () => void openForExit(),
+      log,
+    },
+    now,
+  );
+  bus.on((name, payload) => {
+    const change = payload as DoorStateChange;
+    if (name === 'door.state' && change.state === 'unlocked' && change.unlockedUntil !== undefined)
+      supervisor.granted(change.unlockedUntil);
+  });
+  const superviseDoor = () => {
+    const { enabled, supervision } = settings.current.door;
+    if (enabled && (supervision.contactInput || supervision.exitButtonInput)) supervisor.start();
+    else supervisor.stop();
+  };
+
   // Webhooks and MQTT: one more subscriber of the bus (docs/integrations.md).
   const integrations = new Integrations({
     db: gallery.db,
@@ -224,6 +264,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     snapshots.purgeExpired(next.snapshots.keepDays);
     frames.configure();
     await door.apply(next.door);
+    superviseDoor();
     await integrations.apply();
     // Loading a pack can take seconds: it runs in the background, its progress is pushed.
     void models.apply(next);
@@ -239,6 +280,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     credentials,
     credentialStore,
     passback,
+    supervisor,
     pairing,
     bus,
     host: options.inference,
@@ -257,6 +299,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   // Start: relock the door before anything else, then the models.
   await integrations.start();
   await door.apply(settings.current.door).catch((error: unknown) => log(`door: ${(error as Error).message}`));
+  superviseDoor();
   const loading = models.apply(settings.current);
   if (options.waitForModels !== false) await loading;
   try {
@@ -358,6 +401,7 @@ class Service implements FaceGateService {
     this.closed ??= (async () => {
       const { door, host, gallery, status, alarms, log } = this.ctx;
       alarms.close();
+      this.ctx.supervisor.stop();
       await door.close().catch((error: unknown) => log(`door: ${(error as Error).message}`));
       await this.ctx.integrations
         .close()

@@ -10,6 +10,7 @@ type ModbusSettings = z.infer<typeof modbusSettingsSchema>;
 
 const writeSingleCoil = 0x05;
 const readCoils = 0x01;
+const readDiscreteInputs = 0x02;
 
 const exceptionNames: Record<number, string> = {
   1: 'illegal function',
@@ -50,6 +51,15 @@ export function flashFrame(slaveId: number, coil: number, energise: boolean, ms:
 /** Read one coil: `<slave> 01 <coil hi> <coil lo> 00 01 <crc>`. */
 export function readCoilFrame(slaveId: number, coil: number): Buffer {
   return withCrc(Uint8Array.from([slaveId, readCoils, coil >> 8, coil & 0xff, 0x00, 0x01]));
+}
+
+/**
+ * Read one discrete input (function 02, e.g. the opto-isolated inputs of the Waveshare Modbus RTU
+ * Relay (D) and LC Technology boards): `<slave> 02 <input hi> <input lo> 00 01 <crc>`; the board
+ * answers `<slave> 02 01 <bit 0 = the input> <crc>` (docs/door.md, "Door supervision").
+ */
+export function readInputFrame(slaveId: number, input: number): Buffer {
+  return withCrc(Uint8Array.from([slaveId, readDiscreteInputs, input >> 8, input & 0xff, 0x00, 0x01]));
 }
 
 /**
@@ -148,6 +158,23 @@ export class ModbusDriver extends SerialRelayDriver<ModbusSettings> {
       );
     }
     return this.released((reply[3] & 0x01) === 1);
+  }
+
+  /** One discrete input's level (true: high), function 02. */
+  async readInput(index: number): Promise<boolean> {
+    const reply = await this.openLink().request(
+      readInputFrame(this.settings.slaveId, index),
+      (received) => findResponse(received, this.settings.slaveId, readDiscreteInputs, 6, this.describe()),
+      this.settings.replyTimeoutMs,
+      () => this.timeout(),
+    );
+    if (reply[2] !== 1) {
+      throw new RelayError(
+        'modbus-bad-reply',
+        `${this.describe()} answered an input read with ${reply[2]} data bytes.`,
+      );
+    }
+    return (reply[3] & 0x01) === 1;
   }
 
   private timeout(): RelayError {

@@ -39,6 +39,34 @@ export class NumatoDriver extends SerialRelayDriver<NumatoSettings> {
     );
     return this.released(state);
   }
+
+  /**
+   * One GPIO's level, `gpio read N\r` (N: 0-9, then A-V as for relays); the module echoes the
+   * command and answers `0` or `1` on its own line before the `>` prompt (docs/door.md).
+   */
+  async readInput(index: number): Promise<boolean> {
+    return this.openLink().request(
+      Buffer.from(`gpio read ${numatoRelayIndex(index)}\r`, 'ascii'),
+      findGpioLevel,
+      this.settings.replyTimeoutMs,
+      () =>
+        new RelayError(
+          'readback-timeout',
+          `${this.describe()} did not answer gpio read ${index} within ${this.settings.replyTimeoutMs} ms.`,
+        ),
+    );
+  }
+}
+
+/** The level in the first line that is exactly "0" or "1" (a `gpio read` answer). */
+export function findGpioLevel(received: Buffer): boolean | undefined {
+  const lines = received.toString('latin1').split(/[\r\n>]+/);
+  for (const line of lines.slice(0, -1)) {
+    const word = line.trim();
+    if (word === '1') return true;
+    if (word === '0') return false;
+  }
+  return undefined;
 }
 
 /** The state in the first line that is exactly "on" or "off"; echoes, prompts and noise are skipped. */
