@@ -100,7 +100,12 @@ const boardAlarms: Partial<Record<Alarm['kind'], IntegrationAlarmKind>> = {
 function fromAlarm(alarm: Alarm, device: string): IntegrationEvent[] {
   const kind = boardAlarms[alarm.kind];
   if (!kind) return [];
-  return [envelope('alarm', alarm.at, device, { person: alarm.person, alarm: { kind, detail: alarm.detail ?? kind } })];
+  return [
+    envelope('alarm', alarm.at, device, {
+      person: alarm.person,
+      alarm: { kind, detail: alarm.detail ?? kind },
+    }),
+  ];
 }
 
 /**

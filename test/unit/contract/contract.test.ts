@@ -16,6 +16,8 @@ import {
 
 const kioskCalls = [
   'frames.submit',
+  // A PIN or badge at the kiosk (issue 15): a paired kiosk, never an admin session.
+  'credentials.present',
   'kiosk.config',
   'attendance.choose',
   'status.get',
@@ -64,7 +66,7 @@ describe('contract', () => {
 
   it('needs a paired kiosk for everything that feeds the door (issue 13)', () => {
     expect(callNames.filter((n) => isKioskCall(n)).sort()).toEqual(
-      ['attendance.choose', 'frames.submit', 'status.reportCamera'].sort(),
+      ['attendance.choose', 'credentials.present', 'frames.submit', 'status.reportCamera'].sort(),
     );
   });
 

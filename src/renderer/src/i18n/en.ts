@@ -840,7 +840,8 @@ export const en = {
   'result.rule.passback': 'You are already inside. Please leave through an exit first.',
   'result.denied.pinRequired': 'Please enter your PIN too.',
   'result.denied.wrongPin': 'That PIN is not right. Please try again.',
-  'result.denied.unknownCredential': 'That PIN or badge is not known. Please try again or see the front desk.',
+  'result.denied.unknownCredential':
+    'That PIN or badge is not known. Please try again or see the front desk.',
   'result.denied.lockedOut': 'Too many wrong tries. Please wait a few minutes or see the front desk.',
   'pinpad.open': 'Enter PIN',
   'pinpad.title': 'Enter your PIN',
