@@ -878,4 +878,17 @@ export const en = {
   'credentials.invalidBadge': 'A badge number is 4 to 32 digits.',
   'credentials.resetPassback': 'Count as outside (anti-passback reset)',
   'credentials.passbackReset': 'This person now counts as outside.',
+  'doorSupervision.title': 'Anti-passback and door supervision',
+  'doorSupervision.antiPassback':
+    'Anti-passback: someone let in cannot enter again before an exit kiosk lets them out',
+  'doorSupervision.exitKiosks': 'Exit kiosks (names, separated by commas; every other kiosk is an entry)',
+  'doorSupervision.contact': 'Door contact: board input number (empty: none wired)',
+  'doorSupervision.contactHigh': 'The contact input reads 1 when the door is open',
+  'doorSupervision.button': 'Exit button: board input number (empty: none wired)',
+  'doorSupervision.buttonHigh': 'The exit button input reads 1 when pressed',
+  'doorSupervision.heldOpen': 'Alarm when the door stays open longer than (seconds)',
+  'doorSupervision.hint':
+    'Inputs are read from Modbus boards (discrete inputs, function 02) and Numato boards (gpio read). A door opened without anyone let in raises “forced open”.',
+  'doorSupervision.save': 'Save',
+  'doorSupervision.saved': 'Saved.',
 } as const;
