@@ -8,12 +8,15 @@ const ALICE = 1;
 const BOB = 2;
 const INACTIVE = 3;
 const BARRED = 4;
+/** Allowed now only with the face AND a PIN (a face_and_pin rule, docs/access.md). */
+const TWO_FACTOR = 5;
 
 const people = new Map<number, PersonFacts>([
   [ALICE, { active: true, allowed: true }],
   [BOB, { active: true, allowed: true }],
   [INACTIVE, { active: false, allowed: true }],
   [BARRED, { active: true, allowed: false }],
+  [TWO_FACTOR, { active: true, allowed: true, secondFactor: true }],
 ]);
 
 class TestClock {
@@ -290,6 +293,30 @@ describe('AccessPolicy: who may enter', () => {
       openDoor: false,
       logAttendance: true,
     });
+  });
+});
+
+describe('AccessPolicy: face and PIN (two factors)', () => {
+  it('a live known face whose rule wants the PIN too is refused with pin_required, never granted', () => {
+    const { see } = setup();
+    see(face(TWO_FACTOR));
+    see(face(TWO_FACTOR));
+    expect(see(face(TWO_FACTOR))).toMatchObject({
+      kind: 'denied',
+      reason: 'pin_required',
+      openDoor: false,
+      logAttendance: true,
+      personId: TWO_FACTOR,
+    });
+  });
+
+  it('the face factor must be live: a print is not_live, an unsure face is challenged first', () => {
+    const printed = setup();
+    for (let i = 0; i < 2; i++) printed.see(face(TWO_FACTOR, spoof()));
+    expect(printed.see(face(TWO_FACTOR, spoof()))).toMatchObject({ kind: 'not_live', reason: 'spoof' });
+    const unsure = setup({ stepUp: 'when_unsure', livenessUnsureFloor: 0.3 });
+    for (let i = 0; i < 2; i++) unsure.see(face(TWO_FACTOR, live(0.4)));
+    expect(unsure.see(face(TWO_FACTOR, live(0.4)))).toMatchObject({ kind: 'pending', reason: 'challenge' });
   });
 });
 
