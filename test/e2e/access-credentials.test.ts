@@ -186,5 +186,37 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await admin.locator('[data-alarm="duress"]').first().waitFor({ timeout: 10_000 });
       expect(errors).toEqual([]);
     }, 120_000);
+
+    it('admin sets a badge on the person page; a keyboard-wedge reader after his face opens the door; the admin screens pass axe', async () => {
+      await admin.evaluate(
+        (id) =>
+          ((globalThis as unknown as { location: { hash: string } }).location.hash = `#/admin/people/${id}`),
+        jackId,
+      );
+      await admin.locator('#credentials-title').waitFor({ timeout: 10_000 });
+      await admin.locator('[data-credentials-pin="true"]').waitFor({ timeout: 10_000 });
+      expect(await audit(admin, 'admin-person-credentials')).toEqual([]);
+      await admin.fill('#credential-badge', '0012345678');
+      await admin.click('text=Save PIN and badge');
+      await admin.locator('.notice.success', { hasText: 'Saved.' }).waitFor({ timeout: 10_000 });
+      await admin.evaluate(
+        () => ((globalThis as unknown as { location: { hash: string } }).location.hash = '#/admin/door'),
+      );
+      await admin.locator('#supervision-title').waitFor({ timeout: 10_000 });
+      expect(await audit(admin, 'admin-door-supervision')).toEqual([]);
+
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
+      await pairKiosk(page, adminPin, 'Front desk 4');
+      await page.locator('[data-pinpad]').waitFor({ timeout: 60_000 });
+      const since = Date.now();
+      // The reader types the number at machine speed, then Enter.
+      await page.keyboard.type('0012345678', { delay: 0 });
+      await page.keyboard.press('Enter');
+      await board.waitForBytes(lcusOn, { since, timeoutMs: 10_000 });
+      await page.locator('[data-result="granted"]').waitFor({ timeout: 10_000 });
+      // The digits were a badge, not PIN digits left on the pad.
+      expect(await page.locator('[data-pin-length]').count()).toBe(0);
+      expect(errors).toEqual([]);
+    }, 120_000);
   },
 );
