@@ -112,6 +112,13 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       });
       expect(await openedSince(before)).toBe(false);
 
+      // Someone else's valid PIN after Katy's face is not Katy's second factor (nor lets its owner in).
+      expect(await present({ pin: '2580' })).toMatchObject({
+        kind: 'denied',
+        reason: 'wrong_pin',
+        person: null,
+      });
+      expect(await openedSince(before)).toBe(false);
       const since = Date.now();
       const granted = await present({ pin: '4711' });
       expect(granted).toMatchObject({
