@@ -41,7 +41,7 @@ function parseHash(text: string | null, personId: number): PinHash | null {
 }
 
 /**
- * Personal PINs, duress PINs and badge numbers (migration 7, docs/access.md). A PIN is kept as a
+ * Personal PINs, duress PINs and badge numbers (migration 8, docs/access.md). A PIN is kept as a
  * scrypt hash (src/core/service/pin-hash.ts, like an admin secret) and as a tag, an HMAC-SHA256
  * of the PIN under a random key of this database: a PIN typed alone at the kiosk finds its person
  * by the tag (one scrypt check, not one per person), and no two people, nor one person's PIN and
