@@ -370,6 +370,36 @@ export class Gallery {
     });
   }
 
+  // --- Changes written by the site replica (src/core/site) ------------------------------------
+
+  /** The database's gallery version (bumped by every embedding or template change). */
+  version(): number {
+    return this.galleryVersion();
+  }
+
+  /**
+   * Applies to the index, incrementally, embedding changes that the site replica wrote to the
+   * database itself (versionBefore: the version it read before its transaction). When the index
+   * was not up to date before, nothing is applied and the next search rebuilds it instead.
+   */
+  applyReplicated(
+    versionBefore: number,
+    edits: {
+      removedTemplates: readonly number[];
+      added: readonly (ModelRef & { templateId: number; personId: number; vector: Float32Array })[];
+    },
+  ): void {
+    const active = this.active;
+    if (!active || active.version !== versionBefore) return;
+    for (const templateId of edits.removedTemplates) active.index?.remove(templateId);
+    for (const added of edits.added) {
+      if (added.modelId !== active.model.modelId || added.modelSha256 !== active.model.modelSha256) continue;
+      active.index ??= new EmbeddingIndex(added.vector.length, { initialCapacity: 1024 });
+      active.index.add(added.templateId, added.personId, added.vector);
+    }
+    active.version = this.galleryVersion();
+  }
+
   // --- Internals ---------------------------------------------------------------------------
 
   private requireActive(): ActiveIndex {

@@ -1,0 +1,5 @@
+export { KioskSync, type KioskSyncOptions, type KioskSyncStatus } from './kiosk-sync';
+export { LocalReplica, type KioskIdentity } from './local-replica';
+export { latestPgSchemaVersion, pgMigrations } from './pg-migrations';
+export * from './site-store';
+export { joinSite } from './join';

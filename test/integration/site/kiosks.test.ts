@@ -1,0 +1,374 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
+import { recognizerOf } from '../../../src/core/gallery/face-engine';
+import { SiteStore } from '../../../src/core/site';
+import { skipWithout } from '../../helpers/fixtures';
+import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
+import { Postgres, postgresBin } from '../../helpers/postgres';
+
+/**
+ * A site of three kiosks, each in its own process with its own SQLite file, on a real PostgreSQL
+ * started by the test. Embeddings come from the real model on real photos (angelina: img1 to
+ * enrol, img2 to be recognised; jennifer: img3/img12).
+ */
+const ready = Boolean(postgresBin) && hasSharedModels && hasSharedFaces;
+const kioskScript = path.join(repoRoot, 'test/helpers/site-kiosk.ts');
+
+class Kiosk {
+  private next = 1;
+  private waiting = new Map<number, (body: Record<string, unknown>) => void>();
+  child!: ChildProcess;
+
+  constructor(
+    readonly name: string,
+    readonly file: string,
+    readonly kioskId = randomUUID(),
+  ) {}
+
+  async start(url: string, model: { modelId: string; modelSha256: string }): Promise<void> {
+    this.child = fork(kioskScript, [], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (raw) => {
+      const body = raw as Record<string, unknown> & { id: number };
+      this.waiting.get(body.id)?.(body);
+      this.waiting.delete(body.id);
+    });
+    const ready = new Promise<Record<string, unknown>>((resolve) => this.waiting.set(0, resolve));
+    this.child.send({
+      op: 'start',
+      file: this.file,
+      url,
+      kioskId: this.kioskId,
+      name: this.name,
+      door: `door-${this.name}`,
+      model,
+    });
+    const body = await ready;
+    if (body.error) throw new Error(`kiosk ${this.name}: ${String(body.error)}`);
+  }
+
+  async call<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
+    const id = this.next++;
+    const answer = new Promise<Record<string, unknown>>((resolve) => this.waiting.set(id, resolve));
+    this.child.send({ op, id, ...args });
+    const body = await answer;
+    if (body.error) throw new Error(`kiosk ${this.name} ${op}: ${String(body.error)}`);
+    return body as T;
+  }
+
+  identify(vector: Float32Array) {
+    return this.call<{ decision: string; personId: number | null }>('identify', {
+      vector: Array.from(vector),
+    });
+  }
+
+  status() {
+    return this.call<{
+      online: boolean;
+      appliedSeq: number;
+      outboxDepth: number;
+      clockSkewMs: number | null;
+    }>('status');
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    this.child.kill('SIGKILL');
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    await this.call('stop').catch(() => undefined);
+    await exited;
+  }
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shared models/faces', ready))(
+  'a site of three kiosk processes on a real PostgreSQL',
+  () => {
+    let dir: string;
+    let pg: Postgres;
+    let admin: SiteStore;
+    let model: { modelId: string; modelSha256: string };
+    const emb: Record<string, Float32Array> = {};
+    let a: Kiosk;
+    let b: Kiosk;
+    let c: Kiosk;
+
+    beforeAll(async () => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-site-'));
+      pg = new Postgres();
+      await pg.init();
+      admin = SiteStore.open(pg.url);
+      await admin.migrate();
+      await admin.ensureSite('test site');
+      const analyzer = await FaceAnalyzer.load({ pack: 'open', searchPath: [sharedModelsDir], threads: 1 });
+      try {
+        model = recognizerOf(analyzer);
+        for (const file of ['img1.jpg', 'img2.jpg', 'img3.jpg', 'img12.jpg']) {
+          const full = path.join(facesDir, file);
+          emb[file] = requireMainFace(
+            (await analyzeFile(analyzer, full, { embed: 'main' })).result,
+            full,
+          ).embedding;
+        }
+      } finally {
+        await analyzer.release();
+      }
+      a = new Kiosk('A', path.join(dir, 'a.sqlite'));
+      b = new Kiosk('B', path.join(dir, 'b.sqlite'));
+      c = new Kiosk('C', path.join(dir, 'c.sqlite'));
+      await Promise.all([a, b, c].map((k) => k.start(pg.url, model)));
+      await until(
+        'all kiosks online',
+        async () => (await Promise.all([a, b, c].map((k) => k.status()))).every((s) => s.online),
+        10_000,
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all([a, b, c].filter(Boolean).map((k) => k.kill()));
+      await admin?.close();
+      await pg?.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('enrolled at A, recognised at B and C within 2 s; erased at B, unknown at A once the erase returns', async () => {
+      expect((await b.identify(emb['img2.jpg'])).decision).toBe('unknown');
+      const enrolled = await a.call<{ personId: number; seq: number }>('enrol', {
+        name: 'Angelina',
+        vectors: [Array.from(emb['img1.jpg'])],
+      });
+      const start = Date.now();
+      for (const kiosk of [b, c]) {
+        await until(
+          `${kiosk.name} recognises the person enrolled at A`,
+          async () => (await kiosk.identify(emb['img2.jpg'])).personId === enrolled.personId,
+          2000,
+        );
+      }
+      expect(Date.now() - start).toBeLessThan(2000);
+      // Someone else is still nobody.
+      expect((await b.identify(emb['img3.jpg'])).decision).toBe('unknown');
+
+      const erased = await b.call<{ confirmed: string[]; pending: string[] }>('erase', {
+        personId: enrolled.personId,
+      });
+      expect(erased.pending).toEqual([]);
+      expect(erased.confirmed.sort()).toEqual([a.kioskId, b.kioskId, c.kioskId].sort());
+      // No waiting: when the erase has returned, A no longer knows the person.
+      expect(await a.identify(emb['img2.jpg'])).toMatchObject({ decision: 'unknown', personId: null });
+      expect(await c.identify(emb['img2.jpg'])).toMatchObject({ decision: 'unknown', personId: null });
+      expect((await admin.people([enrolled.personId])).people).toEqual([]);
+    });
+
+    it('with PostgreSQL stopped, A and B keep deciding and queue check-ins; restarted, every event is stored exactly once', async () => {
+      const { personId } = await admin.enrol({ name: 'Jennifer' }, [
+        { source: 'photo', embeddings: [{ ...model, vector: emb['img3.jpg'] }] },
+      ]);
+      await until(
+        'A and B know Jennifer',
+        async () => {
+          const [ia, ib] = await Promise.all([a.identify(emb['img12.jpg']), b.identify(emb['img12.jpg'])]);
+          return ia.personId === personId && ib.personId === personId;
+        },
+        2000,
+      );
+      // Let a heartbeat measure the clock skew first.
+      await until('skew measured', async () => (await a.status()).clockSkewMs !== null, 3000);
+
+      await pg.stop();
+      await until(
+        'A and B see they are offline',
+        async () => !(await a.status()).online && !(await b.status()).online,
+        5000,
+      );
+      // Offline: still recognised from the local copy; events queue locally.
+      expect((await a.identify(emb['img12.jpg'])).personId).toBe(personId);
+      const atA = await a.call<{ ids: number[] }>('checkin', { personId, count: 7 });
+      const atB = await b.call<{ ids: number[] }>('checkin', { personId, count: 5 });
+      expect((await a.status()).outboxDepth).toBe(7);
+      expect((await b.status()).outboxDepth).toBe(5);
+      // A kiosk restarted while the server is down comes back with its copy and its queue.
+      await b.kill();
+      b = new Kiosk('B', b.file, b.kioskId);
+      await b.start(pg.url, model);
+      expect((await b.identify(emb['img12.jpg'])).personId).toBe(personId);
+      expect((await b.status()).outboxDepth).toBe(5);
+
+      await pg.start();
+      await until(
+        'both outboxes empty',
+        async () => {
+          const [sa, sb] = await Promise.all([a.status(), b.status()]);
+          return sa.online && sb.online && sa.outboxDepth === 0 && sb.outboxDepth === 0;
+        },
+        15_000,
+      ).catch(async (error: unknown) => {
+        throw new Error(
+          `${String(error)}; A: ${JSON.stringify(await a.status())}; B: ${JSON.stringify(await b.status())}`,
+        );
+      });
+      const rows = await admin.query<{
+        kiosk_id: string;
+        n: string;
+        distinct_ids: string;
+        with_skew: string;
+      }>(
+        'count',
+        `SELECT kiosk_id, count(*) AS n, count(DISTINCT id) AS distinct_ids, count(clock_skew_ms) AS with_skew
+         FROM attendance_events WHERE person_id = $1 GROUP BY kiosk_id`,
+        [personId],
+      );
+      const byKiosk = Object.fromEntries(rows.map((r) => [r.kiosk_id, r]));
+      expect(Number(byKiosk[a.kioskId].n)).toBe(atA.ids.length);
+      expect(Number(byKiosk[b.kioskId].n)).toBe(atB.ids.length);
+      expect(Number(byKiosk[a.kioskId].with_skew)).toBe(atA.ids.length);
+      const doors = await admin.query<{ door: string }>(
+        'doors',
+        'SELECT DISTINCT door FROM attendance_events ORDER BY door',
+      );
+      expect(doors.map((d) => d.door)).toEqual(['door-A', 'door-B']);
+      // Sending a batch again (a kiosk that died before noting the delivery) stores nothing twice.
+      const again = await admin.query<{ id: string }>('ids', 'SELECT id FROM attendance_events LIMIT 3');
+      const resent = await admin.insertEvents(
+        again.map((r) => ({
+          id: r.id,
+          kioskId: a.kioskId,
+          kioskAt: Date.now(),
+          clockSkewMs: 0,
+          personId,
+          kind: 'check_in',
+          similarity: null,
+          liveness: null,
+          doorOpened: true,
+          door: 'door-A',
+          note: null,
+        })),
+      );
+      expect(resent).toBe(0);
+    });
+
+    it('a kiosk killed while it writes events and applies changes leaves nothing half-written, and resumes', async () => {
+      await c.call('writeLoop', { personId: null });
+      // A burst of enrolments for C to apply while it writes.
+      const ids: number[] = [];
+      for (let i = 0; i < 40; i++) {
+        const vector = new Float32Array(emb['img1.jpg'].length).map(() => Math.random() - 0.5);
+        const { personId } = await admin.enrol({ name: `Burst ${i}` }, [
+          { source: 'import', embeddings: [{ ...model, vector }] },
+          { source: 'import', embeddings: [{ ...model, vector: vector.map((x) => -x) }] },
+        ]);
+        ids.push(personId);
+      }
+      await c.kill();
+
+      const local = new Database(c.file, { readonly: true });
+      try {
+        expect(local.pragma('integrity_check', { simple: true })).toBe('ok');
+        // Every person C holds has both templates and both embeddings: no person half-applied.
+        const partial = local
+          .prepare(
+            `SELECT p.id FROM people p WHERE p.name LIKE 'Burst %' AND
+               ((SELECT count(*) FROM templates t WHERE t.person_id = p.id) <> 2 OR
+                (SELECT count(*) FROM template_embeddings e JOIN templates t ON t.id = e.template_id WHERE t.person_id = p.id) <> 2)`,
+          )
+          .all();
+        expect(partial).toEqual([]);
+        // Whatever seq C recorded, it holds every person changed up to it.
+        const applied = Number(
+          (local.prepare("SELECT value FROM site_state WHERE key = 'applied_seq'").get() as { value: string })
+            .value,
+        );
+        const changedUpTo = await admin.query<{ entity_key: string }>(
+          'changes',
+          `SELECT DISTINCT entity_key FROM changes WHERE seq <= $1 AND entity = 'person'
+             AND entity_key::bigint IN (SELECT id FROM people)`,
+          [applied],
+        );
+        const held = new Set(
+          (local.prepare('SELECT id FROM people').all() as { id: number }[]).map((r) => String(r.id)),
+        );
+        expect(changedUpTo.filter((r) => !held.has(r.entity_key))).toEqual([]);
+        // Every event C wrote is queued or already stored, never lost, and nothing is queued without its event.
+        const orphans = local
+          .prepare(
+            `SELECT o.id FROM site_outbox o WHERE o.kind = 'attendance' AND NOT EXISTS
+               (SELECT 1 FROM attendance_events e WHERE o.id LIKE '%:a' || e.id)`,
+          )
+          .all();
+        expect(orphans).toEqual([]);
+      } finally {
+        local.close();
+      }
+      const written = (() => {
+        const db = new Database(c.file, { readonly: true });
+        try {
+          return (db.prepare('SELECT count(*) AS n FROM attendance_events').get() as { n: number }).n;
+        } finally {
+          db.close();
+        }
+      })();
+      expect(written).toBeGreaterThan(0);
+
+      c = new Kiosk('C', c.file, c.kioskId);
+      await c.start(pg.url, model);
+      await until(
+        'C drained its outbox and caught up',
+        async () => {
+          const s = await c.status();
+          return s.online && s.outboxDepth === 0 && s.appliedSeq >= (await admin.latestSeq());
+        },
+        15_000,
+      );
+      const stored = await admin.query<{ n: string }>(
+        'count',
+        'SELECT count(*) AS n FROM attendance_events WHERE kiosk_id = $1',
+        [c.kioskId],
+      );
+      expect(Number(stored[0].n)).toBe(written);
+      const heldNow = await admin.query<{ n: string }>(
+        'people',
+        `SELECT count(*) AS n FROM people WHERE name LIKE 'Burst %'`,
+      );
+      expect(Number(heldNow[0].n)).toBe(ids.length);
+      const local2 = new Database(c.file, { readonly: true });
+      try {
+        expect(
+          (
+            local2.prepare(`SELECT count(*) AS n FROM people WHERE name LIKE 'Burst %'`).get() as {
+              n: number;
+            }
+          ).n,
+        ).toBe(ids.length);
+      } finally {
+        local2.close();
+      }
+    });
+  },
+);
