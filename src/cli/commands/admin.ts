@@ -16,7 +16,7 @@ import { cliActor, databaseHelp, databaseOptions, withGallery } from './people';
  * process list): the first line of standard input, e.g. `printf '%s\n' 482913 | facegate ...`
  * in a script, or typed at the prompt (twice) in a terminal.
  */
-async function readNewPin(
+export async function readNewPin(
   ctx: CommandContext,
   input: NodeJS.ReadableStream & { isTTY?: boolean },
 ): Promise<string> {

@@ -21,6 +21,7 @@ import { relayCommand } from './relay';
 import { reportCommand } from './report';
 import { serveCommand } from './serve';
 import { serviceCommand } from './service';
+import { siteCommand } from './site';
 import { verifyCommand } from './verify';
 
 /** Every `facegate` subcommand, in the order `facegate --help` lists them. */
@@ -47,5 +48,6 @@ export const commands: Command[] = [
   doorCommand,
   serveCommand,
   serviceCommand,
+  siteCommand,
   adminCommand,
 ];

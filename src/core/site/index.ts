@@ -3,3 +3,4 @@ export { LocalReplica, type KioskIdentity } from './local-replica';
 export { latestPgSchemaVersion, pgMigrations } from './pg-migrations';
 export * from './site-store';
 export { joinSite } from './join';
+export { importSqlite, kioskSettingSections, siteSettingSections, type ImportReport } from './import-sqlite';

@@ -1,0 +1,287 @@
+import { createHash } from 'node:crypto';
+import { FaceGateError } from '../errors';
+import { blobToEmbedding, embeddingToBlob } from '../gallery/embedding-codec';
+import type { Gallery } from '../gallery/gallery';
+import type { SettingsSection } from '../../shared/settings';
+import { changeChannel, type SiteStore } from './site-store';
+
+/**
+ * Which settings sections the site holds (the same at every door) and which each kiosk keeps for
+ * itself (its hardware, its screen, its own deliveries). A site section changed anywhere reaches
+ * every kiosk through the change feed; a kiosk section never leaves the kiosk.
+ */
+export const siteSettingSections = [
+  'recognition',
+  'liveness',
+  'access',
+  'attendance',
+  'enrolment',
+  'admin',
+] as const satisfies readonly SettingsSection[];
+export const kioskSettingSections = [
+  'door',
+  'kiosk',
+  'integrations',
+] as const satisfies readonly SettingsSection[];
+
+export interface ImportReport {
+  source: string;
+  people: number;
+  templates: number;
+  embeddings: number;
+  attendanceEvents: number;
+  auditEntries: number;
+  accounts: number;
+  settings: string[];
+  /** Settings sections left behind because they are each kiosk's own. */
+  kioskSettingsLeft: string[];
+  /** Local id -> site id of every person (the ids change: the site numbers people itself). */
+  personIds: Record<number, number>;
+  seq: number;
+}
+
+interface PersonRow {
+  id: number;
+  name: string;
+  employee_code: string | null;
+  group_name: string | null;
+  active: number;
+  notes: string;
+  valid_from: number | null;
+  valid_until: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * The one-time move of a single desk's SQLite gallery into a new site: people (new site ids),
+ * templates with their crops and every embedding, the attendance log and audit log (ids derived
+ * from the source file, so running it twice cannot store an event twice), admin accounts and the
+ * site's settings sections. All in ONE PostgreSQL transaction: it is stored whole or not at all.
+ * Refused when the site already holds people (a merge of two galleries is not an import).
+ */
+export async function importSqlite(
+  store: SiteStore,
+  gallery: Gallery,
+  source: string,
+): Promise<ImportReport> {
+  await store.requireSchema();
+  const sql = gallery.db.sqlite;
+  const sourceId = createHash('sha256')
+    .update(
+      `${source}:${(sql.prepare('SELECT min(created_at) AS t FROM people').get() as { t: number | null }).t}`,
+    )
+    .digest('hex')
+    .slice(0, 12);
+  const people = sql.prepare('SELECT * FROM people ORDER BY id').all() as PersonRow[];
+  return store.transaction('import SQLite gallery', async (client) => {
+    await client.query('LOCK TABLE people IN EXCLUSIVE MODE');
+    const existing = Number((await client.query('SELECT count(*) AS n FROM people')).rows[0].n);
+    if (existing > 0) {
+      throw new FaceGateError(
+        'CONFLICT',
+        `The site already holds ${existing} people; an import is for a new site only (nothing was changed).`,
+      );
+    }
+    const now = Date.now();
+    const personIds: Record<number, number> = {};
+    let templates = 0;
+    let embeddings = 0;
+    const selectTemplates = sql.prepare(
+      'SELECT id, source, source_ref, quality, created_at, crop_jpeg FROM templates WHERE person_id = ? ORDER BY id',
+    );
+    const selectEmbeddings = sql.prepare(
+      'SELECT model_id, model_sha256, dim, created_at, vector FROM template_embeddings WHERE template_id = ?',
+    );
+    for (const p of people) {
+      const row = await client.query(
+        `INSERT INTO people (name, employee_code, group_name, active, notes, valid_from, valid_until, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+        [
+          p.name,
+          p.employee_code,
+          p.group_name,
+          p.active === 1,
+          p.notes,
+          p.valid_from,
+          p.valid_until,
+          p.created_at,
+          p.updated_at,
+        ],
+      );
+      const siteId = Number(row.rows[0].id);
+      personIds[p.id] = siteId;
+      for (const t of selectTemplates.all(p.id) as {
+        id: number;
+        source: string;
+        source_ref: string | null;
+        quality: string;
+        created_at: number;
+        crop_jpeg: Buffer | null;
+      }[]) {
+        const inserted = await client.query(
+          `INSERT INTO templates (person_id, source, source_ref, quality, created_at, crop_jpeg)
+           VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+          [siteId, t.source, t.source_ref, t.quality, t.created_at, t.crop_jpeg],
+        );
+        const templateId = Number(inserted.rows[0].id);
+        templates++;
+        for (const e of selectEmbeddings.all(t.id) as {
+          model_id: string;
+          model_sha256: string;
+          dim: number;
+          created_at: number;
+          vector: Buffer;
+        }[]) {
+          // Decoded and encoded again: a damaged vector is refused here, not at every kiosk.
+          const vector = embeddingToBlob(blobToEmbedding(e.vector));
+          await client.query(
+            `INSERT INTO template_embeddings (template_id, model_id, model_sha256, dim, created_at, vector)
+             VALUES ($1, $2, $3, $4, $5, $6)`,
+            [templateId, e.model_id, e.model_sha256, e.dim, e.created_at, vector],
+          );
+          embeddings++;
+        }
+      }
+      await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('person', $1, $2)`, [
+        String(siteId),
+        now,
+      ]);
+    }
+
+    const events = sql
+      .prepare(
+        'SELECT id, at, person_id, kind, similarity, liveness, door_opened, device, note FROM attendance_events ORDER BY id',
+      )
+      .all() as {
+      id: number;
+      at: number;
+      person_id: number | null;
+      kind: string;
+      similarity: number | null;
+      liveness: number | null;
+      door_opened: number;
+      device: string;
+      note: string | null;
+    }[];
+    for (let i = 0; i < events.length; i += 1000) {
+      const chunk = events.slice(i, i + 1000).map((e) => ({
+        id: `import-${sourceId}:a${e.id}`,
+        kiosk_at: e.at,
+        person_id: e.person_id === null ? null : (personIds[e.person_id] ?? null),
+        kind: e.kind,
+        similarity: e.similarity,
+        liveness: e.liveness,
+        door_opened: e.door_opened === 1,
+        door: e.device,
+        note: e.note,
+      }));
+      await client.query(
+        `INSERT INTO attendance_events (id, kiosk_id, kiosk_at, clock_skew_ms, received_at, person_id, kind,
+                                        similarity, liveness, door_opened, door, note)
+         SELECT e.id, 'import', e.kiosk_at, NULL, $2, e.person_id, e.kind, e.similarity, e.liveness, e.door_opened, e.door, e.note
+         FROM json_to_recordset($1::json) AS e(id text, kiosk_at bigint, person_id bigint, kind text,
+              similarity double precision, liveness double precision, door_opened boolean, door text, note text)
+         ON CONFLICT (id) DO NOTHING`,
+        [JSON.stringify(chunk), now],
+      );
+    }
+
+    const audit = sql
+      .prepare('SELECT id, at, actor, action, target, person_id, details FROM audit_log ORDER BY id')
+      .all() as {
+      id: number;
+      at: number;
+      actor: string;
+      action: string;
+      target: string | null;
+      person_id: number | null;
+      details: string;
+    }[];
+    for (let i = 0; i < audit.length; i += 1000) {
+      const chunk = audit.slice(i, i + 1000).map((a) => ({
+        id: `import-${sourceId}:u${a.id}`,
+        kiosk_at: a.at,
+        actor: a.actor,
+        action: a.action,
+        target: a.target,
+        person_id: a.person_id === null ? null : (personIds[a.person_id] ?? null),
+        details: safeJson(a.details),
+      }));
+      await client.query(
+        `INSERT INTO audit_events (id, kiosk_id, kiosk_at, received_at, actor, action, target, person_id, details)
+         SELECT a.id, 'import', a.kiosk_at, $2, a.actor, a.action, a.target, a.person_id, coalesce(a.details, '{}'::jsonb)
+         FROM json_to_recordset($1::json) AS a(id text, kiosk_at bigint, actor text, action text, target text,
+              person_id bigint, details jsonb)
+         ON CONFLICT (id) DO NOTHING`,
+        [JSON.stringify(chunk), now],
+      );
+    }
+
+    const accounts = sql
+      .prepare('SELECT name, role, secret, disabled, created_at, updated_at FROM admin_accounts')
+      .all() as {
+      name: string;
+      role: string;
+      secret: string;
+      disabled: number;
+      created_at: number;
+      updated_at: number;
+    }[];
+    for (const a of accounts) {
+      await client.query(
+        `INSERT INTO admin_accounts (name, role, secret, disabled, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (name) DO NOTHING`,
+        [a.name, a.role, a.secret, a.disabled === 1, a.created_at, a.updated_at],
+      );
+      await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('account', $1, $2)`, [
+        a.name,
+        now,
+      ]);
+    }
+
+    const settings: string[] = [];
+    for (const section of siteSettingSections) {
+      const value = gallery.settings.get(`app.${section}`);
+      if (value === undefined) continue;
+      await client.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+        [`app.${section}`, JSON.stringify(value), now],
+      );
+      await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('setting', $1, $2)`, [
+        `app.${section}`,
+        now,
+      ]);
+      settings.push(`app.${section}`);
+    }
+    const kioskSettingsLeft = kioskSettingSections
+      .map((section) => `app.${section}`)
+      .filter((key) => gallery.settings.get(key) !== undefined);
+
+    const seq = Number((await client.query('SELECT coalesce(max(seq), 0) AS s FROM changes')).rows[0].s);
+    // One announcement for the whole import: kiosks read the feed from their last seq anyway.
+    await client.query('SELECT pg_notify($1, $2)', [changeChannel, String(seq)]);
+    return {
+      source,
+      people: people.length,
+      templates,
+      embeddings,
+      attendanceEvents: events.length,
+      auditEntries: audit.length,
+      accounts: accounts.length,
+      settings,
+      kioskSettingsLeft,
+      personIds,
+      seq,
+    };
+  });
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { unparsable: true };
+  }
+}
