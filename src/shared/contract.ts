@@ -282,6 +282,21 @@ export const statusSchema = z.object({
     /** Events kept while the database could not take them, written when it is back. */
     pendingWrites: z.int().nonnegative().optional(),
   }),
+  /** Present when this kiosk is a member of a site (docs/site.md): its link to the site database. */
+  site: partState(['online', 'offline'])
+    .extend({
+      siteName: z.string(),
+      kiosk: z.string(),
+      door: z.string(),
+      /** Events written here and not yet stored in the site database. */
+      outboxDepth: z.int().nonnegative(),
+      /** The last change of the site this kiosk has applied. */
+      appliedSeq: z.int().nonnegative(),
+      lastContactAt: isoTime.nullable(),
+      /** Site clock minus kiosk clock (ms), as last measured. */
+      clockSkewMs: z.number().nullable(),
+    })
+    .optional(),
 });
 export type Status = z.infer<typeof statusSchema>;
 

@@ -65,6 +65,8 @@ export class Gallery {
   readonly audit: AuditLog;
   readonly settings: SettingsStore;
   private active: ActiveIndex | null = null;
+  /** Set when this file is a site kiosk's copy: people change in the site database, not here. */
+  private siteCopyOf: string | null = null;
 
   constructor(readonly db: FaceGateDatabase) {
     this.people = new PeopleRepository(db);
@@ -153,6 +155,7 @@ export class Gallery {
   // --- Audited changes ---------------------------------------------------------------------
 
   createPerson(input: PersonCreate, actor: string): Person {
+    this.assertOwnChanges();
     return this.db.transaction(() => {
       const person = this.people.create(input);
       this.audit.record({
@@ -166,6 +169,7 @@ export class Gallery {
   }
 
   updatePerson(id: number, patch: PersonUpdate, actor: string): Person {
+    this.assertOwnChanges();
     return this.db.transaction(() => {
       const { before, after } = this.people.update(id, patch);
       const changed = Object.fromEntries(
@@ -190,6 +194,7 @@ export class Gallery {
 
   /** Stores a template and its embedding; the caller has applied the quality gates. */
   addTemplate(template: NewTemplate, actor: string, details: Record<string, unknown> = {}): TemplateInfo {
+    this.assertOwnChanges();
     const before = this.galleryVersion();
     const info = this.db.transaction(() => {
       this.people.require(template.personId);
@@ -218,6 +223,7 @@ export class Gallery {
 
   /** Adds or replaces one template's embedding for a model (re-embedding). */
   putEmbedding(templateId: number, model: ModelRef, vector: Float32Array): void {
+    this.assertOwnChanges();
     const template = this.templates.require(templateId);
     const before = this.galleryVersion();
     this.templates.putEmbedding(templateId, model, vector);
@@ -228,6 +234,7 @@ export class Gallery {
   }
 
   deleteTemplate(personId: number, templateId: number, actor: string): boolean {
+    this.assertOwnChanges();
     const before = this.galleryVersion();
     const removed = this.db.transaction(() => {
       const template = this.templates.get(templateId);
@@ -247,6 +254,7 @@ export class Gallery {
    * their embedding or crop bytes remain in the database files.
    */
   erasePerson(id: number, policy: ErasurePolicy, actor: string): ErasureResult {
+    this.assertOwnChanges();
     const before = this.galleryVersion();
     const result = this.db.transaction(() => {
       this.people.require(id);
@@ -371,6 +379,25 @@ export class Gallery {
   }
 
   // --- Changes written by the site replica (src/core/site) ------------------------------------
+
+  /**
+   * Marks this gallery as a site kiosk's copy (src/core/site): from now on its own change
+   * methods refuse, so that no person is made here under an id the site will give to someone
+   * else; the replica writes the site's changes itself.
+   */
+  markSiteCopy(siteName: string): void {
+    this.siteCopyOf = siteName;
+  }
+
+  private assertOwnChanges(): void {
+    if (this.siteCopyOf !== null) {
+      throw new FaceGateError(
+        'CONFLICT',
+        `This kiosk is a member of the site '${this.siteCopyOf}': people and templates are changed in the ` +
+          'site database (docs/site.md), and reach this kiosk from there.',
+      );
+    }
+  }
 
   /** The database's gallery version (bumped by every embedding or template change). */
   version(): number {

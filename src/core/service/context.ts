@@ -20,6 +20,7 @@ import type { KioskPairing } from './kiosk-pairing';
 import type { ModelManager } from './model-manager';
 import type { CallerSession } from './session';
 import type { SettingsManager } from './settings-manager';
+import type { SiteMember } from './site-member';
 import type { StatusTracker } from './status-tracker';
 
 /** Everything a call handler may use. */
@@ -53,6 +54,8 @@ export interface ServiceContext {
   log: (line: string) => void;
   /** Where model packs are looked up (undefined: the default search path). */
   searchPath?: string[];
+  /** Set when this desk is a kiosk of a site (docs/site.md). */
+  site?: SiteMember;
   /** Applies settings that just changed to every part that depends on them. */
   applySettings: (settings: Settings) => Promise<void>;
 }

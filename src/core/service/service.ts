@@ -52,6 +52,7 @@ import { modelDownloadHandlers } from './handlers/models-download';
 import { ModelManager } from './model-manager';
 import { newSession, type CallerSession } from './session';
 import { SettingsManager } from './settings-manager';
+import { SiteMember } from './site-member';
 import { StatusTracker } from './status-tracker';
 import type { FaceGateService, SessionOptions } from './types';
 
@@ -74,6 +75,11 @@ export interface FaceGateServiceOptions {
   validateResults?: boolean;
   /** Resolve once the models are loaded (default) or return at once and load in the background. */
   waitForModels?: boolean;
+  /**
+   * The site database (postgres://…) when this desk is a kiosk of a site (docs/site.md);
+   * default FACEGATE_DATABASE_URL. Unset: a single desk, as before.
+   */
+  siteUrl?: string;
   /** Outbox backoff and MQTT acknowledgement timeout (tests shorten them). */
   integrations?: { baseDelayMs?: number; maxDelayMs?: number; mqttAckTimeoutMs?: number };
 }
@@ -113,6 +119,18 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     if (early && !early.relocked) log(`door: early relock failed: ${early.detail}`);
   }
   const gallery = options.gallery ?? Gallery.open(databasePath);
+  // A site's kiosk (docs/site.md): refused before anything else starts when the file has not joined.
+  const siteUrl = options.siteUrl ?? process.env.FACEGATE_DATABASE_URL;
+  let onSiteStatus = () => {};
+  let site: SiteMember | undefined;
+  try {
+    site = siteUrl
+      ? SiteMember.start(siteUrl, gallery, options.version ?? '0.1.0', () => onSiteStatus())
+      : undefined;
+  } catch (error) {
+    if (!options.gallery) gallery.close();
+    throw error;
+  }
   const bus = new EventBus((error) => log(`event listener failed: ${(error as Error).message}`));
   const settings = new SettingsManager(gallery, log);
   const pairing = new KioskPairing(gallery.settings, now, log);
@@ -193,7 +211,8 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     credentials.faceDecided(session, decision);
     if (decision.kind === 'granted' && decision.person) passback.passed(decision.person.id, session, now());
   };
-  const status = new StatusTracker({
+  const status: StatusTracker = new StatusTracker({
+    site,
     version: options.version ?? '0.1.0',
     databasePath,
     gallery,
@@ -243,6 +262,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     if (enabled && (supervision.contactInput || supervision.exitButtonInput)) supervisor.start();
     else supervisor.stop();
   };
+  onSiteStatus = statusChanged;
 
   // Webhooks and MQTT: one more subscriber of the bus (docs/integrations.md).
   const integrations = new Integrations({
@@ -294,6 +314,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     log,
     applySettings,
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
+    ...(site ? { site } : {}),
   };
 
   // Start: relock the door before anything else, then the models.
@@ -407,6 +428,7 @@ class Service implements FaceGateService {
         .close()
         .catch((error: unknown) => log(`integrations: ${(error as Error).message}`));
       status.close();
+      await this.ctx.site?.stop().catch((error: unknown) => log(`site: ${(error as Error).message}`));
       this.ctx.attendance.stopPendingWrites();
       await this.ctx.snapshots.settled();
       await host.close().catch((error: unknown) => log(`inference: ${(error as Error).message}`));

@@ -41,6 +41,8 @@ export class StatusTracker {
       settings: SettingsManager;
       bus: EventBus;
       now: () => number;
+      /** This desk as a kiosk of a site: its link to the site database. */
+      site?: { status(): NonNullable<Status['site']> };
       /** Kept writes waiting for the database (pending-writes.ts). */
       attendance?: { readonly pendingWrites: number };
     },
@@ -131,6 +133,7 @@ export class StatusTracker {
           }
         : { state: 'disabled', message: 'The door is disabled in the settings.', port: null },
       database,
+      ...(this.deps.site ? { site: this.deps.site.status() } : {}),
     };
   }
 }

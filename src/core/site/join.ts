@@ -26,7 +26,7 @@ export async function joinSite(
     door: kiosk.door ?? '',
   };
   // Local first: a file that cannot be a copy of this site is refused before the site hears of it.
-  replica.join(identity, site.id);
+  replica.join(identity, site.id, site.name);
   const info = await store.joinKiosk({
     id: identity.kioskId,
     name: identity.name,

@@ -17,6 +17,8 @@ export interface KioskSyncOptions {
   /** Events sent up per batch (one server transaction each). */
   pushBatchSize?: number;
   onChange?: (applied: { seq: number; people: number; erased: number }) => void;
+  /** Called when the kiosk goes online or offline. */
+  onOnline?: (online: boolean) => void;
 }
 
 export interface KioskSyncStatus {
@@ -44,11 +46,12 @@ export class KioskSync {
   readonly store: SiteStore;
   private listener: pg.Client | null = null;
   private stopped = false;
-  private online = false;
+  private isOnline = false;
   private attempt = 0;
   private catchingUp: Promise<void> | null = null;
   private catchUpAgain = false;
   private pushing: Promise<void> | null = null;
+  private beating: Promise<void> | null = null;
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
   private clockSkewMs: number | null = null;
@@ -58,6 +61,16 @@ export class KioskSync {
   constructor(private readonly options: KioskSyncOptions) {
     this.replica = new LocalReplica(options.gallery);
     this.store = SiteStore.open(options.url, { max: 2, queryTimeoutMs: 5000 });
+  }
+
+  private get connected(): boolean {
+    return this.isOnline;
+  }
+
+  private set connected(value: boolean) {
+    if (value === this.isOnline) return;
+    this.isOnline = value;
+    this.options.onOnline?.(value);
   }
 
   /** Starts listening and pushing; returns at once (the first catch-up runs in the background). */
@@ -75,16 +88,17 @@ export class KioskSync {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.catchingUp?.catch(() => undefined);
     await this.pushing?.catch(() => undefined);
+    await this.beating?.catch(() => undefined);
     const listener = this.listener;
     this.listener = null;
-    this.online = false;
+    this.connected = false;
     await listener?.end().catch(() => undefined);
     await this.store.close().catch(() => undefined);
   }
 
   status(): KioskSyncStatus {
     return {
-      online: this.online,
+      online: this.isOnline,
       appliedSeq: this.replica.appliedSeq,
       outboxDepth: this.replica.outboxDepth(),
       clockSkewMs: this.clockSkewMs,
@@ -97,7 +111,7 @@ export class KioskSync {
   async whenCaughtUp(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.online) {
+      if (this.connected) {
         const latest = await this.store.latestSeq().catch(() => Infinity);
         if (this.replica.appliedSeq >= latest) return;
       }
@@ -124,7 +138,7 @@ export class KioskSync {
       lost = true;
       if (error) this.lastError = error.message;
       if (this.listener === client) this.listener = null;
-      this.online = false;
+      this.connected = false;
       client.end().catch(() => undefined);
       this.scheduleReconnect();
     };
@@ -140,7 +154,7 @@ export class KioskSync {
         return;
       }
       this.listener = client;
-      this.online = true;
+      this.connected = true;
       this.attempt = 0;
       this.lastError = null;
       this.lastContactAt = Date.now();
@@ -163,6 +177,7 @@ export class KioskSync {
 
   /** Applies every change after the last applied one; concurrent calls coalesce into one more round. */
   catchUp(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
     if (this.catchingUp) {
       this.catchUpAgain = true;
       return this.catchingUp;
@@ -209,7 +224,7 @@ export class KioskSync {
 
   /** Sends queued events up until the outbox is empty or the server is unreachable. */
   push(): Promise<void> {
-    if (this.pushing || !this.online) return this.pushing ?? Promise.resolve();
+    if (this.pushing || !this.connected || this.stopped) return this.pushing ?? Promise.resolve();
     this.pushing = (async () => {
       try {
         for (;;) {
@@ -231,9 +246,19 @@ export class KioskSync {
     return pushing;
   }
 
-  private async heartbeat(): Promise<void> {
+  private heartbeat(): Promise<void> {
+    if (this.beating || this.stopped || !this.connected) return this.beating ?? Promise.resolve();
+    const beating = this.beat();
+    this.beating = beating;
+    void beating.finally(() => {
+      if (this.beating === beating) this.beating = null;
+    });
+    return beating;
+  }
+
+  private async beat(): Promise<void> {
     const identity = this.replica.identity();
-    if (!identity || !this.online) return;
+    if (!identity) return;
     try {
       const sentAt = Date.now();
       const { serverNow } = await this.store.heartbeat(identity.kioskId, {
@@ -243,6 +268,7 @@ export class KioskSync {
         version: this.options.version,
       });
       const receivedAt = Date.now();
+      if (this.stopped) return;
       this.clockSkewMs = Math.round(serverNow - (sentAt + receivedAt) / 2);
       this.replica.setClockSkew(this.clockSkewMs);
       this.lastContactAt = receivedAt;
@@ -255,9 +281,9 @@ export class KioskSync {
 
   private noteError(error: unknown): void {
     this.lastError = error instanceof Error ? error.message : String(error);
-    if (isUnreachable(error) && this.online) {
+    if (isUnreachable(error) && this.connected) {
       // Ending the listener makes it reconnect (with backoff), LISTEN again and catch up.
-      this.online = false;
+      this.connected = false;
       void this.listener?.end().catch(() => undefined);
     }
   }

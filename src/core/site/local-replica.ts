@@ -128,7 +128,7 @@ export class LocalReplica {
    * the site is refused: import it into the site first (`facegate site import-sqlite`), then join
    * with a fresh file, so that no two people share an id.
    */
-  join(identity: KioskIdentity, siteId: string): void {
+  join(identity: KioskIdentity, siteId: string, siteName = siteId): void {
     const current = this.identity();
     const joinedSite = this.state('site_id');
     if (current && joinedSite && joinedSite !== siteId) {
@@ -152,6 +152,7 @@ export class LocalReplica {
       this.setState('kiosk_name', identity.name);
       this.setState('kiosk_door', identity.door);
       this.setState('site_id', siteId);
+      this.setState('site_name', siteName);
     });
   }
 

@@ -108,14 +108,31 @@ export const peopleHandlers: Pick<
     ctx.status.changed();
     return person;
   },
-  'people.update': ({ id, ...patch }, session, ctx) => {
-    const person = ctx.gallery.updatePerson(id, patch, actorOf(session));
+  'people.update': async ({ id, ...patch }, session, ctx) => {
+    // A site's kiosk: the change is the site's, made there and copied back here.
+    if (ctx.site) await ctx.site.updatePerson(id, patch, actorOf(session));
+    const person = ctx.site
+      ? ctx.gallery.people.require(id)
+      : ctx.gallery.updatePerson(id, patch, actorOf(session));
     // Someone deactivated while standing at the desk: the next decision must use the new facts.
     ctx.frames.reset();
     ctx.bus.emit('people.changed', { id, change: 'updated' });
     return person;
   },
-  'people.delete': ({ id }, session, ctx) => {
+  'people.delete': async ({ id }, session, ctx) => {
+    if (ctx.site) {
+      // Returns once the site has erased the person and the kiosks online have dropped them.
+      const result = await ctx.site.erasePerson(
+        id,
+        ctx.settings.current.attendance.erasure,
+        actorOf(session),
+        ctx.log,
+      );
+      ctx.frames.reset();
+      ctx.bus.emit('people.changed', { id, change: 'deleted' });
+      ctx.status.changed();
+      return result;
+    }
     const {
       auditEntriesRedacted: _redacted,
       wiped: _wiped,
