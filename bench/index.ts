@@ -3,6 +3,7 @@ import { livenessSuite } from './liveness';
 import { matcherSuite } from './matcher';
 import { outboxSuite } from './outbox';
 import { recognitionSuite } from './recognition';
+import { siteSuite } from './site';
 import { streamSuite } from './stream';
 import type { BenchSuite } from './suite';
 
@@ -17,4 +18,5 @@ export const benchSuites: BenchSuite[] = [
   livenessSuite,
   streamSuite,
   outboxSuite,
+  siteSuite,
 ];
