@@ -52,6 +52,7 @@ export class KioskSync {
   private catchUpAgain = false;
   private pushing: Promise<void> | null = null;
   private beating: Promise<void> | null = null;
+  private beatAgain = false;
   private timers: NodeJS.Timeout[] = [];
   private reconnectTimer: NodeJS.Timeout | null = null;
   private clockSkewMs: number | null = null;
@@ -183,6 +184,7 @@ export class KioskSync {
       return this.catchingUp;
     }
     this.catchingUp = (async () => {
+      let applied = false;
       try {
         do {
           this.catchUpAgain = false;
@@ -194,8 +196,11 @@ export class KioskSync {
             if (changes.length === 0) break;
             await this.applyChanges(changes);
             this.lastContactAt = Date.now();
+            applied = true;
           }
         } while (this.catchUpAgain && !this.stopped);
+        // Tell the site at once what this kiosk now holds (an erasure waits for it).
+        if (applied) void this.heartbeat();
       } catch (error) {
         this.noteError(error);
       }
@@ -247,11 +252,21 @@ export class KioskSync {
   }
 
   private heartbeat(): Promise<void> {
-    if (this.beating || this.stopped || !this.connected) return this.beating ?? Promise.resolve();
+    if (this.stopped || !this.connected) return this.beating ?? Promise.resolve();
+    if (this.beating) {
+      // One more after this one: it carries what was applied meanwhile.
+      this.beatAgain = true;
+      return this.beating;
+    }
     const beating = this.beat();
     this.beating = beating;
     void beating.finally(() => {
-      if (this.beating === beating) this.beating = null;
+      if (this.beating !== beating) return;
+      this.beating = null;
+      if (this.beatAgain) {
+        this.beatAgain = false;
+        void this.heartbeat();
+      }
     });
     return beating;
   }
