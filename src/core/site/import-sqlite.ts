@@ -32,6 +32,8 @@ export interface ImportReport {
   attendanceEvents: number;
   auditEntries: number;
   accounts: number;
+  accessGroups: number;
+  memberships: number;
   settings: string[];
   /** Settings sections left behind because they are each kiosk's own. */
   kioskSettingsLeft: string[];
@@ -55,7 +57,7 @@ interface PersonRow {
 
 /**
  * The one-time move of a single desk's SQLite gallery into a new site: people (new site ids),
- * templates with their crops and every embedding, the attendance log and audit log (ids derived
+ * templates with their crops and every embedding, access rules and memberships, the attendance log and audit log (ids derived
  * from the source file, so running it twice cannot store an event twice), admin accounts and the
  * site's settings sections. All in ONE PostgreSQL transaction: it is stored whole or not at all.
  * Refused when the site already holds people (a merge of two galleries is not an import).
@@ -148,6 +150,52 @@ export async function importSqlite(
         now,
       ]);
     }
+
+    // Access rules keep their ids (the site is new); memberships follow the people's new ids.
+    for (const r of sql.prepare('SELECT id, name, windows, updated_at FROM access_schedules').all() as {
+      id: number;
+      name: string;
+      windows: string;
+      updated_at: number;
+    }[]) {
+      await client.query(
+        'INSERT INTO access_schedules (id, name, windows, updated_at) VALUES ($1, $2, $3, $4)',
+        [r.id, r.name, r.windows, r.updated_at],
+      );
+    }
+    for (const r of sql
+      .prepare('SELECT id, name, doors, schedule_id, mode, updated_at FROM access_groups')
+      .all() as {
+      id: number;
+      name: string;
+      doors: string;
+      schedule_id: number | null;
+      mode: string;
+      updated_at: number;
+    }[]) {
+      await client.query(
+        'INSERT INTO access_groups (id, name, doors, schedule_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5, $6)',
+        [r.id, r.name, r.doors, r.schedule_id, r.mode, r.updated_at],
+      );
+    }
+    for (const r of sql.prepare('SELECT id, date, name FROM holidays').all() as {
+      id: number;
+      date: string;
+      name: string;
+    }[]) {
+      await client.query('INSERT INTO holidays (id, date, name) VALUES ($1, $2, $3)', [r.id, r.date, r.name]);
+    }
+    const memberships = sql.prepare('SELECT person_id, group_id FROM person_groups').all() as {
+      person_id: number;
+      group_id: number;
+    }[];
+    for (const m of memberships) {
+      await client.query('INSERT INTO person_groups (person_id, group_id) VALUES ($1, $2)', [
+        personIds[m.person_id],
+        m.group_id,
+      ]);
+    }
+    await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('rules', 'all', $1)`, [now]);
 
     const events = sql
       .prepare(
@@ -270,6 +318,8 @@ export async function importSqlite(
       attendanceEvents: events.length,
       auditEntries: audit.length,
       accounts: accounts.length,
+      accessGroups: (sql.prepare('SELECT count(*) AS n FROM access_groups').get() as { n: number }).n,
+      memberships: memberships.length,
       settings,
       kioskSettingsLeft,
       personIds,

@@ -219,9 +219,16 @@ export class KioskSync {
     const { people, templates } = await this.store.people(personIds, { crops: false });
     const settings = await this.store.settings(settingKeys);
     const accounts = await this.store.accounts(accountNames);
+    const rules = changes.some((c) => c.entity === 'rules') ? await this.store.accessRules() : undefined;
     // The state read above is at least as new as every change in the batch: applying it and
     // recording the batch's last seq never goes backwards.
-    const result = this.replica.applyBatch(changes, { people, templates, settings, accounts });
+    const result = this.replica.applyBatch(changes, {
+      people,
+      templates,
+      settings,
+      accounts,
+      ...(rules ? { rules } : {}),
+    });
     this.options.onChange?.({ seq: changes[changes.length - 1].seq, ...result });
   }
 

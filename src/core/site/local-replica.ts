@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { FaceGateError } from '../errors';
 import { embeddingToBlob } from '../gallery/embedding-codec';
 import type { Gallery } from '../gallery/gallery';
-import type { Change, SiteAccount, SiteAuditEvent, SiteEvent, SitePerson, SiteTemplate } from './site-store';
+import type {
+  Change,
+  SiteAccessRules,
+  SiteAccount,
+  SiteAuditEvent,
+  SiteEvent,
+  SitePerson,
+  SiteTemplate,
+} from './site-store';
 
 /**
  * The site tables inside a kiosk's own SQLite file, versioned on their own (`site_state.schema`)
@@ -178,6 +186,8 @@ export class LocalReplica {
       templates: readonly SiteTemplate[];
       settings: ReadonlyMap<string, unknown>;
       accounts: readonly SiteAccount[];
+      /** Present when the batch holds a rules change. */
+      rules?: SiteAccessRules & { memberships: [number, number][] };
     },
   ): { people: number; erased: number } {
     if (changes.length === 0) return { people: 0, erased: 0 };
@@ -195,6 +205,8 @@ export class LocalReplica {
     let people = 0;
     let erased = 0;
     this.gallery.db.transaction(() => {
+      // Rules first: the people applied below then find the groups they are in.
+      if (current.rules) this.putRules(current.rules);
       const seenPeople = new Set<number>();
       for (const change of changes) {
         if (change.entity === 'person') {
@@ -215,6 +227,7 @@ export class LocalReplica {
           if (account) this.putAccount(account);
           else this.sqlite.prepare('DELETE FROM admin_accounts WHERE name = ?').run(change.key);
         }
+        // 'rules' was applied above, whole.
       }
       this.setState('applied_seq', String(lastSeq));
     });
@@ -239,6 +252,11 @@ export class LocalReplica {
            valid_from = excluded.valid_from, valid_until = excluded.valid_until, updated_at = excluded.updated_at`,
       )
       .run({ ...person, active: person.active ? 1 : 0 });
+    sql.prepare('DELETE FROM person_groups WHERE person_id = ?').run(person.id);
+    const join = sql.prepare(
+      'INSERT OR IGNORE INTO person_groups (person_id, group_id) SELECT ?, id FROM access_groups WHERE id = ?',
+    );
+    for (const groupId of person.groupIds) join.run(person.id, groupId);
     const wanted = new Set(templates.map((t) => t.id));
     const local = sql.prepare('SELECT id FROM templates WHERE person_id = ?').all(person.id) as {
       id: number;
@@ -273,6 +291,34 @@ export class LocalReplica {
         if (changed > 0) edits.added.push({ templateId: t.id, personId: person.id, ...e });
       }
     }
+  }
+
+  /** Replaces the local access rules with the site's, and every membership of the people held here. */
+  private putRules(rules: SiteAccessRules & { memberships: [number, number][] }): void {
+    const sql = this.sqlite;
+    // Ids are numbers from the site; an empty list keeps nothing (NOT IN (NULL) would keep everything).
+    const keep = (ids: number[]) => (ids.length ? ids.map((id) => Math.trunc(Number(id))).join(',') : '-1');
+    sql.exec(`DELETE FROM access_groups WHERE id NOT IN (${keep(rules.groups.map((g) => g.id))})`);
+    const schedule = sql.prepare(
+      `INSERT INTO access_schedules (id, name, windows, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, windows = excluded.windows, updated_at = excluded.updated_at`,
+    );
+    for (const sc of rules.schedules) schedule.run(sc.id, sc.name, sc.windows, sc.updatedAt);
+    const group = sql.prepare(
+      `INSERT INTO access_groups (id, name, doors, schedule_id, mode, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET name = excluded.name, doors = excluded.doors, schedule_id = excluded.schedule_id,
+         mode = excluded.mode, updated_at = excluded.updated_at`,
+    );
+    for (const g of rules.groups) group.run(g.id, g.name, g.doors, g.scheduleId, g.mode, g.updatedAt);
+    sql.exec(`DELETE FROM access_schedules WHERE id NOT IN (${keep(rules.schedules.map((x) => x.id))})`);
+    sql.exec('DELETE FROM holidays');
+    const holiday = sql.prepare('INSERT INTO holidays (id, date, name) VALUES (?, ?, ?)');
+    for (const h of rules.holidays) holiday.run(h.id, h.date, h.name);
+    sql.exec('DELETE FROM person_groups');
+    const join = sql.prepare(
+      'INSERT OR IGNORE INTO person_groups (person_id, group_id) SELECT ?, ? WHERE EXISTS (SELECT 1 FROM people WHERE id = ?)',
+    );
+    for (const [personId, groupId] of rules.memberships) join.run(personId, groupId, personId);
   }
 
   /** Drops an erased person: templates, embeddings, their name in the audit log and the outbox. */

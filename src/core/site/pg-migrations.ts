@@ -96,6 +96,31 @@ export const pgMigrations: readonly PgMigration[] = [
         person_id BIGINT,
         details JSONB NOT NULL DEFAULT '{}'
       );
+      -- Access rules (docs/access.md), the same ids at every kiosk; windows and doors as JSON text.
+      CREATE TABLE access_schedules (
+        id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        windows TEXT NOT NULL DEFAULT '[]',
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE access_groups (
+        id BIGINT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        doors TEXT NOT NULL DEFAULT '"all"',
+        schedule_id BIGINT REFERENCES access_schedules(id) ON DELETE RESTRICT,
+        mode TEXT NOT NULL DEFAULT 'face',
+        updated_at BIGINT NOT NULL
+      );
+      CREATE TABLE person_groups (
+        person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        group_id BIGINT NOT NULL REFERENCES access_groups(id) ON DELETE CASCADE,
+        PRIMARY KEY (person_id, group_id)
+      );
+      CREATE TABLE holidays (
+        id BIGINT PRIMARY KEY,
+        date TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL
+      );
       -- Admin accounts are the site's (created by \`facegate site init\`), copied to every kiosk.
       CREATE TABLE admin_accounts (
         name TEXT PRIMARY KEY,
@@ -108,7 +133,7 @@ export const pgMigrations: readonly PgMigration[] = [
       -- The change feed: every change to what kiosks hold bumps it (and NOTIFYs site_changes).
       CREATE TABLE changes (
         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-        entity TEXT NOT NULL CHECK (entity IN ('person', 'setting', 'account')),
+        entity TEXT NOT NULL CHECK (entity IN ('person', 'setting', 'account', 'rules')),
         entity_key TEXT NOT NULL,
         at BIGINT NOT NULL
       );

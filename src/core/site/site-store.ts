@@ -29,6 +29,8 @@ export interface SitePerson {
   validUntil: number | null;
   createdAt: number;
   updatedAt: number;
+  /** Access groups (ids of SiteAccessRules.groups). */
+  groupIds: number[];
 }
 
 export interface SiteEmbedding {
@@ -66,9 +68,23 @@ export interface SiteAccount {
   updatedAt: number;
 }
 
+/** The site's access rules as one document (schedules, groups, holidays); memberships are per person. */
+export interface SiteAccessRules {
+  schedules: { id: number; name: string; windows: string; updatedAt: number }[];
+  groups: {
+    id: number;
+    name: string;
+    doors: string;
+    scheduleId: number | null;
+    mode: string;
+    updatedAt: number;
+  }[];
+  holidays: { id: number; date: string; name: string }[];
+}
+
 export interface Change {
   seq: number;
-  entity: 'person' | 'setting' | 'account';
+  entity: 'person' | 'setting' | 'account' | 'rules';
   key: string;
 }
 
@@ -437,6 +453,85 @@ export class SiteStore {
     });
   }
 
+  /** Replaces the site's access rules (schedules, groups, holidays) in one announced change. */
+  async putAccessRules(rules: SiteAccessRules): Promise<{ seq: number }> {
+    return this.transaction('put access rules', async (client) => {
+      const now = Date.now();
+      for (const sc of rules.schedules) {
+        await client.query(
+          `INSERT INTO access_schedules (id, name, windows, updated_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, windows = EXCLUDED.windows, updated_at = EXCLUDED.updated_at`,
+          [sc.id, sc.name, sc.windows, sc.updatedAt],
+        );
+      }
+      await client.query('DELETE FROM access_groups WHERE NOT (id = ANY($1::bigint[]))', [
+        rules.groups.map((g) => g.id),
+      ]);
+      for (const g of rules.groups) {
+        await client.query(
+          `INSERT INTO access_groups (id, name, doors, schedule_id, mode, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, doors = EXCLUDED.doors, schedule_id = EXCLUDED.schedule_id,
+             mode = EXCLUDED.mode, updated_at = EXCLUDED.updated_at`,
+          [g.id, g.name, g.doors, g.scheduleId, g.mode, g.updatedAt],
+        );
+      }
+      await client.query('DELETE FROM access_schedules WHERE NOT (id = ANY($1::bigint[]))', [
+        rules.schedules.map((x) => x.id),
+      ]);
+      await client.query('DELETE FROM holidays');
+      for (const h of rules.holidays) {
+        await client.query('INSERT INTO holidays (id, date, name) VALUES ($1, $2, $3)', [
+          h.id,
+          h.date,
+          h.name,
+        ]);
+      }
+      return { seq: await announce(client, 'rules', 'all', now) };
+    });
+  }
+
+  /** Sets the access groups a person is in. */
+  async setPersonGroups(personId: number, groupIds: readonly number[]): Promise<{ seq: number }> {
+    return this.transaction('set person groups', async (client) => {
+      await client.query('DELETE FROM person_groups WHERE person_id = $1', [personId]);
+      for (const groupId of groupIds) {
+        await client.query('INSERT INTO person_groups (person_id, group_id) VALUES ($1, $2)', [
+          personId,
+          groupId,
+        ]);
+      }
+      return { seq: await announce(client, 'person', String(personId), Date.now()) };
+    });
+  }
+
+  /** The access rules and every membership (for a kiosk applying a rules change). */
+  async accessRules(): Promise<SiteAccessRules & { memberships: [number, number][] }> {
+    const [schedules, groups, holidays, memberships] = await Promise.all([
+      this.query('read schedules', 'SELECT * FROM access_schedules ORDER BY id'),
+      this.query('read groups', 'SELECT * FROM access_groups ORDER BY id'),
+      this.query('read holidays', 'SELECT * FROM holidays ORDER BY id'),
+      this.query('read memberships', 'SELECT person_id, group_id FROM person_groups'),
+    ]);
+    return {
+      schedules: schedules.map((r) => ({
+        id: num(r.id),
+        name: r.name as string,
+        windows: r.windows as string,
+        updatedAt: num(r.updated_at),
+      })),
+      groups: groups.map((r) => ({
+        id: num(r.id),
+        name: r.name as string,
+        doors: r.doors as string,
+        scheduleId: numOrNull(r.schedule_id),
+        mode: r.mode as string,
+        updatedAt: num(r.updated_at),
+      })),
+      holidays: holidays.map((r) => ({ id: num(r.id), date: r.date as string, name: r.name as string })),
+      memberships: memberships.map((r) => [num(r.person_id), num(r.group_id)]),
+    };
+  }
+
   async putAccount(account: Omit<SiteAccount, 'createdAt' | 'updatedAt'>): Promise<{ seq: number }> {
     return this.transaction('put account', async (client) => {
       const now = Date.now();
@@ -482,9 +577,12 @@ export class SiteStore {
     options: { crops?: boolean } = {},
   ): Promise<{ people: SitePerson[]; templates: SiteTemplate[] }> {
     if (ids.length === 0) return { people: [], templates: [] };
-    const people = await this.query('read people', 'SELECT * FROM people WHERE id = ANY($1::bigint[])', [
-      ids,
-    ]);
+    const people = await this.query(
+      'read people',
+      `SELECT p.*, coalesce((SELECT array_agg(g.group_id) FROM person_groups g WHERE g.person_id = p.id), '{}') AS group_ids
+       FROM people p WHERE p.id = ANY($1::bigint[])`,
+      [ids],
+    );
     const templates = await this.query(
       'read templates',
       `SELECT t.id, t.person_id, t.source, t.source_ref, t.quality, t.created_at,
@@ -757,6 +855,7 @@ function toPerson(r: Record<string, unknown>): SitePerson {
     validUntil: numOrNull(r.valid_until),
     createdAt: num(r.created_at),
     updatedAt: num(r.updated_at),
+    groupIds: ((r.group_ids as unknown[] | undefined) ?? []).map(num),
   };
 }
 

@@ -7,6 +7,8 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
 import { recognizerOf } from '../../../src/core/gallery/face-engine';
+import { FaceGateDatabase } from '../../../src/core/gallery/database';
+import { AccessRulesStore } from '../../../src/core/gallery/access-rules-store';
 import { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
 import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
@@ -184,6 +186,57 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
       expect(await a.identify(emb['img2.jpg'])).toMatchObject({ decision: 'unknown', personId: null });
       expect(await c.identify(emb['img2.jpg'])).toMatchObject({ decision: 'unknown', personId: null });
       expect((await admin.people([enrolled.personId])).people).toEqual([]);
+    });
+
+    it("access rules and a person's groups changed in the site reach a kiosk's copy within 2 s", async () => {
+      const { personId } = await admin.enrol({ name: 'Rule Person' }, [
+        { source: 'photo', embeddings: [{ ...model, vector: emb['img1.jpg'] }] },
+      ]);
+      await admin.putAccessRules({
+        schedules: [{ id: 7, name: 'Office hours', windows: '[]', updatedAt: Date.now() }],
+        groups: [
+          { id: 3, name: 'Staff', doors: '"all"', scheduleId: 7, mode: 'face', updatedAt: Date.now() },
+        ],
+        holidays: [{ id: 1, date: '2026-12-25', name: 'Christmas' }],
+      });
+      await admin.setPersonGroups(personId, [3]);
+      const read = () => {
+        const db = FaceGateDatabase.open(a.file, { readonly: true });
+        try {
+          const rules = new AccessRulesStore(db);
+          return {
+            groups: rules.groups().map((g) => g.name),
+            access: rules.personAccess(personId),
+            holidays: rules.holidays(),
+          };
+        } catch {
+          return undefined; // the file is being written: read again
+        } finally {
+          db.close();
+        }
+      };
+      const seen = await until(
+        'A holds the rules and the membership',
+        async () => {
+          const now = read();
+          return now && now.access.groupIds.includes(3) ? now : undefined;
+        },
+        2000,
+      );
+      expect(seen.groups).toEqual(['Staff']);
+      expect(seen.holidays.map((h) => h.name)).toEqual(['Christmas']);
+      // A group removed in the site is gone at the kiosk, with its memberships.
+      await admin.putAccessRules({
+        schedules: [{ id: 7, name: 'Office hours', windows: '[]', updatedAt: Date.now() }],
+        groups: [],
+        holidays: [],
+      });
+      await until(
+        'A dropped the group',
+        async () => read()?.groups.length === 0 && read()?.access.groupIds.length === 0,
+        2000,
+      );
+      await admin.erasePerson(personId, 'anonymise');
     });
 
     it('with PostgreSQL stopped, A and B keep deciding and queue check-ins; restarted, every event is stored exactly once', async () => {

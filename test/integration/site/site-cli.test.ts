@@ -89,6 +89,14 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
           );
         }
       }
+      gallery.db.sqlite
+        .prepare(
+          `INSERT INTO access_groups (id, name, doors, mode, updated_at) VALUES (5, 'Staff', '"all"', 'face', 0)`,
+        )
+        .run();
+      gallery.db.sqlite
+        .prepare('INSERT INTO person_groups (person_id, group_id) VALUES (?, 5)')
+        .run(people[1].id);
       const log = new EventLog(gallery.db);
       log.append({ personId: people[1].id, kind: 'check_in', device: 'front desk' });
       log.append({ personId: null, kind: 'unknown', device: 'front desk' });
@@ -104,6 +112,8 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         templates: 6,
         embeddings: 6,
         attendanceEvents: 2,
+        accessGroups: 1,
+        memberships: 1,
         settings: ['app.attendance'],
         kioskSettingsLeft: ['app.door'],
       });
@@ -117,7 +127,11 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
           `SELECT person_id FROM attendance_events WHERE kind = 'check_in'`,
         );
         expect(rows.map((r) => Number(r.person_id))).toEqual([grace]);
-        const { templates } = await store.people([grace]);
+        const {
+          templates,
+          people: [siteGrace],
+        } = await store.people([grace]);
+        expect(siteGrace.groupIds).toEqual([5]);
         expect(templates).toHaveLength(2);
         expect(templates[0].embeddings[0].vector).toHaveLength(8);
       } finally {
