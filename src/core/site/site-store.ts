@@ -586,13 +586,30 @@ export class SiteStore {
     const templates = await this.query(
       'read templates',
       `SELECT t.id, t.person_id, t.source, t.source_ref, t.quality, t.created_at,
-              ${options.crops === false ? 'NULL' : 't.crop_jpeg'} AS crop_jpeg,
-              coalesce(json_agg(json_build_object('m', e.model_id, 's', e.model_sha256, 'v', encode(e.vector, 'base64')))
-                FILTER (WHERE e.template_id IS NOT NULL), '[]') AS embeddings
-       FROM templates t LEFT JOIN template_embeddings e ON e.template_id = t.id
-       WHERE t.person_id = ANY($1::bigint[]) GROUP BY t.id ORDER BY t.id`,
+              ${options.crops === false ? 'NULL' : 't.crop_jpeg'} AS crop_jpeg
+       FROM templates t WHERE t.person_id = ANY($1::bigint[]) ORDER BY t.id`,
       [ids],
     );
+    // Vectors as raw bytea (a Buffer each): no JSON or base64 on either side of a cold start.
+    const embeddings = await this.query<{
+      template_id: string;
+      model_id: string;
+      model_sha256: string;
+      vector: Buffer;
+    }>(
+      'read embeddings',
+      `SELECT e.template_id, e.model_id, e.model_sha256, e.vector
+       FROM template_embeddings e JOIN templates t ON t.id = e.template_id
+       WHERE t.person_id = ANY($1::bigint[])`,
+      [ids],
+    );
+    const byTemplate = new Map<number, SiteEmbedding[]>();
+    for (const e of embeddings) {
+      const id = num(e.template_id);
+      const list = byTemplate.get(id) ?? [];
+      list.push({ modelId: e.model_id, modelSha256: e.model_sha256, vector: blobToEmbedding(e.vector) });
+      byTemplate.set(id, list);
+    }
     return {
       people: people.map(toPerson),
       templates: templates.map((r) => ({
@@ -603,11 +620,7 @@ export class SiteStore {
         quality: r.quality as Record<string, number>,
         createdAt: num(r.created_at),
         cropJpeg: (r.crop_jpeg as Buffer | null) ?? null,
-        embeddings: (r.embeddings as { m: string; s: string; v: string }[]).map((e) => ({
-          modelId: e.m,
-          modelSha256: e.s,
-          vector: blobToEmbedding(Buffer.from(e.v, 'base64')),
-        })),
+        embeddings: byTemplate.get(num(r.id)) ?? [],
       })),
     };
   }
