@@ -73,6 +73,14 @@ export class Gallery {
     this.templates = new TemplateRepository(db);
     this.audit = new AuditLog(db);
     this.settings = new SettingsStore(db);
+    // A site kiosk's copy (src/core/site) is written by the site's sync only, whoever opens it.
+    const site = db.sqlite
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'site_state'")
+      .get()
+      ? (db.sqlite.prepare("SELECT value FROM site_state WHERE key = 'site_name'").get() as
+          { value: string } | undefined)
+      : undefined;
+    if (site) this.siteCopyOf = site.value;
   }
 
   static open(file: string, options: OpenDatabaseOptions = {}): Gallery {

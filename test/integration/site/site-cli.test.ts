@@ -160,6 +160,17 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
       ]);
       expect(joined.status, joined.stderr).toBe(0);
       const kioskId = (JSON.parse(joined.stdout) as { kiosk: { id: string } }).kiosk.id;
+      // The kiosk's copy refuses changes of its own, from any program: they belong in the site.
+      const copy = Gallery.open(path.join(dir, 'kiosk.db'));
+      // As the sync writes it: the site's person, under the site's id.
+      copy.db.sqlite
+        .prepare(`INSERT INTO people (id, name, created_at, updated_at) VALUES (1, 'Ada', 0, 0)`)
+        .run();
+      expect(() => copy.createPerson({ name: 'Local' }, 'test')).toThrow(/member of the site 'School'/);
+      copy.close();
+      const rm = facegate(['people', 'rm', '1', '--db', path.join(dir, 'kiosk.db')]);
+      expect(rm.status).not.toBe(0);
+      expect(rm.stderr).toMatch(/member of the site 'School'/);
       const status = facegate(['site', 'status', '--json']);
       const parsed = JSON.parse(status.stdout) as {
         kiosks: { id: string; name: string; door: string; online: boolean }[];
