@@ -27,6 +27,7 @@ type Message =
   | { op: 'erase'; id: number; personId: number }
   | { op: 'status'; id: number }
   | { op: 'writeLoop'; id: number; personId: number | null }
+  | { op: 'enrolLoop'; id: number; vector: number[]; templates: number }
   | { op: 'stop'; id: number };
 
 let gallery: Gallery;
@@ -119,6 +120,18 @@ async function handle(message: Message): Promise<void> {
       for (;;) {
         log.append({ personId: message.personId, kind: 'check_in', doorOpened: true, device: 'kiosk' });
         await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+    case 'enrolLoop': {
+      reply(message.id, { started: true });
+      for (let i = 0; ; i++) {
+        await admin.enrol(
+          { name: `Loop ${i}` },
+          Array.from({ length: message.templates }, () => ({
+            source: 'import' as const,
+            embeddings: [{ ...model, vector: Float32Array.from(message.vector) }],
+          })),
+        );
       }
     }
     case 'stop':

@@ -388,6 +388,30 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
       })();
       expect(written).toBeGreaterThan(0);
 
+      // Killed while it enrols in the site: PostgreSQL rolls the open transaction back, so no
+      // person there lacks any of their 12 templates.
+      c = new Kiosk('C', c.file, c.kioskId);
+      await c.start(pg.url, model);
+      await c.call('enrolLoop', { vector: Array.from(emb['img3.jpg']), templates: 12 });
+      await until(
+        'some loop enrolments stored',
+        async () => {
+          const n = await admin.query<{ n: string }>(
+            'n',
+            `SELECT count(*) AS n FROM people WHERE name LIKE 'Loop %'`,
+          );
+          return Number(n[0].n) >= 3;
+        },
+        10_000,
+      );
+      await c.kill();
+      const partialInSite = await admin.query(
+        'partial',
+        `SELECT p.id FROM people p WHERE p.name LIKE 'Loop %'
+           AND (SELECT count(*) FROM templates t WHERE t.person_id = p.id) <> 12`,
+      );
+      expect(partialInSite).toEqual([]);
+
       c = new Kiosk('C', c.file, c.kioskId);
       await c.start(pg.url, model);
       await until(
