@@ -38,6 +38,9 @@ let model: Start['model'];
 
 const reply = (id: number, body: Record<string, unknown>) => process.send!({ ...body, id });
 
+// The test runner gone (killed, or its output pipe closed): a kiosk must not outlive it.
+process.on('disconnect', () => process.exit(0));
+
 process.on('message', (raw) => {
   const message = raw as Message;
   void handle(message).catch((error: unknown) =>
