@@ -45,6 +45,26 @@ export interface EnrolOptions {
   samePersonThreshold?: number;
   /** Who is enrolling (audit log). */
   actor: string;
+  /**
+   * Writes the accepted face somewhere other than this gallery's file: a site kiosk writes it to
+   * the site database, and its own copy receives it through the change feed (src/core/site).
+   * Resolves once this gallery holds it; returns the ids. Same gates and checks either way.
+   */
+  store?: (write: EnrolWrite) => Promise<{ personId: number; templateId: number }>;
+}
+
+/** An accepted face, for EnrolOptions.store. */
+export interface EnrolWrite {
+  /** The existing person, or null with newPerson set. */
+  person: Person | null;
+  newPerson: PersonCreate | null;
+  template: {
+    source: TemplateSource;
+    sourceRef: string | null;
+    quality: Record<string, number>;
+    cropJpeg: Uint8Array;
+    embedding: ModelRef & { vector: Float32Array };
+  };
 }
 
 /**
@@ -140,6 +160,35 @@ export async function enrolFace(
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
   const notes = report.notes ?? [];
   const vector = face.embedding;
+  if (options.store) {
+    const { personId, templateId } = await options.store({
+      person: existing,
+      newPerson: existing ? null : options.newPerson!,
+      template: {
+        source: options.source,
+        sourceRef: options.sourceRef ?? null,
+        quality: measured,
+        cropJpeg,
+        embedding: { ...options.model, vector },
+      },
+    });
+    const person = gallery.people.require(personId);
+    const template = gallery.templates.listForPerson(personId).find((t) => t.id === templateId);
+    if (!template) {
+      throw new FaceGateError(
+        'DATABASE',
+        `The face was stored for ${person.name} but has not reached this copy yet; it will within moments.`,
+      );
+    }
+    return {
+      accepted: true,
+      template,
+      quality: report,
+      duplicateOf: rival ? { id: rival.personId, name: rival.name, similarity: rival.score } : null,
+      message: `Enrolled a face for ${person.name} (${person.templateCount} in total).${noteLine(notes)}`,
+      person,
+    };
+  }
   let written;
   try {
     written = gallery.db.transaction(() => {
@@ -183,9 +232,7 @@ export async function enrolFace(
     throw error;
   }
   const { person, template } = written;
-  const noteText = notes.length
-    ? ` Enrolled with a note (usable, not ideal): ${notes.map((n) => n.message).join(' ')} A better photo can be added later.`
-    : '';
+  const noteText = noteLine(notes);
   return {
     accepted: true,
     template,
@@ -194,6 +241,12 @@ export async function enrolFace(
     message: `Enrolled a face for ${person.name} (${person.templateCount + 1} in total).${noteText}`,
     person: gallery.people.require(person.id),
   };
+}
+
+function noteLine(notes: readonly { message: string }[]): string {
+  return notes.length
+    ? ` Enrolled with a note (usable, not ideal): ${notes.map((n) => n.message).join(' ')} A better photo can be added later.`
+    : '';
 }
 
 /** The best similarity of an embedding with one person's own templates of the active model, or null without any. */

@@ -1,7 +1,8 @@
 import type { Status } from '../../shared/contract';
 import type { ErasurePolicy } from '../../shared/attendance';
-import type { PersonUpdate } from '../../shared/people';
+import { personCreateSchema, type Person, type PersonCreate, type PersonUpdate } from '../../shared/people';
 import { FaceGateError } from '../errors';
+import type { EnrolWrite } from '../gallery/enrolment';
 import type { Gallery } from '../gallery/gallery';
 import { KioskSync, redactUrl } from '../site';
 
@@ -81,6 +82,61 @@ export class SiteMember {
       lastContactAt: s.lastContactAt === null ? null : new Date(s.lastContactAt).toISOString(),
       clockSkewMs: s.clockSkewMs,
     };
+  }
+
+  /**
+   * A new person (no faces yet) made in the site database; returns them once this kiosk's copy
+   * holds them. Nothing is written here when the site cannot be reached: the call fails.
+   */
+  async createPerson(input: PersonCreate, actor: string): Promise<Person> {
+    const fields = personCreateSchema.parse(input);
+    const { personId, seq } = await this.sync.store.enrol(fields, []);
+    await this.arrived(personId, seq);
+    this.gallery.audit.record({ action: 'person.create', actor, personId, details: { after: fields } });
+    return this.gallery.people.require(personId);
+  }
+
+  /**
+   * An accepted face (EnrolOptions.store) written to the site database, with the new person when
+   * there is one, in one site transaction; resolves once this kiosk's copy holds it. The other
+   * kiosks receive it through the change feed like every other change.
+   */
+  async enrol(write: EnrolWrite, actor: string): Promise<{ personId: number; templateId: number }> {
+    const { embedding, ...template } = write.template;
+    const input = {
+      ...template,
+      embeddings: [
+        { modelId: embedding.modelId, modelSha256: embedding.modelSha256, vector: embedding.vector },
+      ],
+    };
+    const written = write.person
+      ? { personId: write.person.id, ...(await this.sync.store.addTemplates(write.person.id, [input])) }
+      : await this.sync.store.enrol(personCreateSchema.parse(write.newPerson), [input]);
+    const templateId = written.templateIds[0];
+    await this.arrived(written.personId, written.seq);
+    this.gallery.audit.record({
+      action: 'template.add',
+      actor,
+      personId: written.personId,
+      details: { templateId, source: template.source, via: 'site' },
+    });
+    return { personId: written.personId, templateId };
+  }
+
+  /** Waits until the change feed has brought a change the site just committed (seq) into this copy. */
+  private async arrived(personId: number, seq: number): Promise<void> {
+    const deadline = Date.now() + 5000;
+    for (;;) {
+      await this.sync.catchUp();
+      if (this.sync.replica.appliedSeq >= seq) return;
+      if (Date.now() >= deadline) {
+        throw new FaceGateError(
+          'DATABASE',
+          `Person ${personId} was stored in the site database but has not reached this kiosk yet; it will once the site can be read again.`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** A person's fields (deactivation included) changed in the site, then here. */

@@ -70,6 +70,9 @@ async function enrol(
     contentSha256,
     gates: gates(ctx),
     actor: actorOf(session),
+    // A site's kiosk: the face goes to the site database and reaches this copy (and every other
+    // kiosk) through the change feed; refused, with the reason, when the site cannot be reached.
+    ...(ctx.site ? { store: (write) => ctx.site!.enrol(write, actorOf(session)) } : {}),
   });
   if (result.accepted) ctx.bus.emit('people.changed', { id: personId, change: 'enrolled' });
   return result;
@@ -102,8 +105,10 @@ export const peopleHandlers: Pick<
     person: ctx.gallery.people.require(id),
     templates: ctx.gallery.templates.listForPerson(id),
   }),
-  'people.create': (input, session, ctx) => {
-    const person = ctx.gallery.createPerson(input, actorOf(session));
+  'people.create': async (input, session, ctx) => {
+    const person = ctx.site
+      ? await ctx.site.createPerson(input, actorOf(session))
+      : ctx.gallery.createPerson(input, actorOf(session));
     ctx.bus.emit('people.changed', { id: person.id, change: 'created' });
     ctx.status.changed();
     return person;

@@ -1,0 +1,147 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
+import { recognizerOf } from '../../../src/core/gallery/face-engine';
+import { Gallery } from '../../../src/core/gallery/gallery';
+import { createWorkerInferenceHost } from '../../../src/core/inference';
+import { createFaceGateService, type FaceGateService } from '../../../src/core/service';
+import { joinSite, KioskSync, SiteStore } from '../../../src/core/site';
+import type { Status } from '../../../src/shared/contract';
+import type { EnrolResult } from '../../../src/shared/people';
+import { skipWithout } from '../../helpers/fixtures';
+import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
+import { Postgres, postgresBin } from '../../helpers/postgres';
+
+async function until(
+  what: string,
+  probe: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/**
+ * Enrolment at a site kiosk's admin screen (the real service and face engine at kiosk A) goes to
+ * the site database and reaches kiosk B through the change feed; with the site down it is refused
+ * and nothing is written to A's copy.
+ */
+describe.skipIf(
+  skipWithout(
+    'PostgreSQL (apt-get install postgresql) and ../shared models/faces',
+    Boolean(postgresBin) && hasSharedModels && hasSharedFaces,
+  ),
+)('enrolment from a site kiosk admin screen (real PostgreSQL, real engine)', () => {
+  let dir: string;
+  let pg: Postgres;
+  let admin: SiteStore;
+  let service: FaceGateService;
+  let b: Gallery;
+  let bSync: KioskSync;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-site-enrol-'));
+    pg = new Postgres();
+    await pg.init();
+    admin = SiteStore.open(pg.url);
+    await admin.migrate();
+    await admin.ensureSite('Office');
+    const a = Gallery.open(path.join(dir, 'a.db'));
+    await joinSite(admin, a, { name: 'Reception', door: 'main', version: 'test' });
+    a.close();
+    b = Gallery.open(path.join(dir, 'b.db'));
+    await joinSite(admin, b, { name: 'Side door', door: 'side', version: 'test' });
+    bSync = new KioskSync({ url: pg.url, gallery: b, version: 'test' });
+    bSync.start();
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await bSync?.stop();
+    b?.close();
+    await admin?.close();
+    await pg?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a photo enrolled at A is recognised at B within 2 s; with the site down it is refused and nothing is written', async () => {
+    service = await createFaceGateService({
+      inference: createWorkerInferenceHost(),
+      databasePath: path.join(dir, 'a.db'),
+      siteUrl: pg.url,
+      searchPath: [sharedModelsDir],
+    });
+    const session = service.openSession('test-admin');
+    await service.call('admin.setupPin', { pin: '246813' }, session);
+    const status = () => service.call('status.get', undefined, session) as Promise<Status>;
+    await until('A online', async () => (await status()).site?.state === 'online', 10_000);
+    const pack = (await status()).models.pack;
+    expect(pack).toBeTruthy();
+
+    // B's query face, embedded by the same pack kiosk A runs.
+    const analyzer = await FaceAnalyzer.load({ pack: pack!, searchPath: [sharedModelsDir], threads: 1 });
+    let query: Float32Array;
+    try {
+      b.useModel(recognizerOf(analyzer));
+      const file = path.join(facesDir, 'img2.jpg');
+      query = requireMainFace((await analyzeFile(analyzer, file, { embed: 'main' })).result, file).embedding;
+    } finally {
+      await analyzer.release();
+    }
+    const seenAtB = () => b.identify(query, { threshold: 0.3, margin: 0 }).person?.id ?? null;
+    expect(seenAtB()).toBeNull();
+
+    const photo = (name: string) => new Uint8Array(readFileSync(path.join(facesDir, name)));
+    const person = (await service.call('people.create', { name: 'Angelina' }, session)) as { id: number };
+    const result = (await service.call(
+      'enrol.fromPhoto',
+      { personId: person.id, fileName: 'img1.jpg', data: photo('img1.jpg'), force: false },
+      session,
+    )) as EnrolResult;
+    expect(result.accepted, result.message).toBe(true);
+    // In the site first (the kiosk's copy is written by the sync only).
+    const inSite = await admin.people([person.id]);
+    expect(inSite.people.map((p) => p.name)).toEqual(['Angelina']);
+    expect(inSite.templates.map((t) => t.id)).toEqual([result.template!.id]);
+    await until('B recognises the person enrolled at A', () => seenAtB() === person.id, 2000);
+
+    // The same gates as a single desk: a second person with the same face is a duplicate.
+    const twin = (await service.call('people.create', { name: 'Twin' }, session)) as { id: number };
+    const duplicate = (await service.call(
+      'enrol.fromPhoto',
+      { personId: twin.id, fileName: 'img2.jpg', data: photo('img2.jpg'), force: false },
+      session,
+    )) as EnrolResult;
+    expect(duplicate.accepted).toBe(false);
+    expect(duplicate.duplicateOf?.id).toBe(person.id);
+    expect((await admin.people([twin.id])).templates).toEqual([]);
+
+    const templatesAtA = async () =>
+      ((await service.call('people.get', { id: person.id }, session)) as { templates: unknown[] }).templates
+        .length;
+    const peopleAtA = async () =>
+      ((await service.call('people.list', {}, session)) as { total: number }).total;
+    const before = { templates: await templatesAtA(), people: await peopleAtA() };
+    await pg.stop();
+    try {
+      await expect(
+        service.call(
+          'enrol.fromPhoto',
+          { personId: person.id, fileName: 'img2.jpg', data: photo('img2.jpg'), force: false },
+          session,
+        ),
+      ).rejects.toThrow(/site database .* cannot be reached/);
+      await expect(service.call('people.create', { name: 'Offline' }, session)).rejects.toThrow(
+        /cannot be reached/,
+      );
+      expect({ templates: await templatesAtA(), people: await peopleAtA() }).toEqual(before);
+    } finally {
+      await pg.start();
+    }
+  }, 40_000);
+});
