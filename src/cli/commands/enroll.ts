@@ -4,7 +4,8 @@ import path from 'node:path';
 import type { EnrolResult, Person } from '../../shared/people';
 import { FaceGateError, isFaceGateError } from '../../core/errors';
 import { analyzeFile } from '../../core/face';
-import { enrolFace } from '../../core/gallery/enrolment';
+import { enrolFace, type EnrolWrite } from '../../core/gallery/enrolment';
+import { SiteMember } from '../../core/service/site-member';
 import { recognizerOf } from '../../core/gallery/face-engine';
 import type { Gallery } from '../../core/gallery/gallery';
 import { stringOption, writeJson, type Command, type CommandContext } from '../command';
@@ -95,69 +96,84 @@ export const enrollCommand: Command = {
         'INVALID_INPUT',
         'Give at least one image: facegate enroll --name NAME IMAGE...',
       );
-    return withGallery(ctx, async (gallery) => {
-      const target = targetPerson(ctx, gallery);
-      return withAnalyzer(ctx, async (analyzer) => {
-        const model = recognizerOf(analyzer);
-        gallery.useModel(model);
-        const { threshold } = matchRule(ctx, gallery, analyzer.info, ctx.positionals.length);
-        let person = target.person;
-        let status: number = exitCodes.ok;
-        const results: (Omit<EnrolResult, 'quality'> & { file: string; quality?: EnrolResult['quality'] })[] =
-          [];
-        for (const file of ctx.positionals) {
-          try {
-            const { result } = await analyzeFile(analyzer, file, { embed: 'main' });
-            const contentSha256 = createHash('sha256')
-              .update(await readFile(file))
-              .digest('hex');
-            const enrolled = await enrolFace(gallery, result, {
-              ...(person
-                ? { personId: person.id }
-                : {
-                    newPerson: {
-                      name: stringOption(ctx, 'name')!,
-                      employeeCode: stringOption(ctx, 'code') ?? null,
-                      group: stringOption(ctx, 'group') ?? null,
-                    },
-                  }),
-              source: 'photo',
-              sourceRef: path.basename(file),
-              model,
-              duplicateThreshold: threshold,
-              force: Boolean(ctx.values.force),
-              strict: Boolean(ctx.values.strict),
-              contentSha256,
-              gates: qualityGates(ctx, gallery),
-              actor: cliActor,
-            });
-            person = enrolled.person ?? person;
-            const { person: _person, ...rest } = enrolled;
-            results.push({ file, ...rest });
-            if (!enrolled.accepted) status = worst(status, exitCodes.dataError);
-            if (!ctx.json)
-              ctx.stdout.write(
-                `${file}: ${enrolled.accepted ? 'enrolled' : 'refused'}: ${enrolled.message}\n`,
-              );
-          } catch (error) {
-            if (!isFaceGateError(error, 'IMAGE_UNREADABLE')) throw error;
-            status = worst(status, exitCodes.noInput);
-            results.push({
-              file,
-              accepted: false,
-              template: null,
-              duplicateOf: null,
-              message: error.message,
-            });
-            if (!ctx.json) ctx.stdout.write(`${file}: unreadable: ${error.message}\n`);
-          }
-        }
-        if (ctx.json) writeJson(ctx, { person: person ? gallery.people.get(person.id) : null, results });
-        return status;
-      });
-    });
+    return withGallery(ctx, (gallery) => withSite(gallery, (site) => enrolFiles(ctx, gallery, site)));
   },
 };
+
+/**
+ * A site kiosk's file with FACEGATE_DATABASE_URL set: faces go to the site database (docs/site.md)
+ * and reach this file and every kiosk through the change feed. Otherwise the file itself.
+ */
+async function withSite<T>(gallery: Gallery, run: (site: SiteMember | null) => Promise<T>): Promise<T> {
+  const url = process.env.FACEGATE_DATABASE_URL;
+  if (!url || gallery.siteCopy === null) return run(null);
+  const site = await SiteMember.attach(url, gallery);
+  try {
+    return await run(site);
+  } finally {
+    await site.stop();
+  }
+}
+
+async function enrolFiles(ctx: CommandContext, gallery: Gallery, site: SiteMember | null): Promise<number> {
+  const target = targetPerson(ctx, gallery);
+  return withAnalyzer(ctx, async (analyzer) => {
+    const model = recognizerOf(analyzer);
+    gallery.useModel(model);
+    const { threshold } = matchRule(ctx, gallery, analyzer.info, ctx.positionals.length);
+    let person = target.person;
+    let status: number = exitCodes.ok;
+    const results: (Omit<EnrolResult, 'quality'> & { file: string; quality?: EnrolResult['quality'] })[] = [];
+    for (const file of ctx.positionals) {
+      try {
+        const { result } = await analyzeFile(analyzer, file, { embed: 'main' });
+        const contentSha256 = createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex');
+        const enrolled = await enrolFace(gallery, result, {
+          ...(person
+            ? { personId: person.id }
+            : {
+                newPerson: {
+                  name: stringOption(ctx, 'name')!,
+                  employeeCode: stringOption(ctx, 'code') ?? null,
+                  group: stringOption(ctx, 'group') ?? null,
+                },
+              }),
+          source: 'photo',
+          sourceRef: path.basename(file),
+          model,
+          duplicateThreshold: threshold,
+          force: Boolean(ctx.values.force),
+          strict: Boolean(ctx.values.strict),
+          contentSha256,
+          gates: qualityGates(ctx, gallery),
+          actor: cliActor,
+          ...(site ? { store: (write: EnrolWrite) => site.enrol(write, cliActor) } : {}),
+        });
+        person = enrolled.person ?? person;
+        const { person: _person, ...rest } = enrolled;
+        results.push({ file, ...rest });
+        if (!enrolled.accepted) status = worst(status, exitCodes.dataError);
+        if (!ctx.json)
+          ctx.stdout.write(`${file}: ${enrolled.accepted ? 'enrolled' : 'refused'}: ${enrolled.message}\n`);
+      } catch (error) {
+        if (!isFaceGateError(error, 'IMAGE_UNREADABLE')) throw error;
+        status = worst(status, exitCodes.noInput);
+        results.push({
+          file,
+          accepted: false,
+          template: null,
+          duplicateOf: null,
+          message: error.message,
+        });
+        if (!ctx.json) ctx.stdout.write(`${file}: unreadable: ${error.message}\n`);
+      }
+    }
+    if (ctx.json) writeJson(ctx, { person: person ? gallery.people.get(person.id) : null, results });
+    return status;
+  });
+}
 
 /** Of two exit statuses, the one that matters more: unreadable input over refusals over success. */
 function worst(a: number, b: number): number {

@@ -393,6 +393,11 @@ export class Gallery {
    * methods refuse, so that no person is made here under an id the site will give to someone
    * else; the replica writes the site's changes itself.
    */
+  /** The site this file is a kiosk's copy of, or null for a single desk. */
+  get siteCopy(): string | null {
+    return this.siteCopyOf;
+  }
+
   markSiteCopy(siteName: string): void {
     this.siteCopyOf = siteName;
   }

@@ -41,6 +41,24 @@ export class SiteMember {
     return member;
   }
 
+  /**
+   * For a command (`facegate enroll`) on a kiosk's file: the site's changes made from here,
+   * without listening; the copy is brought up to date now and after each change.
+   */
+  static async attach(url: string, gallery: Gallery): Promise<SiteMember> {
+    const sync = new KioskSync({ url, gallery, version: 'cli' });
+    const siteName = sync.replica.state('site_name') ?? gallery.siteCopy ?? 'site';
+    const member = new SiteMember(sync, siteName, gallery);
+    try {
+      await sync.store.requireSchema();
+      await sync.catchUp();
+    } catch (error) {
+      await sync.stop();
+      throw error;
+    }
+    return member;
+  }
+
   /** Stops announcing status changes (set by start). */
   private silence = () => {};
 

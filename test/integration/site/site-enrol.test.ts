@@ -10,6 +10,7 @@ import { createFaceGateService, type FaceGateService } from '../../../src/core/s
 import { joinSite, KioskSync, SiteStore } from '../../../src/core/site';
 import type { Status } from '../../../src/shared/contract';
 import type { EnrolResult } from '../../../src/shared/people';
+import { runCli } from '../../helpers/cli';
 import { skipWithout } from '../../helpers/fixtures';
 import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
@@ -43,6 +44,9 @@ describe.skipIf(
   let service: FaceGateService;
   let b: Gallery;
   let bSync: KioskSync;
+  /** B's query faces (img2: Angelina, img12: Jennifer), embedded by the pack kiosk A runs. */
+  const query: Record<string, Float32Array> = {};
+  const seenAtB = (file: string) => b.identify(query[file], { threshold: 0.3, margin: 0 }).person?.id ?? null;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-site-enrol-'));
@@ -85,16 +89,19 @@ describe.skipIf(
 
     // B's query face, embedded by the same pack kiosk A runs.
     const analyzer = await FaceAnalyzer.load({ pack: pack!, searchPath: [sharedModelsDir], threads: 1 });
-    let query: Float32Array;
     try {
       b.useModel(recognizerOf(analyzer));
-      const file = path.join(facesDir, 'img2.jpg');
-      query = requireMainFace((await analyzeFile(analyzer, file, { embed: 'main' })).result, file).embedding;
+      for (const name of ['img2.jpg', 'img12.jpg']) {
+        const file = path.join(facesDir, name);
+        query[name] = requireMainFace(
+          (await analyzeFile(analyzer, file, { embed: 'main' })).result,
+          file,
+        ).embedding;
+      }
     } finally {
       await analyzer.release();
     }
-    const seenAtB = () => b.identify(query, { threshold: 0.3, margin: 0 }).person?.id ?? null;
-    expect(seenAtB()).toBeNull();
+    expect(seenAtB('img2.jpg')).toBeNull();
 
     const photo = (name: string) => new Uint8Array(readFileSync(path.join(facesDir, name)));
     const person = (await service.call('people.create', { name: 'Angelina' }, session)) as { id: number };
@@ -108,7 +115,7 @@ describe.skipIf(
     const inSite = await admin.people([person.id]);
     expect(inSite.people.map((p) => p.name)).toEqual(['Angelina']);
     expect(inSite.templates.map((t) => t.id)).toEqual([result.template!.id]);
-    await until('B recognises the person enrolled at A', () => seenAtB() === person.id, 2000);
+    await until('B recognises the person enrolled at A', () => seenAtB('img2.jpg') === person.id, 2000);
 
     // The same gates as a single desk: a second person with the same face is a duplicate.
     const twin = (await service.call('people.create', { name: 'Twin' }, session)) as { id: number };
@@ -140,6 +147,48 @@ describe.skipIf(
         /cannot be reached/,
       );
       expect({ templates: await templatesAtA(), people: await peopleAtA() }).toEqual(before);
+    } finally {
+      await pg.start();
+    }
+  }, 40_000);
+
+  it('`facegate enroll` on a kiosk file with FACEGATE_DATABASE_URL enrols in the site; site down: refused, file untouched', async () => {
+    expect(query['img12.jpg']).toBeDefined();
+    const file = path.join(dir, 'c.db');
+    const c = Gallery.open(file);
+    await joinSite(admin, c, { name: 'Back door', door: 'back', version: 'test' });
+    c.close();
+    const env = { FACEGATE_DATABASE_URL: pg.url, FACEGATE_MODELS_PATH: sharedModelsDir };
+    const enrol = () =>
+      runCli(['enroll', '--json', '--db', file, '--name', 'Jennifer', path.join(facesDir, 'img3.jpg')], {
+        env,
+      });
+
+    const run = enrol();
+    expect(run.status, run.stderr).toBe(0);
+    const { person } = JSON.parse(run.stdout) as { person: { id: number; templateCount: number } };
+    expect(person.templateCount).toBe(1);
+    expect((await admin.people([person.id])).templates).toHaveLength(1);
+    await until(
+      'B recognises the person enrolled by the CLI',
+      () => seenAtB('img12.jpg') === person.id,
+      2000,
+    );
+
+    const count = () => {
+      const g = Gallery.open(file);
+      try {
+        return g.templates.listForPerson(person.id).length;
+      } finally {
+        g.close();
+      }
+    };
+    await pg.stop();
+    try {
+      const refused = enrol();
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/site database .* cannot be reached/);
+      expect(count()).toBe(1);
     } finally {
       await pg.start();
     }
