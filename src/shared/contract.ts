@@ -159,6 +159,8 @@ export const frameFaceSchema = z.object({
   /** Best similarity against the gallery, even when below the threshold; null when not embedded. */
   similarity: score.nullable(),
   liveness: livenessSchema.nullable(),
+  /** The face's track in this kiosk's stream (a new face, even in the same place, is a new track). */
+  track: z.number().int().nonnegative().optional(),
 });
 export type FrameFace = z.infer<typeof frameFaceSchema>;
 

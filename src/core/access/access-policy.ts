@@ -89,6 +89,8 @@ export class AccessPolicy {
   private readonly tracker = new FaceTracker();
   /** The track of the main face in the window's frames (null: frames carry no boxes). */
   private track: number | null = null;
+  /** The track the last decision was made on. */
+  private lastTrack: number | null = null;
   /** The step-up challenge in progress, for one person on one track. */
   private pending: {
     challenge: Challenge;
@@ -127,6 +129,21 @@ export class AccessPolicy {
     return this.secondWanted;
   }
 
+  /**
+   * True while a decision made on the current track holds (its cool-down) for at least marginMs
+   * more and no challenge is asked: no fresh decision can come from the next frame, so the caller
+   * may reuse the track's embedding instead of computing it again (track, then recognise).
+   */
+  settled(marginMs: number): boolean {
+    return (
+      this.last !== null &&
+      this.pending === null &&
+      this.track !== null &&
+      this.lastTrack === this.track &&
+      this.clock.now() + marginMs < this.last.until
+    );
+  }
+
   get currentSettings(): Readonly<AccessPolicySettings> {
     return this.settings;
   }
@@ -147,6 +164,7 @@ export class AccessPolicy {
     this.lastFaceAt = Number.NEGATIVE_INFINITY;
     this.tracker.reset();
     this.track = null;
+    this.lastTrack = null;
     this.pending = null;
     this.secondWanted = false;
     this.trackSeconds = [];
@@ -165,8 +183,11 @@ export class AccessPolicy {
     // Liveness is judged over the frames of one tracked face: when the main face is a new track
     // (a picture swapped in, another person), the frames before it no longer count.
     const boxes = frame.faces.map((f) => f.box);
-    if (face && boxes.every((b) => b !== undefined)) {
-      const track = this.tracker.update(boxes as NonNullable<(typeof boxes)[number]>[], now)[0];
+    const upstream = frame.faces.every((f) => f.track !== undefined);
+    if (face && (upstream || boxes.every((b) => b !== undefined))) {
+      const track = upstream
+        ? (face.track as number)
+        : this.tracker.update(boxes as NonNullable<(typeof boxes)[number]>[], now)[0];
       if (this.track !== null && track !== this.track) {
         this.window = [];
         this.announced = null;
@@ -221,6 +242,7 @@ export class AccessPolicy {
     } else {
       this.announced = null;
       this.last = { identity: agreed, decision, until: now + this.settings.cooldownSeconds * 1000 };
+      this.lastTrack = this.track;
     }
     return decision;
   }
@@ -363,6 +385,7 @@ export class AccessPolicy {
       ? this.settings.cooldownSeconds * 1000
       : Math.min(this.settings.cooldownSeconds * 1000, 2000);
     this.last = { identity: pending.identity, decision, until: now + hold };
+    this.lastTrack = this.track;
     this.window = [];
     return decision;
   }

@@ -72,6 +72,24 @@ export class FaceTracker {
     return ids;
   }
 
+  /**
+   * Ends a track and starts a new one at the same box: the face there turned out to be someone
+   * else (a person swap in the same place is a new track). Returns the new track's id.
+   */
+  split(id: number, now: number): number {
+    const old = this.tracks.find((t) => t.id === id);
+    this.tracks = this.tracks.filter((t) => t !== old);
+    const track: Track = {
+      id: this.nextId++,
+      box: old?.box ?? { x1: 0, y1: 0, x2: 0, y2: 0 },
+      frames: 1,
+      firstAt: now,
+      lastAt: now,
+    };
+    this.tracks.push(track);
+    return track.id;
+  }
+
   /** The live tracks (for tests and debugging). */
   get current(): readonly Track[] {
     return this.tracks;

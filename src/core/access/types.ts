@@ -15,6 +15,12 @@ export interface PolicyFace {
    * only the frames of the main face's current track: a new track starts the window over.
    */
   box?: Box;
+  /**
+   * The face's track from an upstream tracker (the inference host's, which also splits a track when
+   * the face in it turns out to be someone else). When every face has one, it is used instead of
+   * the policy's own box tracker.
+   */
+  track?: number;
   /** The five landmarks (eyes, nose, mouth corners), for the step-up challenge. */
   landmarks?: readonly Point[];
 }

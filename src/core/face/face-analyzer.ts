@@ -43,6 +43,18 @@ export interface AnalyzeOptions {
   secondOpinion?: boolean;
   /** Detection score threshold for this call (default: the one the analyzer was loaded with). */
   detThreshold?: number;
+  /**
+   * Called once the faces are detected (main face first): per face, whether to align and embed it
+   * and whether to judge its liveness in this call. A face tracker reuses the rest (track, then
+   * recognise). Where given it decides instead of `embed`.
+   */
+  select?: (faces: readonly AnalyzedFace[]) => FaceSelection;
+}
+
+/** Per face (same order as the detected faces): embed it, judge its liveness. */
+export interface FaceSelection {
+  embed: boolean[];
+  liveness: boolean[];
 }
 
 export interface AnalyzerModelInfo {
@@ -90,6 +102,8 @@ export interface PipelineContext {
   /** Sorted main face first once the detect stage has run. */
   faces: AnalyzedFace[];
   timings: StageTimings;
+  /** What options.select chose for this call's faces (absent: embed per options.embed, judge all). */
+  selection?: FaceSelection;
 }
 
 /** One step of the pipeline; its wall time is added to timings[name]. */
@@ -265,12 +279,15 @@ export class FaceAnalyzer {
         );
         const sorted = sortMainFaceFirst(detections, image.width, image.height);
         context.faces = options.maxFaces ? sorted.slice(0, options.maxFaces) : sorted;
+        if (options.select) context.selection = options.select(context.faces);
       },
     };
   }
 
   private facesToEmbed(context: PipelineContext): AnalyzedFace[] {
     const { embed = true } = context.options;
+    const selection = context.selection;
+    if (selection) return context.faces.filter((_, i) => selection.embed[i]);
     if (embed === false) return [];
     return embed === 'main' ? context.faces.slice(0, 1) : context.faces;
   }

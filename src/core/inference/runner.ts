@@ -4,6 +4,7 @@ import { FaceAnalyzer } from '../face';
 import { attachLiveness } from '../face/liveness';
 import { decodeImage, rgbaToRgb } from '../image';
 import { resolvePack } from '../models';
+import { RecognitionTracks } from './recognition-tracks';
 import type {
   FaceOptions,
   HostAnalysis,
@@ -26,6 +27,8 @@ export interface RunnerReply {
  */
 export class InferenceRunner {
   private analyzer: FaceAnalyzer | undefined;
+  /** Each stream's face tracks (frames with options.track), for the loaded analyzer. */
+  private tracks: RecognitionTracks | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   handle(request: InferenceRequest): Promise<RunnerReply> {
@@ -49,6 +52,8 @@ export class InferenceRunner {
         const { analyzer, loaded } = await load(request.options);
         const previous = this.analyzer;
         this.analyzer = analyzer;
+        // Embeddings of another model mean nothing to the new one: every track starts over.
+        this.tracks = new RecognitionTracks(analyzer.info.threshold);
         await previous?.release();
         return { value: loaded, transfer: [] };
       }
@@ -70,6 +75,7 @@ export class InferenceRunner {
       case 'release': {
         const previous = this.analyzer;
         this.analyzer = undefined;
+        this.tracks = undefined;
         await previous?.release();
         return { value: null, transfer: [] };
       }
@@ -81,14 +87,18 @@ export class InferenceRunner {
     options: FaceOptions,
     prepareMs: number,
   ): Promise<{ value: HostAnalysis; transfer: ArrayBuffer[] }> {
-    const result = await this.ready().analyze(image, {
+    const analyzer = this.ready();
+    const tracked = options.track && this.tracks ? this.tracks.begin(options.track, Date.now()) : null;
+    const result = await analyzer.analyze(image, {
       embed: true,
+      ...(tracked ? { select: tracked.select } : {}),
       ...(options.maxFaces ? { maxFaces: options.maxFaces } : {}),
       ...(options.minFaceSize ? { minFaceSize: options.minFaceSize } : {}),
       ...(options.liveness ? { liveness: true } : {}),
       ...(options.liveness && options.secondOpinion ? { secondOpinion: true } : {}),
     });
-    const faces = result.faces.map((face) => (options.keepAligned ? face : { ...face, aligned: undefined }));
+    const analysed = tracked ? tracked.finish(result.faces) : result.faces;
+    const faces = analysed.map((face) => (options.keepAligned ? face : { ...face, aligned: undefined }));
     const arrays = faces.flatMap((f) => [f.embedding, f.aligned?.data].filter((a) => a !== undefined));
     return { value: { ...result, faces, prepareMs }, transfer: ownedBuffers(arrays) };
   }

@@ -1,6 +1,7 @@
 import type { ErrorInfo } from '../../shared/errors';
 import type { AnalyzerInfo } from '../face';
 import type { AnalyzeResult } from '../face/types';
+import type { TrackedFace, TrackRequest } from './recognition-tracks';
 import type { RgbImage } from '../image/types';
 import type { ProviderName } from '../../shared/settings';
 
@@ -45,6 +46,11 @@ export interface FaceOptions {
   secondOpinion?: boolean;
   /** Return each face's aligned 112x112 crop (enrolment stores it); frames do not need it. */
   keepAligned?: boolean;
+  /**
+   * Track, then recognise (frames of one kiosk): faces keep a track id across the stream's frames
+   * and a track's face is embedded only when needed (see RecognitionTracks); absent, every face is.
+   */
+  track?: TrackRequest;
 }
 
 /** A camera frame as the renderer sends it: RGBA, row by row. */
@@ -56,6 +62,8 @@ export interface RgbaFrame {
 
 /** What one analysis returns: the engine's result plus the time spent decoding or converting. */
 export interface HostAnalysis extends AnalyzeResult {
+  /** With options.track, each face says its track and whether its embedding is from this frame. */
+  faces: TrackedFace[];
   /** Decode (photos) or RGBA to RGB conversion (frames), in the inference host. */
   prepareMs: number;
 }

@@ -17,6 +17,7 @@ import type { EventSnapshots } from '../attendance/snapshots';
 import type { RgbImage } from '../image/types';
 import type { EventBus } from './event-bus';
 import { FrozenStreamCheck } from './frozen-stream';
+import { defaultRecognitionSchedule } from '../../shared/tracking';
 import type { ModelManager } from './model-manager';
 import type { CallerSession } from './session';
 
@@ -51,6 +52,8 @@ export interface FramePipelineDeps {
   snapshots?: EventSnapshots;
   /** Every decision a kiosk's frames led to (PIN after face, anti-passback passages). */
   decided?: (session: CallerSession, decision: AccessDecision) => void;
+  /** Track, then recognise (default true): embed a kiosk's faces per track, not on every frame. */
+  tracking?: boolean;
 }
 
 /** A face of the deciding frame, as the snapshot needs it. */
@@ -192,17 +195,28 @@ export class FramePipeline {
           secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
           // The aligned crops come back only when event snapshots are kept (docs/ui.md).
           keepAligned: settings.snapshots.keepDays > 0,
+          // Track, then recognise: the main face is embedded afresh whenever the policy may decide
+          // on this frame; while a decision holds, the track's embedding is reused and re-verified.
+          ...(this.deps.tracking !== false
+            ? {
+                track: {
+                  stream: session.id,
+                  verifyMain: !kiosk.policy.settled(defaultRecognitionSchedule.everyMs),
+                },
+              }
+            : {}),
         },
       );
       const matchStarted = performance.now();
       const faces = analysis.faces.map((face) => this.identify(face, settings));
       const decision = kiosk.policy.observe({
-        faces: faces.map(({ view, personId, liveness }) => ({
+        faces: faces.map(({ view, personId, liveness, track }) => ({
           personId,
           similarity: view.similarity,
           liveness,
           box: view.box,
           landmarks: view.landmarks,
+          ...(track !== undefined ? { track } : {}),
         })),
       });
       const acted =
@@ -332,7 +346,7 @@ export class FramePipeline {
   private identify(
     face: Awaited<ReturnType<InferenceHost['analyzeFrame']>>['faces'][number],
     settings: Settings,
-  ): { view: FrameFace; personId: number | null; liveness: LivenessResult | null } {
+  ): { view: FrameFace; personId: number | null; liveness: LivenessResult | null; track?: number } {
     const liveness = face.liveness
       ? {
           score: face.liveness.score,
@@ -340,10 +354,16 @@ export class FramePipeline {
           ...(face.liveness.reason ? { reason: face.liveness.reason } : {}),
         }
       : null;
-    const base = { box: face.box, landmarks: face.landmarks, score: face.score, liveness };
+    const tracked = face.track !== undefined ? { track: face.track } : {};
+    const base = { box: face.box, landmarks: face.landmarks, score: face.score, liveness, ...tracked };
     const judged = face.liveness ?? null;
     if (!face.embedding) {
-      return { view: { ...base, person: null, similarity: null }, personId: null, liveness: judged };
+      return {
+        view: { ...base, person: null, similarity: null },
+        personId: null,
+        liveness: judged,
+        ...tracked,
+      };
     }
     const result = this.deps.gallery.identify(
       face.embedding,
@@ -355,6 +375,7 @@ export class FramePipeline {
       view: { ...base, person, similarity: result.similarity },
       personId: person?.id ?? null,
       liveness: judged,
+      ...tracked,
     };
   }
 

@@ -80,6 +80,8 @@ export interface FaceGateServiceOptions {
    * default FACEGATE_DATABASE_URL. Unset: a single desk, as before.
    */
   siteUrl?: string;
+  /** Track, then recognise (default true); false embeds every face of every frame (to measure it). */
+  tracking?: boolean;
   /** Outbox backoff and MQTT acknowledgement timeout (tests shorten them). */
   integrations?: { baseDelayMs?: number; maxDelayMs?: number; mqttAckTimeoutMs?: number };
 }
@@ -190,6 +192,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     rules,
     snapshots,
     decided: (session, decision) => decided(session, decision),
+    tracking: options.tracking ?? true,
   });
   const credentialStore = new CredentialStore(gallery.db);
   const credentials = new KioskCredentials({

@@ -119,8 +119,11 @@ export class LivenessEstimator {
         if (!context.options.liveness) return;
         // The second opinion costs about twice the pair: the main face only, and only when asked.
         const second = context.options.secondOpinion === true;
-        for (const [i, face] of context.faces.entries())
+        for (const [i, face] of context.faces.entries()) {
+          // A tracker may keep a face's earlier verdict (not the main face's: the policy judges it).
+          if (context.selection?.liveness[i] === false) continue;
           face.liveness = await this.estimate(context.image, face.box, second && i === 0);
+        }
       },
       release: () => this.release(),
     };

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { AnalyzedFace, Box } from '../../../src/core/face/types';
+import { RecognitionTracks } from '../../../src/core/inference/recognition-tracks';
+
+const box = (x: number, size = 100): Box => ({ x1: x, y1: 100, x2: x + size, y2: 100 + size });
+const unit = (...v: number[]) => {
+  const n = Math.hypot(...v);
+  return Float32Array.from(v.map((x) => x / n));
+};
+const ALICE = unit(1, 0.1, 0);
+const BOB = unit(0, 1, 0.2);
+const face = (b: Box, score = 0.9): AnalyzedFace => ({
+  box: b,
+  score,
+  landmarks: [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, 0],
+  ],
+});
+
+/**
+ * One frame through the tracker as the runner does it: select, "embed" the selected faces with the
+ * identity the test says stands there, finish.
+ */
+function frame(
+  tracks: RecognitionTracks,
+  now: number,
+  faces: { box: Box; who: Float32Array; score?: number }[],
+  verifyMain = false,
+) {
+  const { select, finish } = tracks.begin({ stream: 'kiosk', verifyMain }, now);
+  const detected = faces.map((f) => face(f.box, f.score));
+  const selection = select(detected);
+  detected.forEach((d, i) => {
+    if (selection.embed[i]) d.embedding = faces[i].who.slice();
+  });
+  const out = finish(detected);
+  return { selection, faces: out };
+}
+
+describe('RecognitionTracks (track, then recognise)', () => {
+  const schedule = { everyFrames: 5, everyMs: 10_000, qualityGain: 1.25 };
+
+  it('embeds a track when it appears, reuses its embedding, re-verifies every N frames', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    const embedded: boolean[] = [];
+    let track: number | undefined;
+    for (let i = 0; i < 11; i++) {
+      const { selection, faces } = frame(tracks, i * 33, [{ box: box(100 + i), who: ALICE }]);
+      embedded.push(selection.embed[0]);
+      track ??= faces[0].track;
+      expect(faces[0].track).toBe(track);
+      expect(Array.from(faces[0].embedding ?? [])).toEqual(Array.from(ALICE));
+      expect(faces[0].fresh).toBe(selection.embed[0]);
+    }
+    expect(embedded).toEqual([true, false, false, false, false, true, false, false, false, false, true]);
+  });
+
+  it('embeds the main face on every frame the caller asks for it, and the others on their schedule', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    frame(tracks, 0, [
+      { box: box(100), who: ALICE },
+      { box: box(400), who: BOB },
+    ]);
+    const { selection } = frame(
+      tracks,
+      33,
+      [
+        { box: box(101), who: ALICE },
+        { box: box(401), who: BOB },
+      ],
+      true,
+    );
+    expect(selection.embed).toEqual([true, false]);
+    // Liveness: the main face on every frame, the others with their embedding.
+    expect(selection.liveness).toEqual([true, false]);
+  });
+
+  it('embeds again when the face clearly improves (bigger, sharper detection)', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    frame(tracks, 0, [{ box: box(100, 80), who: ALICE, score: 0.6 }]);
+    expect(frame(tracks, 33, [{ box: box(100, 82), who: ALICE, score: 0.62 }]).selection.embed).toEqual([
+      false,
+    ]);
+    expect(frame(tracks, 66, [{ box: box(100, 100), who: ALICE, score: 0.9 }]).selection.embed).toEqual([
+      true,
+    ]);
+  });
+
+  it('a person swap in the same box is a new track, identified afresh', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    const first = frame(tracks, 0, [{ box: box(100), who: ALICE }]).faces[0].track;
+    let swappedAt = -1;
+    let after: ReturnType<typeof frame>['faces'][number] | undefined;
+    for (let i = 1; i <= schedule.everyFrames && swappedAt < 0; i++) {
+      const out = frame(tracks, i * 33, [{ box: box(100), who: BOB }]).faces[0];
+      if (out.track !== first) [swappedAt, after] = [i, out];
+      // Until re-verified, the reused embedding is the track's (Alice's), never a mix.
+      else expect(Array.from(out.embedding ?? [])).toEqual(Array.from(ALICE));
+    }
+    expect(swappedAt).toBeGreaterThan(0);
+    expect(after?.fresh).toBe(true);
+    expect(Array.from(after?.embedding ?? [])).toEqual(Array.from(BOB));
+    // The new track goes on as Bob's.
+    const next = frame(tracks, 500, [{ box: box(101), who: BOB }]).faces[0];
+    expect(next.track).toBe(after?.track);
+    expect(Array.from(next.embedding ?? [])).toEqual(Array.from(BOB));
+  });
+
+  it('a swap is caught on the very frame when the caller asks for the main face', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    const first = frame(tracks, 0, [{ box: box(100), who: ALICE }], true).faces[0].track;
+    const swapped = frame(tracks, 33, [{ box: box(100), who: BOB }], true).faces[0];
+    expect(swapped.track).not.toBe(first);
+    expect(Array.from(swapped.embedding ?? [])).toEqual(Array.from(BOB));
+  });
+
+  it('keeps streams apart', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    frame(tracks, 0, [{ box: box(100), who: ALICE }]);
+    const other = tracks.begin({ stream: 'other kiosk', verifyMain: false }, 33);
+    expect(other.select([face(box(100))]).embed).toEqual([true]);
+  });
+});
