@@ -5,6 +5,7 @@ import { outboxSuite } from './outbox';
 import { recognitionSuite } from './recognition';
 import { siteSuite } from './site';
 import { streamSuite } from './stream';
+import { trackingSuite } from './tracking';
 import type { BenchSuite } from './suite';
 
 /**
@@ -17,6 +18,7 @@ export const benchSuites: BenchSuite[] = [
   matcherSuite,
   livenessSuite,
   streamSuite,
+  trackingSuite,
   outboxSuite,
   siteSuite,
 ];

@@ -126,6 +126,11 @@ const accessReason = z.custom<AccessReason>((v) => typeof v === 'string' && v.le
 
 /** The access policy's verdict over the last frames, with what it led to. */
 export const accessDecisionSchema = z.object({
+  /**
+   * Names the decision: the frame's result carries it at once (door 'opening', attendance null),
+   * the `access.decision` event with the same id says what the door and the log did.
+   */
+  id: z.number().int().nonnegative().optional(),
   kind: z.enum(decisionKinds),
   person: personRefSchema.nullable(),
   similarity: score.nullable(),
@@ -141,10 +146,14 @@ export const accessDecisionSchema = z.object({
    * confirmed: a Modbus echo or a read-back), sent (the command went to a write-only board that
    * cannot confirm), fault (the person may enter but the door could not be opened: the kiosk asks
    * them to call reception and admin shows an alarm), none (no door to open: attendance-only desk,
-   * or not a decision that opens it). Absent from older hosts: read doorOpened then.
+   * or not a decision that opens it), opening (in the frame's result: the pulse is on its way and
+   * the access.decision event says how it went). Absent from older hosts: read doorOpened then.
    */
-  door: z.enum(['open', 'sent', 'fault', 'none']).optional(),
-  /** The attendance event written for this decision, if any (debounced repeats write none). */
+  door: z.enum(['open', 'sent', 'fault', 'none', 'opening']).optional(),
+  /**
+   * The attendance event written for this decision, if any (debounced repeats write none); null in
+   * the frame's result, which does not wait for the write: the access.decision event carries it.
+   */
   attendance: z.object({ kind: z.enum(eventKinds), eventId: id }).nullable(),
   at: isoTime,
 });

@@ -67,8 +67,12 @@ export class PeopleRepository {
     return this.require(Number(result.lastInsertRowid));
   }
 
+  /** Prepared once: the frame path reads a person on every recognised frame. */
+  private byId: ReturnType<PeopleRepository['db']['sqlite']['prepare']> | undefined;
+
   get(id: number): Person | undefined {
-    const row = this.db.sqlite.prepare(`${selectPerson} WHERE p.id = ?`).get(id) as PersonRow | undefined;
+    this.byId ??= this.db.sqlite.prepare(`${selectPerson} WHERE p.id = ?`);
+    const row = this.byId.get(id) as PersonRow | undefined;
     return row ? toPerson(row) : undefined;
   }
 

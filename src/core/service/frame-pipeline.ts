@@ -11,6 +11,8 @@ import type { Attendance } from '../attendance/attendance';
 import type { Sighting } from '../attendance/recorder';
 import type { LivenessResult } from '../face/types';
 import type { Gallery } from '../gallery/gallery';
+import type { Person } from '../../shared/people';
+import { SerialQueue } from '../face/serial-queue';
 import type { InferenceHost } from '../inference';
 import type { DoorManager } from './door-manager';
 import type { EventSnapshots } from '../attendance/snapshots';
@@ -88,11 +90,27 @@ export class FramePipeline {
   private frameId = 0;
   private readonly kiosks = new Map<string, KioskState>();
   private recent: number[] = [];
+  /** Each person read once per frame: identify, the policy and the decision share this. */
+  private people = new Map<number, Person | undefined>();
+  /** The door pulses and database writes of decisions, in order, after the frame's result has gone. */
+  private readonly writes = new SerialQueue();
+  private decisionId = 0;
   processed = 0;
   dropped = 0;
   lastFrameAt: number | null = null;
 
   constructor(private readonly deps: FramePipelineDeps) {}
+
+  /** The person as read once for this frame (the memo is cleared as each frame starts). */
+  private person(id: number): Person | undefined {
+    if (!this.people.has(id)) this.people.set(id, this.deps.gallery.people.get(id));
+    return this.people.get(id);
+  }
+
+  /** Resolves once every door pulse and database write queued so far is done (tests, shutdown). */
+  settle(): Promise<void> {
+    return this.writes.run(async () => undefined);
+  }
 
   private kiosk(session: CallerSession): KioskState {
     let state = this.kiosks.get(session.id);
@@ -100,7 +118,7 @@ export class FramePipeline {
       const policy = new AccessPolicy(
         {},
         (personId) => {
-          const person = this.deps.gallery.people.get(personId);
+          const person = this.person(personId);
           if (!person) return undefined;
           // The face is what this kiosk saw (anti-passback needs the kiosk too, docs/access.md).
           const verdict = this.deps.rules?.verdict(personId, this.deps.now(), mainDoor, 'face', session);
@@ -208,6 +226,7 @@ export class FramePipeline {
         },
       );
       const matchStarted = performance.now();
+      this.people.clear();
       const faces = analysis.faces.map((face) => this.identify(face, settings));
       const decision = kiosk.policy.observe({
         faces: faces.map(({ view, personId, liveness, track }) => ({
@@ -221,7 +240,7 @@ export class FramePipeline {
       });
       const acted =
         decision.fresh && decision.kind !== 'pending'
-          ? await this.act(
+          ? this.act(
               decision,
               settings,
               kiosk,
@@ -324,15 +343,17 @@ export class FramePipeline {
     kiosk.frozen.loggedAt = now;
     kiosk.policy.reset();
     this.deps.log(`frames: ${session.label} sent identical frames (injected or frozen stream); refused`);
-    try {
-      const event = this.deps.attendance.injection({
-        at: now,
-        note: `identical frames from ${session.label}`,
-      });
-      this.deps.bus.emit('attendance.recorded', event);
-    } catch (error) {
-      this.deps.log(`frames: could not log the injection: ${(error as Error).message}`);
-    }
+    void this.writes.run(async () => {
+      try {
+        const event = this.deps.attendance.injection({
+          at: now,
+          note: `identical frames from ${session.label}`,
+        });
+        this.deps.bus.emit('attendance.recorded', event);
+      } catch (error) {
+        this.deps.log(`frames: could not log the injection: ${(error as Error).message}`);
+      }
+    });
   }
 
   /** The 1:N threshold grows with the gallery (docs/gallery.md) unless the admin set one. */
@@ -365,11 +386,13 @@ export class FramePipeline {
         ...tracked,
       };
     }
+    // k = 0: no candidate list (it would read every candidate's name); the best two still decide.
     const result = this.deps.gallery.identify(
       face.embedding,
       { threshold: this.matchThreshold(settings), margin: settings.recognition.margin },
-      2,
+      0,
     );
+    if (result.person) this.people.set(result.person.id, result.person);
     const person = result.person ? { id: result.person.id, name: result.person.name } : null;
     return {
       view: { ...base, person, similarity: result.similarity },
@@ -402,72 +425,85 @@ export class FramePipeline {
     );
   }
 
-  private async act(
+  /**
+   * Acts on a fresh decision without holding up the frame: the result says what was decided (the
+   * door "opening" when it will be pulsed); the pulse, the attendance write (with its snapshot) and
+   * the announcement run after it, in order, and the `access.decision` event carries what the door
+   * and the log did.
+   */
+  private act(
     decision: PolicyDecision,
     settings: Settings,
     kiosk: KioskState,
     seen: SeenFace[],
-  ): Promise<AccessDecision> {
+  ): AccessDecision {
     const now = this.deps.now();
-    const person =
-      decision.personId !== null ? (this.deps.gallery.people.get(decision.personId) ?? null) : null;
+    const person = decision.personId !== null ? (this.person(decision.personId) ?? null) : null;
     // The rule that granted or refused, for the log and the kiosk (evaluated at the same instant).
     const rule =
       person &&
       (decision.kind === 'granted' || decision.reason === 'not_allowed' || decision.reason === 'pin_required')
         ? (this.deps.rules?.verdict(person.id, now, mainDoor, 'face', kiosk.session) ?? null)
         : null;
-    let doorOpened = false;
-    let door: AccessDecision['door'] = 'none';
-    if (decision.openDoor && this.deps.door.enabled) {
-      door = 'fault';
-      try {
-        const pulsed = await this.deps.door.pulse('recognised');
-        doorOpened = pulsed.opened;
-        if (pulsed.opened) door = pulsed.confirmed ? 'open' : 'sent';
-      } catch (error) {
-        this.deps.log(`door: pulse failed: ${(error as Error).message}`);
-      }
-    }
-    let attendance: AccessDecision['attendance'] = null;
+    const opening = decision.openDoor && this.deps.door.enabled;
     const outcome = outcomes[decision.kind];
-    if (decision.logAttendance && outcome) {
-      // A pressed In/Out belongs to the next recognised person only: it is used up by them whether
-      // or not their event is written (debounced), so it can never pass on to whoever comes next.
-      const usesChoice =
-        settings.attendance.mode === 'explicit' && outcome === 'recognised' && person !== null;
-      const direction =
-        usesChoice && kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
-      if (usesChoice) kiosk.choice = null;
-      const recorded = this.deps.attendance.record({
-        outcome,
-        personId: person?.id ?? null,
-        similarity: decision.similarity,
-        liveness: decision.liveness?.score ?? null,
-        doorOpened,
-        at: now,
-        ...(rule ? { note: rule.text } : {}),
-        ...(direction ? { direction } : {}),
-      });
-      if (recorded.recorded) {
-        attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
-        this.deps.bus.emit('attendance.recorded', recorded.event);
-        this.keepSnapshot(seen, decision.personId, recorded.event, settings);
-      }
-    }
+    const logs = decision.logAttendance && outcome !== undefined;
+    // A pressed In/Out belongs to the next recognised person only: it is used up by them whether
+    // or not their event is written (debounced), so it can never pass on to whoever comes next.
+    const usesChoice =
+      logs && settings.attendance.mode === 'explicit' && outcome === 'recognised' && person !== null;
+    const direction = usesChoice && kiosk.choice && kiosk.choice.until >= now ? kiosk.choice.kind : undefined;
+    if (usesChoice) kiosk.choice = null;
     const result: AccessDecision = {
+      id: ++this.decisionId,
       kind: decision.kind as AccessDecision['kind'],
       person: person ? { id: person.id, name: person.name } : null,
       similarity: decision.similarity,
       liveness: decision.liveness?.score ?? null,
       reason: decision.reason,
       ...(rule ? { rule } : {}),
-      doorOpened,
-      door,
-      attendance,
+      doorOpened: false,
+      door: opening ? 'opening' : 'none',
+      attendance: null,
       at: new Date(now).toISOString(),
     };
-    this.deps.bus.emit('access.decision', result);
+    void this.writes.run(async () => {
+      let doorOpened = false;
+      let door: AccessDecision['door'] = 'none';
+      if (opening) {
+        door = 'fault';
+        try {
+          const pulsed = await this.deps.door.pulse('recognised');
+          doorOpened = pulsed.opened;
+          if (pulsed.opened) door = pulsed.confirmed ? 'open' : 'sent';
+        } catch (error) {
+          this.deps.log(`door: pulse failed: ${(error as Error).message}`);
+        }
+      }
+      let attendance: AccessDecision['attendance'] = null;
+      if (logs && outcome) {
+        try {
+          const recorded = this.deps.attendance.record({
+            outcome,
+            personId: person?.id ?? null,
+            similarity: decision.similarity,
+            liveness: decision.liveness?.score ?? null,
+            doorOpened,
+            at: now,
+            ...(rule ? { note: rule.text } : {}),
+            ...(direction ? { direction } : {}),
+          });
+          if (recorded.recorded) {
+            attendance = { kind: recorded.event.kind, eventId: recorded.event.id };
+            this.deps.bus.emit('attendance.recorded', recorded.event);
+            this.keepSnapshot(seen, decision.personId, recorded.event, settings);
+          }
+        } catch (error) {
+          this.deps.log(`attendance: could not record the decision: ${(error as Error).message}`);
+        }
+      }
+      this.deps.bus.emit('access.decision', { ...result, doorOpened, door, attendance });
+    });
     // The access log says which check decided (issue 12): the passive score over the track, or the
     // step-up challenge.
     if (decision.kind === 'granted' || decision.kind === 'not_live') {

@@ -426,6 +426,8 @@ class Service implements FaceGateService {
       const { door, host, gallery, status, alarms, log } = this.ctx;
       alarms.close();
       this.ctx.supervisor.stop();
+      // Decisions already taken finish their pulse and their write before the door and database close.
+      await this.ctx.frames.settle();
       await door.close().catch((error: unknown) => log(`door: ${(error as Error).message}`));
       await this.ctx.integrations
         .close()

@@ -93,7 +93,11 @@ export async function photoFrame(file: string): Promise<{ width: number; height:
 /** Every frame sent gets its own sensor noise (a camera never repeats a frame bit for bit). */
 let seed = 0;
 
-/** Sends the frame from the harness's kiosk until the access policy decides (or `frames` run out). */
+/**
+ * Sends the frame from the harness's kiosk until the access policy decides (or `frames` run out),
+ * and returns the decision as its access.decision event settles it (door state, attendance written):
+ * the frame's result does not wait for the door or the database.
+ */
 export async function decide(
   h: Harness,
   frame: { width: number; height: number; data: Uint8Array },
@@ -105,7 +109,10 @@ export async function decide(
       { ...frame, data: withSensorNoise(frame.data, ++seed), timestamp: i },
       h.kiosk,
     );
-    if (result.status === 'processed' && result.decision) return result.decision;
+    if (result.status === 'processed' && result.decision) {
+      const id = result.decision.id;
+      return h.next('access.decision', (d) => d.id === id);
+    }
   }
   return null;
 }

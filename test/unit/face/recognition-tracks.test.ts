@@ -12,13 +12,7 @@ const BOB = unit(0, 1, 0.2);
 const face = (b: Box, score = 0.9): AnalyzedFace => ({
   box: b,
   score,
-  landmarks: [
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-    [0, 0],
-  ],
+  landmarks: [0, 1, 2, 3, 4].map(() => ({ x: 0, y: 0 })) as AnalyzedFace['landmarks'],
 });
 
 /**

@@ -76,6 +76,8 @@ describe('resultView', () => {
     // A write-only board took the bytes: nobody knows whether the door opened.
     expect(detail('sent', true).detail?.key).toBe('result.granted.doorSent');
     expect(detail('none', false).detail?.key).toBe('result.granted.noDoor');
+    // The frame's result does not wait for the pulse: "opening" until the decision's event says more.
+    expect(detail('opening', false).detail?.key).toBe('result.granted.doorOpening');
     // Let in, but the door could not be opened: not the green welcome, and words saying what to do.
     const fault = detail('fault', false);
     expect(fault.detail?.key).toBe('result.granted.doorFault');

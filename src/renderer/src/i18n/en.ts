@@ -576,6 +576,8 @@ export const en = {
   'door.notOpenedNow': 'The door did not open. See the door’s state above.',
   'result.granted.doorFault': 'The door did not open. Please call reception.',
   'result.granted.doorSent': 'Please go in. If the door stays shut, call reception.',
+  // Frame path (issue 19): the frame's result says the door is being opened; the event says how it went.
+  'result.granted.doorOpening': 'Opening the door…',
   'kiosk.offline.title': 'Not connected',
   'kiosk.offline.detail': 'This screen lost its connection to FaceGate. Reconnecting… Please call reception.',
   'kiosk.offline.footer': 'Reconnecting to FaceGate…',

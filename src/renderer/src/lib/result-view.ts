@@ -74,6 +74,8 @@ function grantedDetail(decision: AccessDecision): MessageKey {
       return 'result.granted.doorOpen';
     case 'sent':
       return 'result.granted.doorSent';
+    case 'opening':
+      return 'result.granted.doorOpening';
     case 'fault':
       return 'result.granted.doorFault';
     case 'none':
