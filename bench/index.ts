@@ -1,6 +1,7 @@
 import { faceSuite } from './face';
 import { livenessSuite } from './liveness';
 import { matcherSuite } from './matcher';
+import { ortSuite } from './ort';
 import { outboxSuite } from './outbox';
 import { recognitionSuite } from './recognition';
 import { siteSuite } from './site';
@@ -21,4 +22,5 @@ export const benchSuites: BenchSuite[] = [
   trackingSuite,
   outboxSuite,
   siteSuite,
+  ortSuite,
 ];
