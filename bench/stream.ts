@@ -264,9 +264,9 @@ async function waitReady(service: FaceGateService, session: ReturnType<FaceGateS
 }
 
 /** The 6-face group frame: ../shared/faces' group selfie scaled to cover 640x480, centre crop. */
-async function groupFrame(): Promise<{ width: number; height: number; data: Uint8Array; file: string }> {
+async function groupFrame(): Promise<{ width: number; height: number; data: Uint8Array }> {
   const file = path.join(sharedFacesDir(), 'group', 'selfie-many-people.jpg');
-  return { ...rgbaFrame(await decodeImage(readFileSync(file), file)), file: 'group/selfie-many-people.jpg' };
+  return rgbaFrame(await decodeImage(readFileSync(file), file));
 }
 
 export const streamSuite: BenchSuite = {
@@ -332,7 +332,7 @@ export const streamSuite: BenchSuite = {
       rows,
       notes: [
         'Targets (issue 19, quiet machine): one face >= 30 fps through the WebSocket, p50 <= 35 ms, p95 <= 60 ms, loop p99 < 10 ms; group >= 15 fps; transport <= 2 ms above direct.',
-        `Frames: ${photo.file} and ${group.file}, each scaled to cover 640x480, centre crop, RGBA; offered at ${inputFps} fps, one in flight (the next waits for the result, as the kiosk does).`,
+        `Frames: ${photo.file} and group/selfie-many-people.jpg, each scaled to cover 640x480, centre crop, RGBA; offered at ${inputFps} fps, one in flight (the next waits for the result, as the kiosk does).`,
         'faces: most faces in one frame. cpu ms/frame: CPU time of the whole process (service, inference worker, WebSocket client thread) per frame. bytes/frame: what the transport carries.',
         'Loop delay is the event loop that serves the UI (the host’s main thread); the WebSocket client runs in a worker thread, as a browser would be elsewhere.',
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',

@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import { FaceGateError } from '../errors';
 import type { RelayDriver } from './driver';
 import { asRelayError, type RelayError } from './relay-error';
+import { SerialQueue } from '../serial-queue';
 
 export type DoorListener = (change: DoorStateChange) => void;
 
@@ -49,7 +50,7 @@ export class DoorController {
   private timer: NodeJS.Timeout | undefined;
   /** Bumped whenever the timer is replaced, so a task that already fired but waits in the queue knows it is stale. */
   private timerToken = 0;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /**
    * The relock deadline on the monotonic clock (performance.now()): a wall-clock change (NTP,
    * daylight saving, an admin fixing the date) must never stretch how long the door stays open.
@@ -359,9 +360,7 @@ export class DoorController {
   }
 
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => {});
-    return run;
+    return this.queue.run(task);
   }
 
   private transition(state: DoorState, reason: DoorReason, detail?: string, unlockedUntil?: number): void {

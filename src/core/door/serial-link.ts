@@ -2,6 +2,7 @@ import { writeSync } from 'node:fs';
 import type { SerialPort } from 'serialport';
 import { RelayError } from './relay-error';
 import { createSerialPort } from './serial-binding';
+import { SerialQueue } from '../serial-queue';
 
 export interface SerialLinkOptions {
   path: string;
@@ -42,7 +43,7 @@ export class SerialLink {
   private readonly port: SerialPort;
   private received = Buffer.alloc(0);
   private onData: (() => void) | undefined;
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private closedBy: RelayError | 'us' | undefined;
   private readonly lostListeners = new Set<(error: RelayError) => void>();
 
@@ -151,9 +152,7 @@ export class SerialLink {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(task, task);
-    this.tail = run.catch(() => {});
-    return run;
+    return this.queue.run(task);
   }
 
   private closedError(): RelayError {

@@ -7,7 +7,7 @@ import { ArcFaceEmbedder } from './arcface-embedder';
 import { createDetector } from './create-detector';
 import { FusedEmbedder } from './fused-embedder';
 import { sortMainFaceFirst } from './main-face';
-import { SerialQueue } from './serial-queue';
+import { SerialQueue } from '../serial-queue';
 import type { AnalyzedFace, AnalyzeResult, Detector, FaceEmbedder, StageTimings } from './types';
 
 export interface FaceAnalyzerOptions {

@@ -14,6 +14,7 @@ import type {
   LivenessInfo,
   LoadedModels,
 } from './types';
+import { SerialQueue } from '../serial-queue';
 
 export interface RunnerReply {
   response: InferenceResponse;
@@ -29,12 +30,10 @@ export class InferenceRunner {
   private analyzer: FaceAnalyzer | undefined;
   /** Each stream's face tracks (frames with options.track), for the loaded analyzer. */
   private tracks: RecognitionTracks | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   handle(request: InferenceRequest): Promise<RunnerReply> {
-    const run = this.queue.then(() => this.reply(request));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.reply(request));
   }
 
   private async reply(request: InferenceRequest): Promise<RunnerReply> {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { FaceGateError } from '../errors';
+import { SerialQueue } from '../serial-queue';
 
 /** Execution providers FaceGate knows, named as onnxruntime-node names them. */
 export const providerNames = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu'] as const;
@@ -93,7 +94,7 @@ function checkThreads(value: number | undefined, name: string): number | undefin
 }
 
 class QueuedSession implements ModelSession {
-  private tail: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private released = false;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -113,9 +114,7 @@ class QueuedSession implements ModelSession {
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(task);
-    this.tail = result.catch(() => undefined);
-    return result;
+    return this.queue.run(task);
   }
 
   run(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {

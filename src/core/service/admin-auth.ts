@@ -8,6 +8,7 @@ import type { KeyValueStore } from './key-value-store';
 import { LockoutBook, type Lockout } from './lockout-book';
 import { hashPin, verifyPin, type PinHash } from './pin-hash';
 import type { CallerSession } from './session';
+import { SerialQueue } from '../serial-queue';
 
 /** The account a login names when it names none (the shared PIN of before became 'admin'). */
 export const defaultAccount = 'admin';
@@ -50,7 +51,7 @@ export class AdminAuth {
   private readonly logins = new Map<string, Login>();
   /** The account each session last tried, so admin.state reports that account's lockout. */
   private readonly tried = new Map<string, string>();
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private readonly book: LockoutBook;
 
   constructor(
@@ -318,9 +319,7 @@ export class AdminAuth {
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(task);
   }
 }
 

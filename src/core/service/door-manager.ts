@@ -15,6 +15,7 @@ import type { RelayDriver } from '../door/driver';
 import { writeDoorRecord } from '../door/relock-record';
 import { listSerialPorts } from '../door/serial-ports';
 import { FaceGateError } from '../errors';
+import { SerialQueue } from '../serial-queue';
 
 type DoorSettings = Settings['door'];
 
@@ -43,7 +44,7 @@ export class DoorManager {
   /** The relay settings of the live controller. */
   private relay: RelaySettings | null = null;
   private unsubscribe: (() => void) | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   /** The live controller's driver, for the board's inputs (door supervision). */
   private driver: RelayDriver | null = null;
 
@@ -246,8 +247,6 @@ export class DoorManager {
   }
 
   private serial<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(task);
   }
 }

@@ -12,7 +12,7 @@ import type { Sighting } from '../attendance/recorder';
 import type { LivenessResult } from '../face/types';
 import type { Gallery } from '../gallery/gallery';
 import type { Person } from '../../shared/people';
-import { SerialQueue } from '../face/serial-queue';
+import { SerialQueue } from '../serial-queue';
 import type { InferenceHost } from '../inference';
 import type { DoorManager } from './door-manager';
 import type { EventSnapshots } from '../attendance/snapshots';
