@@ -222,11 +222,13 @@ async function streamOverSocket(
 async function withService<T>(
   pack: string | undefined,
   run: (service: FaceGateService, admin: CallerSession) => Promise<T>,
+  tracking = true,
 ): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-bench-stream-'));
   const service = await createFaceGateService({
     inference: createWorkerInferenceHost(),
     databasePath: path.join(dir, 'facegate.db'),
+    tracking,
   });
   try {
     const admin = service.openSession('bench');
@@ -326,6 +328,25 @@ export const streamSuite: BenchSuite = {
         }
       }
     });
+    // The same direct runs with every face embedded on every frame (no tracking), for comparison.
+    await withService(
+      pack,
+      async (service) => {
+        for (const scene of scenes) {
+          const kiosk = service.openSession(`bench-untracked-${scene.name}`, { trustedKiosk: true });
+          options.log(`stream: ${scene.name}: direct, tracking off`);
+          rows.push(
+            await stream(
+              `${scene.name}: direct, no tracking`,
+              (f) => service.call('frames.submit', f, kiosk),
+              scene.frame,
+              options.iterations,
+            ),
+          );
+        }
+      },
+      false,
+    );
     const transport = await transportFormats(frame, options.iterations);
     return {
       suite: 'stream',
