@@ -230,6 +230,9 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await result.waitFor({ timeout: 10_000 });
       expect(await result.textContent()).toContain('Jack');
       expect(await page.locator('[aria-live="assertive"]').textContent()).toContain('Jack');
+      // The frame's result said "opening"; the decision's event then says what the LCUS board can
+      // tell: the command was sent (it cannot confirm), so the words ask to call reception if shut.
+      await expect.poll(() => result.textContent(), { timeout: 10_000 }).toContain('If the door stays shut');
       expect(await audit(page, 'kiosk-granted')).toEqual([]);
 
       await enterAdmin(page, pin);
