@@ -7,6 +7,11 @@
 export interface RecognitionSchedule {
   /** Embed a track's face again after this many frames without one. */
   everyFrames: number;
+  /**
+   * ... and the main face (the one the access policy and the kiosk's greeting follow) after this
+   * many: a person swapped into the main face's place is seen within these frames.
+   */
+  mainEveryFrames: number;
   /** ... or after this many milliseconds without one. */
   everyMs: number;
   /** ... or when its quality (detection score x shorter box side) grew by this factor. */
@@ -15,6 +20,7 @@ export interface RecognitionSchedule {
 
 export const defaultRecognitionSchedule: RecognitionSchedule = Object.freeze({
   everyFrames: 10,
+  mainEveryFrames: 3,
   everyMs: 500,
   qualityGain: 1.25,
 });

@@ -88,7 +88,7 @@ export class RecognitionTracks {
         if (!known) return true;
         if (i === 0 && request.verifyMain) return true;
         return (
-          known.age + 1 >= this.schedule.everyFrames ||
+          known.age + 1 >= (i === 0 ? this.schedule.mainEveryFrames : this.schedule.everyFrames) ||
           now - known.embeddedAt >= this.schedule.everyMs ||
           faceQuality(face) >= known.quality * this.schedule.qualityGain
         );

@@ -99,11 +99,11 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       // While her decision holds (cool-down) her track's embedding is reused, so the swap is seen at
       // the next re-verification at the latest: then a new track, identified as Jennifer.
       const after: Processed[] = [swapped];
-      for (let i = 0; i < defaultRecognitionSchedule.everyFrames + 10; i++)
+      for (let i = 0; i < defaultRecognitionSchedule.mainEveryFrames + 10; i++)
         after.push(await submit(frames.jennifer));
       const newTrack = after.findIndex((r) => r.faces[0].track !== first?.track);
       expect(newTrack).toBeGreaterThanOrEqual(0);
-      expect(newTrack).toBeLessThanOrEqual(defaultRecognitionSchedule.everyFrames);
+      expect(newTrack).toBeLessThanOrEqual(defaultRecognitionSchedule.mainEveryFrames);
       for (const r of after.slice(newTrack)) {
         expect(r.faces[0].track).toBe(after[newTrack].faces[0].track);
         expect(r.faces[0].person?.id).toBe(ids.jennifer);

@@ -36,21 +36,28 @@ function frame(
 }
 
 describe('RecognitionTracks (track, then recognise)', () => {
-  const schedule = { everyFrames: 5, everyMs: 10_000, qualityGain: 1.25 };
+  const schedule = { everyFrames: 5, mainEveryFrames: 3, everyMs: 10_000, qualityGain: 1.25 };
 
-  it('embeds a track when it appears, reuses its embedding, re-verifies every N frames', () => {
+  it('embeds a track when it appears, reuses its embedding, re-verifies every N frames (fewer for the main face)', () => {
     const tracks = new RecognitionTracks(0.5, schedule);
     const embedded: boolean[] = [];
+    const others: boolean[] = [];
     let track: number | undefined;
     for (let i = 0; i < 11; i++) {
-      const { selection, faces } = frame(tracks, i * 33, [{ box: box(100 + i), who: ALICE }]);
+      // The main face (Alice) and a second face (Bob) further along.
+      const { selection, faces } = frame(tracks, i * 33, [
+        { box: box(100 + i), who: ALICE },
+        { box: box(400 + i, 80), who: BOB },
+      ]);
       embedded.push(selection.embed[0]);
+      others.push(selection.embed[1]);
       track ??= faces[0].track;
       expect(faces[0].track).toBe(track);
       expect(Array.from(faces[0].embedding ?? [])).toEqual(Array.from(ALICE));
       expect(faces[0].fresh).toBe(selection.embed[0]);
     }
-    expect(embedded).toEqual([true, false, false, false, false, true, false, false, false, false, true]);
+    expect(embedded).toEqual([true, false, false, true, false, false, true, false, false, true, false]);
+    expect(others).toEqual([true, false, false, false, false, true, false, false, false, false, true]);
   });
 
   it('embeds the main face on every frame the caller asks for it, and the others on their schedule', () => {
@@ -89,7 +96,7 @@ describe('RecognitionTracks (track, then recognise)', () => {
     const first = frame(tracks, 0, [{ box: box(100), who: ALICE }]).faces[0].track;
     let swappedAt = -1;
     let after: ReturnType<typeof frame>['faces'][number] | undefined;
-    for (let i = 1; i <= schedule.everyFrames && swappedAt < 0; i++) {
+    for (let i = 1; i <= schedule.mainEveryFrames && swappedAt < 0; i++) {
       const out = frame(tracks, i * 33, [{ box: box(100), who: BOB }]).faces[0];
       if (out.track !== first) [swappedAt, after] = [i, out];
       // Until re-verified, the reused embedding is the track's (Alice's), never a mix.
