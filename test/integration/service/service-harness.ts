@@ -111,7 +111,8 @@ export async function decide(
     );
     if (result.status === 'processed' && result.decision) {
       const id = result.decision.id;
-      return h.next('access.decision', (d) => d.id === id);
+      // The pulse and the write run after the result; a loaded machine may take a while.
+      return h.next('access.decision', (d) => d.id === id, { timeoutMs: 15_000 });
     }
   }
   return null;
