@@ -14,6 +14,7 @@ import type { KeyValueStore } from './key-value-store';
 import { LockoutBook } from './lockout-book';
 import { verifyPin } from './pin-hash';
 import type { CallerSession } from './session';
+import { SerialQueue } from '../serial-queue';
 
 /** How long after a live face asked for its PIN the PIN may come (the kiosk shows the pad meanwhile). */
 export const faceWaitsForPinMs = 30_000;
@@ -51,7 +52,7 @@ type Match = { credentials: StoredCredentials; duress: boolean };
 export class KioskCredentials {
   private readonly faces = new Map<string, { personId: number; until: number }>();
   private readonly book: LockoutBook;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly deps: KioskCredentialsDeps) {
     this.book = new LockoutBook(
@@ -87,9 +88,7 @@ export class KioskCredentials {
   }
 
   present(session: CallerSession, input: { pin?: string; badge?: string }): Promise<AccessDecision> {
-    const run = this.queue.then(() => this.presentNow(session, input));
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.queue.run(() => this.presentNow(session, input));
   }
 
   private async presentNow(
