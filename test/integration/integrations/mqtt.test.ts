@@ -127,6 +127,9 @@ describe.skipIf(skipWithout('mosquitto (apt)', mosquittoPath !== undefined))(
         'door_disconnected',
         'spoof_attempt',
         'injection_attempt',
+        'duress',
+        'door_held_open',
+        'door_forced',
       ]);
       expect(subscriber.last('facegate/front_desk/door/state')).toBe('LOCKED');
 
