@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { isFaceGateError } from '../../../src/core/errors';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
 import { decide, photoFrame, startService, type Harness } from './service-harness';
+import { rejectsWith } from '../../helpers/errors';
 
 const on = Buffer.from([0xa0, 0x01, 0x01, 0xa2]);
 
@@ -20,15 +20,6 @@ function windowAround(now: number, open: boolean) {
       end: hhmm(start + 2 * 3600_000 - (open ? 0 : 60_000)),
     },
   ].map((w) => ({ ...w, days: [...w.days] }));
-}
-
-async function rejects(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isFaceGateError(error), String(error)).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
 }
 
 describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
@@ -133,11 +124,14 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       });
       expect((await h.call('events.query', {}, vera)).total).toBeGreaterThan(0);
       const before = board.bytes().length;
-      await rejects(h.call('door.open', {}, vera), 'UNAUTHORIZED');
-      await rejects(h.call('people.thumbnail', { id: personId }, vera), 'UNAUTHORIZED');
-      await rejects(h.call('people.update', { id: personId, name: 'Mallory' }, vera), 'UNAUTHORIZED');
-      await rejects(h.call('settings.set', { patch: { door: { enabled: false } } }, vera), 'UNAUTHORIZED');
-      await rejects(
+      await rejectsWith(h.call('door.open', {}, vera), 'UNAUTHORIZED');
+      await rejectsWith(h.call('people.thumbnail', { id: personId }, vera), 'UNAUTHORIZED');
+      await rejectsWith(h.call('people.update', { id: personId, name: 'Mallory' }, vera), 'UNAUTHORIZED');
+      await rejectsWith(
+        h.call('settings.set', { patch: { door: { enabled: false } } }, vera),
+        'UNAUTHORIZED',
+      );
+      await rejectsWith(
         h.call('accounts.create', { name: 'x', role: 'administrator', secret: '111111' }, vera),
         'UNAUTHORIZED',
       );
@@ -151,8 +145,8 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       await h.call('admin.login', { account: 'enzo', pin: 'a long pass phrase' }, enzo);
       const person = await h.call('people.create', { name: 'New Starter' }, enzo);
       expect(await h.call('people.thumbnail', { id: personId }, enzo)).not.toBeNull();
-      await rejects(h.call('door.open', {}, enzo), 'UNAUTHORIZED');
-      await rejects(h.call('events.query', {}, enzo), 'UNAUTHORIZED');
+      await rejectsWith(h.call('door.open', {}, enzo), 'UNAUTHORIZED');
+      await rejectsWith(h.call('events.query', {}, enzo), 'UNAUTHORIZED');
       const audit = await h.call('audit.query', {});
       const entry = audit.entries.find(
         (e) => e.action === 'person.create' && e.target === `person:${person.id}`,

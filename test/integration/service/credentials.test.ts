@@ -1,12 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { isFaceGateError } from '../../../src/core/errors';
 import type { AccessDecision } from '../../../src/shared/contract';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { RelayBoardSimulator } from '../../helpers/relay-board';
 import { createPtyPair, disposeAllPtyPairs, hasSocat, type PtyPair } from '../../helpers/socat';
 import { decide, photoFrame, startService, type Harness } from './service-harness';
+import { rejectsWith } from '../../helpers/errors';
 
 /**
  * Kiosk PINs, badges, duress PINs, the credential lockout and anti-passback through the real
@@ -22,15 +22,6 @@ const everyDay = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as ('mon' | '
 const openNow = () => [
   { days: everyDay, start: hhmm(Date.now() - 3600_000), end: hhmm(Date.now() + 3600_000) },
 ];
-
-async function rejects(promise: Promise<unknown>, code: string) {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(isFaceGateError(error), String(error)).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-}
 
 describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSocat))(
   'kiosk PIN, badge, duress, lockout and anti-passback through the service (needs ../shared/faces, socat)',
@@ -94,9 +85,9 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
       });
       const raw = readFileSync(h.databasePath).toString('latin1');
       expect(raw.includes('4711')).toBe(false);
-      await rejects(h.call('people.setCredentials', { personId: omarId, pin: '4711' }), 'CONFLICT');
-      await rejects(h.call('people.setCredentials', { personId: omarId, pin: '4712' }), 'CONFLICT');
-      await rejects(h.call('people.setCredentials', { personId: omarId, pin: '12' }), 'INVALID_INPUT');
+      await rejectsWith(h.call('people.setCredentials', { personId: omarId, pin: '4711' }), 'CONFLICT');
+      await rejectsWith(h.call('people.setCredentials', { personId: omarId, pin: '4712' }), 'CONFLICT');
+      await rejectsWith(h.call('people.setCredentials', { personId: omarId, pin: '12' }), 'INVALID_INPUT');
       await h.call('people.setCredentials', { personId: omarId, pin: '2580', badge: '0012345678' });
       expect(await h.call('kiosk.config', {}, h.kiosk)).toMatchObject({ pinPad: true });
     });
@@ -203,15 +194,18 @@ describe.skipIf(skipWithout('../shared/faces and socat', hasSharedFaces && hasSo
     it('a PIN from a connection that is not a paired kiosk is refused, nothing reaches the board', async () => {
       const stranger = h.service.openSession('ws:203.0.113.9:5555');
       const before = board.bytes().length;
-      await rejects(present({ pin: '2580' }, stranger), 'UNAUTHORIZED');
-      await rejects(present({ badge: '0012345678' }, stranger), 'UNAUTHORIZED');
+      await rejectsWith(present({ pin: '2580' }, stranger), 'UNAUTHORIZED');
+      await rejectsWith(present({ badge: '0012345678' }, stranger), 'UNAUTHORIZED');
       expect(await openedSince(before)).toBe(false);
       // A viewer account cannot read or set credentials either.
       await h.call('accounts.create', { name: 'vera', role: 'viewer', secret: '135792' });
       const vera = h.service.openSession('vera');
       await h.call('admin.login', { account: 'vera', pin: '135792' }, vera);
-      await rejects(h.call('people.setCredentials', { personId: omarId, pin: '9999' }, vera), 'UNAUTHORIZED');
-      await rejects(h.call('people.credentials', { personId: omarId }, vera), 'UNAUTHORIZED');
+      await rejectsWith(
+        h.call('people.setCredentials', { personId: omarId, pin: '9999' }, vera),
+        'UNAUTHORIZED',
+      );
+      await rejectsWith(h.call('people.credentials', { personId: omarId }, vera), 'UNAUTHORIZED');
     });
 
     it('PIN brute force after a face: the person’s PIN locks after 5 wrong ones, then even the right one is refused', async () => {

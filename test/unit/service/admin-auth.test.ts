@@ -7,7 +7,7 @@ import { AccountStore } from '../../../src/core/service/accounts';
 import { AdminAuth, failureDecayMs, maxLockoutMs } from '../../../src/core/service/admin-auth';
 import { newSession } from '../../../src/core/service/session';
 import { defaultSettings } from '../../../src/shared/settings';
-import { isFaceGateError } from '../../../src/core/errors';
+import { rejectsWith } from '../../helpers/errors';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-auth-'));
 let files = 0;
@@ -41,17 +41,6 @@ function setup(options = defaultSettings.admin) {
     advance: (ms: number) => (now += ms),
     session: () => newSession('test'),
   };
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string) {
-  try {
-    await promise;
-  } catch (error) {
-    expect(isFaceGateError(error), String(error)).toBe(true);
-    expect((error as { code: string }).code).toBe(code);
-    return;
-  }
-  throw new Error(`expected ${code}`);
 }
 
 describe('admin PIN and sessions', () => {
