@@ -2,10 +2,13 @@
  * The one way a test is skipped (eslint.config.js refuses any other `skipIf`/`runIf`/`.skip`).
  *
  * Locally a test whose fixture, apt tool or model is missing is skipped, and its name says what it
- * needs. With `FACEGATE_REQUIRE_FIXTURES=1` (`.ci/run` sets it) a missing fixture throws while the
- * file is collected, so the run fails and names what is missing: CI cannot pass by skipping.
+ * needs. With `FACEGATE_REQUIRE_FIXTURES=1` (`.ci/run` sets it) or on any CI machine (`CI` set, as
+ * every CI service does) a missing fixture throws while the file is collected, so the run fails and
+ * names what is missing: CI cannot pass by skipping.
  */
-export const requireFixtures = process.env.FACEGATE_REQUIRE_FIXTURES === '1';
+export const requireFixtures =
+  process.env.FACEGATE_REQUIRE_FIXTURES === '1' ||
+  (process.env.CI !== undefined && process.env.CI !== 'false');
 
 export class MissingFixtureError extends Error {
   constructor(what: string) {
