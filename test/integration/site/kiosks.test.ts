@@ -13,6 +13,7 @@ import { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
 import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
+import { until } from '../../helpers/until';
 
 /**
  * A site of three kiosks, each in its own process with its own SQLite file, on a real PostgreSQL
@@ -93,20 +94,6 @@ class Kiosk {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     await this.call('stop').catch(() => undefined);
     await exited;
-  }
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs: number,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
 

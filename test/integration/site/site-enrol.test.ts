@@ -14,18 +14,7 @@ import { runCli } from '../../helpers/cli';
 import { skipWithout } from '../../helpers/fixtures';
 import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
-
-async function until(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { until } from '../../helpers/until';
 
 /**
  * Enrolment at a site kiosk's admin screen (the real service and face engine at kiosk A) goes to

@@ -10,18 +10,7 @@ import type { Status } from '../../../src/shared/contract';
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
-
-async function until(
-  what: string,
-  probe: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { until } from '../../helpers/until';
 
 /** The app's service as a kiosk of a site: admin changes go to the site, the status says offline. */
 describe.skipIf(
