@@ -45,11 +45,13 @@ function describeRates(r: LivenessErrorRates): string {
 export const evalLivenessCommand: Command = {
   name: 'eval-liveness',
   summary: 'Measure liveness on labelled images: APCER, BPCER (ISO/IEC 30107-3) at the threshold',
-  usage: 'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--plot FILE.svg] [--json]',
+  usage:
+    'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--context-margin M] [--plot FILE.svg] [--json]',
   options: {
     ...analyzerCliOptions,
     root: { type: 'string' },
     threshold: { type: 'string' },
+    'context-margin': { type: 'string' },
     plot: { type: 'string' },
   },
   help: [
@@ -71,6 +73,8 @@ export const evalLivenessCommand: Command = {
     'floor, second-opinion threshold) on this set. docs/liveness.md.',
     '',
     "  --threshold T         live when the score is at least T (default: the pack's measured threshold)",
+    '  --context-margin M    background a crop must keep around the face, as a fraction of it, to be judged',
+    '                        (default 0.05, docs/liveness.md "When a face cannot be judged")',
     '  --plot FILE.svg       write the score distributions (bona fide vs each attack species) as an SVG',
     '',
     analyzerCliHelp,

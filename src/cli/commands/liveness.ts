@@ -33,8 +33,13 @@ export async function loadLivenessPipeline(ctx: CommandContext): Promise<Livenes
   const analyzer = await FaceAnalyzer.load(options);
   try {
     const pack = await resolvePack(analyzer.info.pack);
+    const contextMargin = numberOption(ctx, 'context-margin');
+    if (contextMargin !== undefined && !(contextMargin >= 0 && contextMargin <= 1)) {
+      throw new FaceGateError('INVALID_INPUT', `--context-margin must be between 0 and 1, got ${contextMargin}.`);
+    }
     const liveness = await attachLiveness(analyzer, pack, {
       threshold,
+      ...(contextMargin !== undefined ? { judgeRule: { minContextMargin: contextMargin } } : {}),
       ...(options.providers ? { providers: options.providers } : {}),
       ...(options.threads ? { threads: options.threads } : {}),
     });
