@@ -22,6 +22,11 @@ export const livenessLayoutSchema = z.object({
    * A detector kind not listed is used as is.
    */
   boxAdapters: z.record(z.string(), adapterSchema).default({}),
+  /**
+   * Background the model needs on every side of the face to judge it, as a fraction of the face box
+   * (JudgeRule.minContextMargin), where it was measured; absent: defaultJudgeRule's. docs/liveness.md.
+   */
+  minContextMargin: z.number().min(0).max(1).optional(),
 });
 export type LivenessLayout = z.infer<typeof livenessLayoutSchema>;
 

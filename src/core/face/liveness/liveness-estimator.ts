@@ -3,7 +3,7 @@ import type { RgbImage } from '../../image/types';
 import type { PipelineStage } from '../face-analyzer';
 import type { Box, LivenessResult } from '../types';
 import type { FrameSize } from './crop';
-import { defaultJudgeRule, type JudgeRule } from './judge';
+import type { JudgeRule } from './judge';
 import { LivenessModel, type LivenessView } from './liveness-model';
 import { SecondOpinionModel } from './second-opinion';
 
@@ -12,6 +12,7 @@ export interface LivenessEstimatorOptions {
   detectorKind: string;
   /** Score at or above which a face is live. */
   threshold: number;
+  /** Overrides every model's judge rule (its measured margin, else defaultJudgeRule). */
   judgeRule?: JudgeRule;
 }
 
@@ -83,9 +84,7 @@ export class LivenessEstimator {
 
   /** What each model would look at for this face (for tests, the CLI and debugging). */
   views(frame: FrameSize, box: Box): LivenessView[] {
-    return this.models.map((m) =>
-      m.view(frame, box, this.options.detectorKind, this.options.judgeRule ?? defaultJudgeRule),
-    );
+    return this.models.map((m) => m.view(frame, box, this.options.detectorKind, this.options.judgeRule));
   }
 
   /** The pair's score; with `second` (and a second opinion in the pack) also the second opinion's. */

@@ -104,20 +104,28 @@ export class LivenessModel {
     this.layout = livenessLayout(spec);
   }
 
-  /** The crop for a face found by a detector of kind detectorKind, and whether it can be judged. */
-  view(
-    frame: FrameSize,
-    detected: Box,
-    detectorKind: string,
-    rule: JudgeRule = defaultJudgeRule,
-  ): LivenessView {
+  /**
+   * The crop for a face found by a detector of kind detectorKind, and whether it can be judged (by
+   * `rule`, or else the margin measured for this model, or else defaultJudgeRule).
+   */
+  view(frame: FrameSize, detected: Box, detectorKind: string, rule?: JudgeRule): LivenessView {
     const face = adaptBox(detected, boxAdapterFor(this.layout, detectorKind));
     const scale = this.layout.cropScale;
     const crop =
       this.spec.kind === 'minifasnet'
         ? minifasnetCrop(frame, minifasnetBox(face), scale)
         : facepluginCrop(frame, facepluginBox(face, frame), scale);
-    return { face, crop, cannotJudge: cannotJudge(face, frame, crop, this.spec.input, rule) };
+    return {
+      face,
+      crop,
+      cannotJudge: cannotJudge(face, frame, crop, this.spec.input, rule ?? this.judgeRule),
+    };
+  }
+
+  /** The judge rule measured for this model (catalog output.minContextMargin), or the default. */
+  get judgeRule(): JudgeRule {
+    const margin = this.layout.minContextMargin;
+    return margin === undefined ? defaultJudgeRule : { minContextMargin: margin };
   }
 
   /** Probability in [0, 1] that the crop shows a live face. */
