@@ -29,14 +29,18 @@ export async function loadLivenessPipeline(ctx: CommandContext): Promise<Livenes
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) {
     throw new FaceGateError('INVALID_INPUT', `--threshold must be between 0 and 1, got ${threshold}.`);
   }
+  // eval-liveness only: overrides every model's context margin (docs/liveness.md).
+  const contextMargin = numberOption(ctx, 'context-margin');
+  if (contextMargin !== undefined && !(contextMargin >= 0 && contextMargin <= 1)) {
+    throw new FaceGateError(
+      'INVALID_INPUT',
+      `--context-margin must be between 0 and 1, got ${contextMargin}.`,
+    );
+  }
   const options = analyzerOptionsFrom(ctx);
   const analyzer = await FaceAnalyzer.load(options);
   try {
     const pack = await resolvePack(analyzer.info.pack);
-    const contextMargin = numberOption(ctx, 'context-margin');
-    if (contextMargin !== undefined && !(contextMargin >= 0 && contextMargin <= 1)) {
-      throw new FaceGateError('INVALID_INPUT', `--context-margin must be between 0 and 1, got ${contextMargin}.`);
-    }
     const liveness = await attachLiveness(analyzer, pack, {
       threshold,
       ...(contextMargin !== undefined ? { judgeRule: { minContextMargin: contextMargin } } : {}),

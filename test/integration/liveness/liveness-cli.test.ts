@@ -39,6 +39,14 @@ describe('facegate liveness and eval-liveness: usage', () => {
     const res = facegate(['liveness', 'x.jpg', '--threshold', '1.5']);
     expect(res.status).toBe(64);
   });
+
+  it('refuses a context margin outside [0, 1] (exit 64), before loading any model', () => {
+    const dir = temp();
+    writeFileSync(path.join(dir, 'labels.csv'), 'file,label\na.jpg,real\n');
+    const res = facegate(['eval-liveness', path.join(dir, 'labels.csv'), '--context-margin', '1.5']);
+    expect(res.status).toBe(64);
+    expect(res.stderr).toContain('--context-margin must be between 0 and 1, got 1.5');
+  });
 });
 
 describe.skipIf(skipWithout('../shared/faces and ../shared/models', hasSharedFaces && hasSharedModels))(
