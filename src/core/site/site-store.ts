@@ -216,6 +216,10 @@ export class SiteStore {
     });
     // An idle connection that the server drops must not crash the process: the next query reconnects.
     pool.on('error', () => undefined);
+    // Nor one that the server drops while the pool has it checked out between two queries (a
+    // server stopped in the middle of a kiosk's catch-up): the query in flight fails with the
+    // reason, and the client's later 'error' event must not be an uncaught exception.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new SiteStore(url, pool);
   }
 
@@ -841,7 +845,7 @@ async function insertTemplates(
 }
 
 /** Appends a change to the feed and announces it; both take effect at COMMIT, together. */
-async function announce(
+export async function announce(
   client: pg.PoolClient,
   entity: Change['entity'],
   key: string,
