@@ -40,6 +40,11 @@ function parseHash(text: string | null, personId: number): PinHash | null {
   }
 }
 
+/** A PIN's tag under a tag key (base64): a site's kiosks share the key, so they share the tags. */
+export function pinTag(keyBase64: string, pin: string): string {
+  return createHmac('sha256', Buffer.from(keyBase64, 'base64')).update(pin.normalize('NFKC')).digest('hex');
+}
+
 /**
  * Personal PINs, duress PINs and badge numbers (migration 8, docs/access.md). A PIN is kept as a
  * scrypt hash (src/core/service/pin-hash.ts, like an admin secret) and as a tag, an HMAC-SHA256
@@ -62,7 +67,7 @@ export class CredentialStore {
         .run(tagKeySetting, JSON.stringify(key), Date.now());
       return this.tag(pin);
     }
-    return createHmac('sha256', Buffer.from(key, 'base64')).update(pin.normalize('NFKC')).digest('hex');
+    return pinTag(key, pin);
   }
 
   get(personId: number): StoredCredentials | undefined {

@@ -295,6 +295,7 @@ export class Gallery {
    * look-alike margin (matcher/decide.ts). Idempotent; audited.
    */
   confirmDifferentPeople(a: number, b: number, actor: string, similarity: number | null = null): void {
+    this.assertOwnChanges();
     if (a === b) {
       throw new FaceGateError('INVALID_INPUT', 'A person cannot be confirmed as different from themselves.');
     }
@@ -332,6 +333,7 @@ export class Gallery {
 
   /** Withdraws a "different people" confirmation; false when there was none. Audited. */
   withdrawDifferentPeople(a: number, b: number, actor: string): boolean {
+    this.assertOwnChanges();
     const [low, high] = a < b ? [a, b] : [b, a];
     const before = this.galleryVersion();
     const removed = this.db.transaction(() => {
@@ -437,6 +439,8 @@ export class Gallery {
       active.index ??= new EmbeddingIndex(added.vector.length, { initialCapacity: 1024 });
       active.index.add(added.templateId, added.personId, added.vector);
     }
+    // Confirmed look-alike pairs may have come with the batch (they are few: read them again).
+    active.lookalikes = this.loadLookalikes();
     active.version = this.galleryVersion();
   }
 

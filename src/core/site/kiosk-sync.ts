@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Gallery } from '../gallery/gallery';
 import { LocalReplica } from './local-replica';
+import { personExtras } from './site-rules';
 import { changeChannel, isUnreachable, SiteStore, type Change } from './site-store';
 
 export interface KioskSyncOptions {
@@ -16,7 +17,14 @@ export interface KioskSyncOptions {
   batchSize?: number;
   /** Events sent up per batch (one server transaction each). */
   pushBatchSize?: number;
-  onChange?: (applied: { seq: number; people: number; erased: number }) => void;
+  /** After each applied batch; `settings` names the setting keys it changed, `rules` whether the rules changed. */
+  onChange?: (applied: {
+    seq: number;
+    people: number;
+    erased: number;
+    settings: string[];
+    rules: boolean;
+  }) => void;
   /** Called when the kiosk goes online or offline. */
   onOnline?: (online: boolean) => void;
 }
@@ -220,6 +228,7 @@ export class KioskSync {
     const settings = await this.store.settings(settingKeys);
     const accounts = await this.store.accounts(accountNames);
     const rules = changes.some((c) => c.entity === 'rules') ? await this.store.accessRules() : undefined;
+    const extras = await personExtras(this.store, personIds);
     // The state read above is at least as new as every change in the batch: applying it and
     // recording the batch's last seq never goes backwards.
     const result = this.replica.applyBatch(changes, {
@@ -227,9 +236,15 @@ export class KioskSync {
       templates,
       settings,
       accounts,
+      extras,
       ...(rules ? { rules } : {}),
     });
-    this.options.onChange?.({ seq: changes[changes.length - 1].seq, ...result });
+    this.options.onChange?.({
+      seq: changes[changes.length - 1].seq,
+      ...result,
+      settings: settingKeys,
+      rules: rules !== undefined,
+    });
   }
 
   // --- Events up and signs of life --------------------------------------------------------------

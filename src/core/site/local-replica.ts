@@ -11,6 +11,7 @@ import type {
   SitePerson,
   SiteTemplate,
 } from './site-store';
+import type { SiteCredentialsRow, SitePair } from './site-rules';
 
 /**
  * The site tables inside a kiosk's own SQLite file, versioned on their own (`site_state.schema`)
@@ -188,6 +189,8 @@ export class LocalReplica {
       accounts: readonly SiteAccount[];
       /** Present when the batch holds a rules change. */
       rules?: SiteAccessRules & { memberships: [number, number][] };
+      /** The credentials and look-alike pairs of the batch's people (absent: left as they are). */
+      extras?: { credentials: readonly SiteCredentialsRow[]; pairs: readonly SitePair[] };
     },
   ): { people: number; erased: number } {
     if (changes.length === 0) return { people: 0, erased: 0 };
@@ -216,6 +219,7 @@ export class LocalReplica {
           const person = personById.get(id);
           if (person) {
             this.putPerson(person, templatesByPerson.get(id) ?? [], edits);
+            if (current.extras) this.putPersonExtras(id, current.extras);
             people++;
           } else if (this.erasePerson(id, edits)) erased++;
         } else if (change.entity === 'setting') {
@@ -290,6 +294,46 @@ export class LocalReplica {
         ).changes;
         if (changed > 0) edits.added.push({ templateId: t.id, personId: person.id, ...e });
       }
+    }
+  }
+
+  /**
+   * The person's credentials (hashes and tags, never a PIN) and confirmed look-alike pairs, as the
+   * site holds them. A PIN or badge the site moved from someone else is taken from their local row
+   * first (their own change follows in the feed), so a UNIQUE column never blocks the batch. A pair
+   * whose other person is not here yet is written when that person is applied.
+   */
+  private putPersonExtras(
+    personId: number,
+    extras: { credentials: readonly SiteCredentialsRow[]; pairs: readonly SitePair[] },
+  ): void {
+    const sql = this.sqlite;
+    sql.prepare('DELETE FROM person_credentials WHERE person_id = ?').run(personId);
+    const c = extras.credentials.find((row) => row.personId === personId);
+    if (c) {
+      for (const tag of [c.pinTag, c.duressTag].filter((t): t is string => t !== null)) {
+        sql.prepare('UPDATE person_credentials SET pin = NULL, pin_tag = NULL WHERE pin_tag = ?').run(tag);
+        sql
+          .prepare('UPDATE person_credentials SET duress = NULL, duress_tag = NULL WHERE duress_tag = ?')
+          .run(tag);
+      }
+      if (c.badge !== null)
+        sql.prepare('UPDATE person_credentials SET badge = NULL WHERE badge = ?').run(c.badge);
+      sql
+        .prepare(
+          `INSERT INTO person_credentials (person_id, pin, pin_tag, duress, duress_tag, badge, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(personId, c.pin, c.pinTag, c.duress, c.duressTag, c.badge, c.updatedAt);
+    }
+    sql.prepare('DELETE FROM distinct_people WHERE person_a = ? OR person_b = ?').run(personId, personId);
+    const pair = sql.prepare(
+      `INSERT INTO distinct_people (person_a, person_b, similarity, confirmed_by, confirmed_at)
+       SELECT ?, ?, ?, ?, ? WHERE (SELECT count(*) FROM people WHERE id IN (?, ?)) = 2`,
+    );
+    for (const p of extras.pairs) {
+      if (p.a !== personId && p.b !== personId) continue;
+      pair.run(p.a, p.b, p.similarity, p.confirmedBy, p.confirmedAt, p.a, p.b);
     }
   }
 

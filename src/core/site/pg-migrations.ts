@@ -140,6 +140,37 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX changes_entity ON changes(entity, entity_key);
     `,
   },
+  {
+    version: 3,
+    description:
+      "people's kiosk credentials (PIN and duress PIN as hashes and tags, badge) and confirmed look-alike pairs",
+    sql: `
+      -- As a kiosk's gallery migration 8: scrypt hashes (JSON) and HMAC tags under the site's tag
+      -- key (the setting credentials.tagKey, copied to every kiosk), never a PIN. Announced as a
+      -- change of the person; erased with them.
+      CREATE TABLE person_credentials (
+        person_id BIGINT PRIMARY KEY REFERENCES people(id) ON DELETE CASCADE,
+        pin TEXT,
+        pin_tag TEXT UNIQUE,
+        duress TEXT,
+        duress_tag TEXT UNIQUE,
+        badge TEXT UNIQUE,
+        updated_at BIGINT NOT NULL
+      );
+      -- As gallery migration 6: one row per pair confirmed as different people, lower id first;
+      -- announced as a change of both people.
+      CREATE TABLE distinct_people (
+        person_a BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        person_b BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        similarity DOUBLE PRECISION,
+        confirmed_by TEXT NOT NULL,
+        confirmed_at BIGINT NOT NULL,
+        PRIMARY KEY (person_a, person_b),
+        CHECK (person_a < person_b)
+      );
+      CREATE INDEX distinct_people_b ON distinct_people(person_b);
+    `,
+  },
 ];
 
 export const latestPgSchemaVersion = pgMigrations[pgMigrations.length - 1].version;
