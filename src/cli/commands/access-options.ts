@@ -5,6 +5,7 @@ import { FaceGateError } from '../../core/errors';
 import { AccessRulesStore } from '../../core/gallery/access-rules-store';
 import type { Gallery } from '../../core/gallery/gallery';
 import { storedSection } from '../../core/gallery/stored-settings';
+import type { SiteMember } from '../../core/service/site-member';
 
 /** The site's time zone: the app's attendance setting, else the system's. */
 export function siteTimeZone(gallery: Gallery): string {
@@ -45,12 +46,13 @@ export const accessEditHelp = [
 ].join('\n');
 
 /** `people edit ID --valid-until ... --access-groups ...`: applies and audits; false when none was given. */
-export function applyAccessOptions(
+export async function applyAccessOptions(
   ctx: CommandContext,
   gallery: Gallery,
   personId: number,
   actor: string,
-): boolean {
+  site: SiteMember | null = null,
+): Promise<boolean> {
   const from = stringOption(ctx, 'valid-from');
   const until = stringOption(ctx, 'valid-until');
   const groups = stringOption(ctx, 'access-groups');
@@ -58,7 +60,7 @@ export function applyAccessOptions(
   const store = new AccessRulesStore(gallery.db);
   const zone = siteTimeZone(gallery);
   const before = store.personAccess(personId);
-  const after = store.setPersonAccess(personId, {
+  const change = {
     ...(from !== undefined ? { validFrom: parseBound(from, 'from', zone) } : {}),
     ...(until !== undefined ? { validUntil: parseBound(until, 'until', zone) } : {}),
     ...(groups !== undefined
@@ -70,7 +72,9 @@ export function applyAccessOptions(
             .map((g) => store.group(g).id),
         }
       : {}),
-  });
+  };
+  // A site kiosk's file: made in the site (docs/site.md).
+  const after = site ? await site.setPersonAccess(personId, change) : store.setPersonAccess(personId, change);
   gallery.audit.record({ actor, action: 'access.person', personId, details: { before, after } });
   return true;
 }

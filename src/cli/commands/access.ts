@@ -14,6 +14,7 @@ import { formatWindow, parseWindow } from '../../shared/schedule-text';
 import { defaultSettings } from '../../shared/settings';
 import { siteTimeZone } from './access-options';
 import { cliActor, databaseHelp, databaseOptions, withGallery } from './people';
+import { withSiteWrites } from './site-writes';
 
 function groupLine(g: AccessGroup, scheduleName: (id: number | null) => string): string {
   const doors = g.doors === 'all' ? 'all doors' : `doors ${g.doors.join(', ') || '(none)'}`;
@@ -97,7 +98,9 @@ export const groupsCommand: Command = {
             mode: modeOption(ctx) ?? current?.mode ?? 'face',
             doors: doorsOption(ctx) ?? current?.doors ?? 'all',
           };
-          const group = store.saveGroup(input, current?.id);
+          const group = await withSiteWrites(gallery, async (site) =>
+            site ? site.saveGroup(input, current?.id) : store.saveGroup(input, current?.id),
+          );
           gallery.audit.record({
             actor: cliActor,
             action: 'access.group',
@@ -110,7 +113,9 @@ export const groupsCommand: Command = {
         }
         case 'rm': {
           const group = store.group(needName());
-          store.deleteGroup(group.id);
+          await withSiteWrites(gallery, async (site) =>
+            site ? site.deleteGroup(group.id) : store.deleteGroup(group.id),
+          );
           gallery.audit.record({
             actor: cliActor,
             action: 'access.group',
@@ -192,7 +197,9 @@ export const schedulesCommand: Command = {
             name: stringOption(ctx, 'name') ?? current?.name ?? arg1,
             windows: given.length || !current ? given : current.windows,
           };
-          const schedule = store.saveSchedule(input, current?.id);
+          const schedule = await withSiteWrites(gallery, async (site) =>
+            site ? site.saveSchedule(input, current?.id) : store.saveSchedule(input, current?.id),
+          );
           gallery.audit.record({
             actor: cliActor,
             action: 'access.schedule',
@@ -206,7 +213,9 @@ export const schedulesCommand: Command = {
         case 'rm': {
           if (!arg1) throw new FaceGateError('INVALID_INPUT', 'schedules rm needs a schedule name.');
           const schedule = store.schedule(arg1);
-          store.deleteSchedule(schedule.id);
+          await withSiteWrites(gallery, async (site) =>
+            site ? site.deleteSchedule(schedule.id) : store.deleteSchedule(schedule.id),
+          );
           gallery.audit.record({
             actor: cliActor,
             action: 'access.schedule',
@@ -220,7 +229,10 @@ export const schedulesCommand: Command = {
         case 'holiday': {
           const [date, ...nameParts] = rest;
           if (arg1 === 'add') {
-            const holiday = store.saveHoliday({ date, name: nameParts.join(' ') });
+            const input = { date, name: nameParts.join(' ') };
+            const holiday = await withSiteWrites(gallery, async (site) =>
+              site ? site.saveHoliday(input) : store.saveHoliday(input),
+            );
             gallery.audit.record({
               actor: cliActor,
               action: 'access.holiday',
@@ -234,7 +246,9 @@ export const schedulesCommand: Command = {
           if (arg1 === 'rm') {
             const holiday = store.holidays().find((h) => h.date === date);
             if (!holiday) throw new FaceGateError('NOT_FOUND', `There is no holiday on '${date}'.`);
-            store.deleteHoliday(holiday.id);
+            await withSiteWrites(gallery, async (site) =>
+              site ? site.deleteHoliday(holiday.id) : store.deleteHoliday(holiday.id),
+            );
             gallery.audit.record({
               actor: cliActor,
               action: 'access.holiday',

@@ -6,6 +6,7 @@ import { FaceGateError } from '../../core/errors';
 import { CredentialStore } from '../../core/gallery/credential-store';
 import type { Gallery } from '../../core/gallery/gallery';
 import { hashPin } from '../../core/service/pin-hash';
+import type { SiteMember } from '../../core/service/site-member';
 
 export const credentialEditOptions = {
   pin: { type: 'string' },
@@ -29,6 +30,7 @@ export async function applyCredentialOptions(
   personId: number,
   actor: string,
   input: NodeJS.ReadableStream = process.stdin,
+  site: SiteMember | null = null,
 ): Promise<boolean> {
   const pinOption = stringOption(ctx, 'pin');
   const duressOption = stringOption(ctx, 'duress-pin');
@@ -66,11 +68,20 @@ export async function applyCredentialOptions(
       : value === null
         ? null
         : { hash: await hashPin(value), tag: store.tag(value) };
-  store.set(personId, {
-    ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
-    ...(duress !== undefined ? { duress: await hashed(duress) } : {}),
-    ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
-  });
+  if (site) {
+    // A site kiosk's file: set in the site (hashes and tags only), for every kiosk.
+    await site.setCredentials(personId, {
+      ...(pin !== undefined ? { pin } : {}),
+      ...(duress !== undefined ? { duressPin: duress } : {}),
+      ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
+    });
+  } else {
+    store.set(personId, {
+      ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
+      ...(duress !== undefined ? { duress: await hashed(duress) } : {}),
+      ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
+    });
+  }
   gallery.audit.record({
     actor,
     action: 'person.credentials',

@@ -20,6 +20,7 @@ import {
 } from '../command';
 import { exitCodes } from '../exit-codes';
 import { accessEditHelp, accessEditOptions, applyAccessOptions } from './access-options';
+import { withSiteWrites } from './site-writes';
 
 // --- Shared by the gallery and attendance commands -----------------------------------------
 
@@ -256,19 +257,29 @@ export const peopleCommand: Command = {
             const value = stringOption(ctx, name);
             return value === undefined ? undefined : value.trim() === '' ? null : value;
           };
-          applyAccessOptions(ctx, gallery, id, cliActor);
-          await applyCredentialOptions(ctx, gallery, id, cliActor);
-          const person = gallery.updatePerson(
-            id,
-            {
-              name: stringOption(ctx, 'name'),
-              employeeCode: cleared('code'),
-              group: cleared('group'),
-              active: yesNo(ctx, 'active'),
-              notes: stringOption(ctx, 'notes'),
+          const patch = {
+            name: stringOption(ctx, 'name'),
+            employeeCode: cleared('code'),
+            group: cleared('group'),
+            active: yesNo(ctx, 'active'),
+            notes: stringOption(ctx, 'notes'),
+          };
+          const fields = Object.values(patch).some((v) => v !== undefined);
+          // A site kiosk's file: access, PIN and badge changes are made in the site (docs/site.md).
+          await withSiteWrites(
+            gallery,
+            async (site) => {
+              await applyAccessOptions(ctx, gallery, id, cliActor, site);
+              await applyCredentialOptions(ctx, gallery, id, cliActor, process.stdin, site);
             },
-            cliActor,
+            [...Object.keys(accessEditOptions), ...Object.keys(credentialEditOptions)].some(
+              (o) => ctx.values[o] !== undefined,
+            ),
           );
+          const person =
+            gallery.siteCopy !== null && !fields
+              ? gallery.people.require(id)
+              : gallery.updatePerson(id, patch, cliActor);
           if (ctx.json) writeJson(ctx, { person });
           else ctx.stdout.write(`${personLine(person)}\n`);
           return exitCodes.ok;
@@ -312,11 +323,17 @@ export const peopleCommand: Command = {
         case 'different': {
           const id = parsePersonId(idText);
           const other = parsePersonId(ctx.positionals[2]);
-          const names = [gallery.people.require(id).name, gallery.people.require(other).name];
           const withdraw = Boolean(ctx.values.withdraw);
-          const changed = withdraw
-            ? gallery.withdrawDifferentPeople(id, other, cliActor)
-            : (gallery.confirmDifferentPeople(id, other, cliActor), true);
+          // A site kiosk's file: the pair is confirmed in the site and reaches every kiosk.
+          const { names, changed } = await withSiteWrites(gallery, async (site) => {
+            const names = [gallery.people.require(id).name, gallery.people.require(other).name];
+            const changed = site
+              ? await site.setDifferentPeople(id, other, !withdraw, cliActor)
+              : withdraw
+                ? gallery.withdrawDifferentPeople(id, other, cliActor)
+                : (gallery.confirmDifferentPeople(id, other, cliActor), true);
+            return { names, changed };
+          });
           if (ctx.json) writeJson(ctx, { personId: id, otherPersonId: other, confirmed: !withdraw, changed });
           else {
             ctx.stdout.write(

@@ -124,10 +124,17 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   // A site's kiosk (docs/site.md): refused before anything else starts when the file has not joined.
   const siteUrl = options.siteUrl ?? process.env.FACEGATE_DATABASE_URL;
   let onSiteStatus = () => {};
+  let onSiteApplied = (_applied: { settings: string[]; rules: boolean }) => {};
   let site: SiteMember | undefined;
   try {
     site = siteUrl
-      ? SiteMember.start(siteUrl, gallery, options.version ?? '0.1.0', () => onSiteStatus())
+      ? SiteMember.start(
+          siteUrl,
+          gallery,
+          options.version ?? '0.1.0',
+          () => onSiteStatus(),
+          (applied) => onSiteApplied(applied),
+        )
       : undefined;
   } catch (error) {
     if (!options.gallery) gallery.close();
@@ -291,6 +298,18 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     await integrations.apply();
     // Loading a pack can take seconds: it runs in the background, its progress is pushed.
     void models.apply(next);
+  };
+
+  // A site's kiosk: site settings and rules changed anywhere apply here as they arrive (docs/site.md).
+  onSiteApplied = (applied) => {
+    const sections = settings.reload(applied.settings, log);
+    if (sections.length > 0) {
+      applySettings(settings.current).catch((error: unknown) => log(`settings: ${(error as Error).message}`));
+      bus.emit('settings.changed', { sections });
+      statusChanged();
+    }
+    // Rules changed: evidence gathered under the old ones must not decide.
+    if (applied.rules) frames.reset();
   };
 
   const ctx: ServiceContext = {

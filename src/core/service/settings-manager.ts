@@ -49,6 +49,44 @@ export class SettingsManager {
     return () => this.listeners.delete(listener);
   }
 
+  /** The settings a patch would give and the sections it changes, validated; nothing is saved. */
+  preview(patch: SettingsPatch): { settings: Settings; changed: SettingsSection[] } {
+    const result = applySettingsPatch(this.settings, patch);
+    if (!result.success)
+      throw new FaceGateError('INVALID_INPUT', describeIssues('settings.set', result.error));
+    const next = result.data;
+    const changed = settingsSections.filter(
+      (section) => JSON.stringify(next[section]) !== JSON.stringify(this.settings[section]),
+    );
+    return { settings: next, changed };
+  }
+
+  /**
+   * Reads these stored keys again (a site kiosk: the sync wrote the site's new values into the
+   * file) and tells listeners; a value that does not validate keeps its default, named in the log.
+   * Returns the sections that changed.
+   */
+  reload(keys: readonly string[], log: (line: string) => void): SettingsSection[] {
+    const sections = settingsSections.filter((section) => keys.includes(keyOf(section)));
+    if (sections.length === 0) return [];
+    const stored = Object.fromEntries(
+      settingsSections.map((section) => [section, readSafely(this.gallery, keyOf(section), log)]),
+    );
+    const { settings, dropped } = resolveSettings(
+      Object.fromEntries(Object.entries(stored).filter(([, value]) => value !== undefined)),
+    );
+    if (dropped.length > 0) {
+      log(`settings: ignored invalid stored values, using defaults for ${dropped.join(', ')}`);
+    }
+    const changed = settingsSections.filter(
+      (section) => JSON.stringify(settings[section]) !== JSON.stringify(this.settings[section]),
+    );
+    if (changed.length === 0) return [];
+    this.settings = settings;
+    for (const listener of [...this.listeners]) listener(settings, changed);
+    return changed;
+  }
+
   /** Validates the merged result, saves the sections that changed (audited) and tells listeners. */
   update(patch: SettingsPatch, actor: string): { settings: Settings; changed: SettingsSection[] } {
     const result = applySettingsPatch(this.settings, patch);

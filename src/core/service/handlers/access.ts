@@ -29,8 +29,12 @@ function changed(ctx: ServiceContext): void {
 /** Access groups, schedules, holidays, a person's access (docs/access.md) and admin accounts; every change audited. */
 export const accessHandlers: Pick<Handlers, AccessCalls> = {
   'groups.list': (_args, _session, ctx) => ({ groups: ctx.rules.store.groups() }),
-  'groups.save': ({ id, ...input }, session, ctx) => {
-    const group = ctx.rules.store.saveGroup(input, id, ctx.now());
+  // A site's kiosk (ctx.site): rule edits are made in the site and reach this copy (and every
+  // other kiosk) through the change feed; refused, with nothing written, when it cannot be reached.
+  'groups.save': async ({ id, ...input }, session, ctx) => {
+    const group = ctx.site
+      ? await ctx.site.saveGroup(input, id)
+      : ctx.rules.store.saveGroup(input, id, ctx.now());
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.group',
@@ -41,8 +45,8 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     changed(ctx);
     return group;
   },
-  'groups.delete': ({ id }, session, ctx) => {
-    const removed = ctx.rules.store.deleteGroup(id);
+  'groups.delete': async ({ id }, session, ctx) => {
+    const removed = ctx.site ? await ctx.site.deleteGroup(id) : ctx.rules.store.deleteGroup(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -59,8 +63,10 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     schedules: ctx.rules.store.schedules(),
     holidays: ctx.rules.store.holidays(),
   }),
-  'schedules.save': ({ id, ...input }, session, ctx) => {
-    const schedule = ctx.rules.store.saveSchedule(input, id, ctx.now());
+  'schedules.save': async ({ id, ...input }, session, ctx) => {
+    const schedule = ctx.site
+      ? await ctx.site.saveSchedule(input, id)
+      : ctx.rules.store.saveSchedule(input, id, ctx.now());
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.schedule',
@@ -71,8 +77,8 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     changed(ctx);
     return schedule;
   },
-  'schedules.delete': ({ id }, session, ctx) => {
-    const removed = ctx.rules.store.deleteSchedule(id);
+  'schedules.delete': async ({ id }, session, ctx) => {
+    const removed = ctx.site ? await ctx.site.deleteSchedule(id) : ctx.rules.store.deleteSchedule(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -84,8 +90,8 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     }
     return { removed };
   },
-  'schedules.saveHoliday': (input, session, ctx) => {
-    const holiday = ctx.rules.store.saveHoliday(input);
+  'schedules.saveHoliday': async (input, session, ctx) => {
+    const holiday = ctx.site ? await ctx.site.saveHoliday(input) : ctx.rules.store.saveHoliday(input);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.holiday',
@@ -96,8 +102,8 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     changed(ctx);
     return holiday;
   },
-  'schedules.deleteHoliday': ({ id }, session, ctx) => {
-    const removed = ctx.rules.store.deleteHoliday(id);
+  'schedules.deleteHoliday': async ({ id }, session, ctx) => {
+    const removed = ctx.site ? await ctx.site.deleteHoliday(id) : ctx.rules.store.deleteHoliday(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -117,13 +123,16 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     if (!now) throw new FaceGateError('NOT_FOUND', `There is no person #${personId}.`);
     return { ...access, now };
   },
-  'access.setPerson': ({ personId, groupIds, validFrom, validUntil }, session, ctx) => {
+  'access.setPerson': async ({ personId, groupIds, validFrom, validUntil }, session, ctx) => {
     const before = ctx.rules.store.personAccess(personId);
-    const after = ctx.rules.store.setPersonAccess(personId, {
+    const change = {
       ...(groupIds ? { groupIds } : {}),
       ...(validFrom !== undefined ? { validFrom: msOf(validFrom) } : {}),
       ...(validUntil !== undefined ? { validUntil: msOf(validUntil) } : {}),
-    });
+    };
+    const after = ctx.site
+      ? await ctx.site.setPersonAccess(personId, change)
+      : ctx.rules.store.setPersonAccess(personId, change);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.person',

@@ -26,15 +26,22 @@ export const credentialHandlers: Pick<Handlers, CredentialCalls> = {
         : value === null
           ? null
           : { hash: await hashPin(value), tag: store.tag(value) };
-    const result = store.set(
-      personId,
-      {
-        ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
-        ...(duressPin !== undefined ? { duress: await hashed(duressPin) } : {}),
-        ...(badge !== undefined ? { badge } : {}),
-      },
-      ctx.now(),
-    );
+    // A site's kiosk: set in the site (hashes and tags only), for every kiosk; refused offline.
+    const result = ctx.site
+      ? await ctx.site.setCredentials(personId, {
+          ...(pin !== undefined ? { pin } : {}),
+          ...(duressPin !== undefined ? { duressPin } : {}),
+          ...(badge !== undefined ? { badge } : {}),
+        })
+      : store.set(
+          personId,
+          {
+            ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
+            ...(duressPin !== undefined ? { duress: await hashed(duressPin) } : {}),
+            ...(badge !== undefined ? { badge } : {}),
+          },
+          ctx.now(),
+        );
     // A new PIN starts its lockout count over.
     if (pin !== undefined) ctx.credentials.clearPerson(personId);
     ctx.gallery.audit.record({
