@@ -211,6 +211,30 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         2000,
       );
 
+      // The CLI on a kiosk's file (kiosk C, not running): a group, and Katy put in it, through the site.
+      const env = { FACEGATE_DATABASE_URL: pg.url };
+      const added = runCli(['groups', 'add', 'Night', '--db', fileOf('c')], { env });
+      expect(added.status, added.stderr).toBe(0);
+      const edited = runCli(
+        ['people', 'edit', String(katy), '--access-groups', 'Night', '--db', fileOf('c')],
+        {
+          env,
+        },
+      );
+      expect(edited.status, edited.stderr).toBe(0);
+      await until(
+        'B admits Katy by the Night group',
+        async () => (await verdictAtB()).group === 'Night',
+        2000,
+      );
+      expect(await verdictAtB()).toMatchObject({ allowed: true, code: 'group' });
+      // Without the site's address the kiosk's file refuses rather than keep the group to itself.
+      const local = runCli(['groups', 'add', 'Other', '--db', fileOf('c')], {
+        env: { FACEGATE_DATABASE_URL: undefined },
+      });
+      expect(local.status).not.toBe(0);
+      expect(local.stderr).toMatch(/FACEGATE_DATABASE_URL/);
+
       // Site down: each edit refused with the reason, nothing written at A (nor in the site).
       const groupsAtA = async () => (await a.call('groups.list', {})).groups.map((g) => g.name);
       const before = {
@@ -231,7 +255,11 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         expect(await groupsAtA()).toEqual(before.groups);
         expect(await a.call('access.person', { personId: katy, at })).toEqual(before.katy);
       });
-      expect((await site.accessRules()).groups.map((g) => g.name).sort()).toEqual(['Staff', 'Visitors']);
+      expect((await site.accessRules()).groups.map((g) => g.name).sort()).toEqual([
+        'Night',
+        'Staff',
+        'Visitors',
+      ]);
     }, 60_000);
 
     it('a PIN set at A opens at B, a duress PIN set at A raises duress at B; unique across the site; erased with the person; refused with the site down', async () => {
