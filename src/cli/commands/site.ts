@@ -218,7 +218,8 @@ async function importGallery(ctx: CommandContext): Promise<number> {
           ctx.stdout.write(
             `Imported ${report.source} into the site: ${report.people} people, ${report.templates} templates ` +
               `(${report.embeddings} embeddings), ${report.attendanceEvents} attendance events, ` +
-              `${report.auditEntries} audit entries, ${report.accounts} admin accounts, settings: ` +
+              `${report.auditEntries} audit entries, ${report.accounts} admin accounts, ` +
+              `${report.credentials} people with a PIN or badge, ${report.lookalikePairs} look-alike pairs, settings: ` +
               `${report.settings.join(', ') || 'none'}.\n`,
           );
           if (report.kioskSettingsLeft.length > 0) {

@@ -3,6 +3,7 @@ import { FaceGateError } from '../errors';
 import { blobToEmbedding, embeddingToBlob } from '../gallery/embedding-codec';
 import type { Gallery } from '../gallery/gallery';
 import type { SettingsSection } from '../../shared/settings';
+import { tagKeySetting } from './site-rules';
 import { changeChannel, type SiteStore } from './site-store';
 
 /**
@@ -34,6 +35,10 @@ export interface ImportReport {
   accounts: number;
   accessGroups: number;
   memberships: number;
+  /** People with a kiosk PIN, duress PIN or badge. */
+  credentials: number;
+  /** Pairs confirmed as different people. */
+  lookalikePairs: number;
   settings: string[];
   /** Settings sections left behind because they are each kiosk's own. */
   kioskSettingsLeft: string[];
@@ -57,7 +62,8 @@ interface PersonRow {
 
 /**
  * The one-time move of a single desk's SQLite gallery into a new site: people (new site ids),
- * templates with their crops and every embedding, access rules and memberships, the attendance log and audit log (ids derived
+ * templates with their crops and every embedding, access rules and memberships, kiosk credentials
+ * (hashes, tags and the tag key) and confirmed look-alike pairs, the attendance log and audit log (ids derived
  * from the source file, so running it twice cannot store an event twice), admin accounts and the
  * site's settings sections. All in ONE PostgreSQL transaction: it is stored whole or not at all.
  * Refused when the site already holds people (a merge of two galleries is not an import).
@@ -197,6 +203,59 @@ export async function importSqlite(
     }
     await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('rules', 'all', $1)`, [now]);
 
+    // Kiosk credentials (hashes and tags) and confirmed look-alike pairs follow the people's new
+    // ids (their person changes are in the feed above). The desk's PIN tag key becomes the site's,
+    // so a PIN typed alone still finds its person at every kiosk.
+    const credentials = sql
+      .prepare(
+        'SELECT person_id, pin, pin_tag, duress, duress_tag, badge, updated_at FROM person_credentials',
+      )
+      .all() as {
+      person_id: number;
+      pin: string | null;
+      pin_tag: string | null;
+      duress: string | null;
+      duress_tag: string | null;
+      badge: string | null;
+      updated_at: number;
+    }[];
+    for (const c of credentials) {
+      await client.query(
+        `INSERT INTO person_credentials (person_id, pin, pin_tag, duress, duress_tag, badge, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [personIds[c.person_id], c.pin, c.pin_tag, c.duress, c.duress_tag, c.badge, c.updated_at],
+      );
+    }
+    const tagKey = gallery.settings.get(tagKeySetting);
+    if (typeof tagKey === 'string') {
+      await client.query(
+        `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+         ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at`,
+        [tagKeySetting, JSON.stringify(tagKey), now],
+      );
+      await client.query(`INSERT INTO changes (entity, entity_key, at) VALUES ('setting', $1, $2)`, [
+        tagKeySetting,
+        now,
+      ]);
+    }
+    const pairs = sql
+      .prepare('SELECT person_a, person_b, similarity, confirmed_by, confirmed_at FROM distinct_people')
+      .all() as {
+      person_a: number;
+      person_b: number;
+      similarity: number | null;
+      confirmed_by: string;
+      confirmed_at: number;
+    }[];
+    for (const pair of pairs) {
+      const [low, high] = [personIds[pair.person_a], personIds[pair.person_b]].sort((x, y) => x - y);
+      await client.query(
+        `INSERT INTO distinct_people (person_a, person_b, similarity, confirmed_by, confirmed_at)
+         VALUES ($1, $2, $3, $4, $5)`,
+        [low, high, pair.similarity, pair.confirmed_by, pair.confirmed_at],
+      );
+    }
+
     const events = sql
       .prepare(
         'SELECT id, at, person_id, kind, similarity, liveness, door_opened, device, note FROM attendance_events ORDER BY id',
@@ -320,6 +379,8 @@ export async function importSqlite(
       accounts: accounts.length,
       accessGroups: (sql.prepare('SELECT count(*) AS n FROM access_groups').get() as { n: number }).n,
       memberships: memberships.length,
+      credentials: credentials.length,
+      lookalikePairs: pairs.length,
       settings,
       kioskSettingsLeft,
       personIds,

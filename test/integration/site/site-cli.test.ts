@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '../../../src/core/attendance/event-log';
+import { CredentialStore, pinTag } from '../../../src/core/gallery/credential-store';
 import { Gallery } from '../../../src/core/gallery/gallery';
+import { hashPin } from '../../../src/core/service/pin-hash';
 import { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
 import { repoRoot } from '../../helpers/paths';
@@ -97,6 +99,11 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
       gallery.db.sqlite
         .prepare('INSERT INTO person_groups (person_id, group_id) VALUES (?, 5)')
         .run(people[1].id);
+      // Grace's kiosk PIN (hash and tag under the desk's key) and Ada/Linus confirmed as different.
+      const credentials = new CredentialStore(gallery.db);
+      credentials.set(people[1].id, { pin: { hash: await hashPin('4711'), tag: credentials.tag('4711') } });
+      const graceTag = credentials.tag('4711');
+      gallery.confirmDifferentPeople(people[0].id, people[2].id, 'test', 0.6);
       const log = new EventLog(gallery.db);
       log.append({ personId: people[1].id, kind: 'check_in', device: 'front desk' });
       log.append({ personId: null, kind: 'unknown', device: 'front desk' });
@@ -114,6 +121,8 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         attendanceEvents: 2,
         accessGroups: 1,
         memberships: 1,
+        credentials: 1,
+        lookalikePairs: 1,
         settings: ['app.attendance'],
         kioskSettingsLeft: ['app.door'],
       });
@@ -134,6 +143,17 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         expect(siteGrace.groupIds).toEqual([5]);
         expect(templates).toHaveLength(2);
         expect(templates[0].embeddings[0].vector).toHaveLength(8);
+        // The PIN travels as its hash and tag, with the desk's tag key as the site's.
+        const ids = report.personIds as Record<string, number>;
+        expect(await store.query('read', 'SELECT person_id, pin_tag FROM person_credentials')).toEqual([
+          { person_id: String(grace), pin_tag: graceTag },
+        ]);
+        const key = (await store.settings(['credentials.tagKey'])).get('credentials.tagKey') as string;
+        expect(pinTag(key, '4711')).toBe(graceTag);
+        const pair = [ids[String(people[0].id)], ids[String(people[2].id)]].sort((x, y) => x - y);
+        expect(await store.query('read', 'SELECT person_a, person_b FROM distinct_people')).toEqual([
+          { person_a: String(pair[0]), person_b: String(pair[1]) },
+        ]);
       } finally {
         await store.close();
       }
