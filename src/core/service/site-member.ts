@@ -124,7 +124,7 @@ export class SiteMember {
       state: s.online ? 'online' : 'offline',
       message: s.online
         ? null
-        : `The site database cannot be reached: this kiosk decides from its last copy and keeps ${s.outboxDepth} event(s) to send.`,
+        : `The site database cannot be reached${s.lastError ? ` (${s.lastError})` : ''}: this kiosk decides from its last copy and keeps ${s.outboxDepth} event(s) to send.`,
       siteName: this.siteName,
       kiosk: identity?.name ?? '',
       door: identity?.door ?? '',

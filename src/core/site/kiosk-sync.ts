@@ -158,6 +158,9 @@ export class KioskSync {
       await client.connect();
       // LISTEN first, then read the feed: a change committed in between is in both, never in neither.
       await client.query(`LISTEN ${changeChannel}`);
+      // A site of another schema version would fail every catch-up while looking online: refuse
+      // it here, with what to do, and keep retrying (the kiosk stays offline on its copy).
+      await this.store.requireSchema();
       if (this.stopped) {
         await client.end();
         return;

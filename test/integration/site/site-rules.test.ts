@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { createWorkerInferenceHost } from '../../../src/core/inference';
 import { createFaceGateService, type CallerSession, type FaceGateService } from '../../../src/core/service';
-import { joinSite, KioskSync, SiteStore } from '../../../src/core/site';
+import { joinSite, KioskSync, pgMigrations, SiteStore } from '../../../src/core/site';
 import type { AccessDecision, CallInput, CallName, CallResult, Status } from '../../../src/shared/contract';
 import { defaultSettings } from '../../../src/shared/settings';
 import { runCli } from '../../helpers/cli';
@@ -237,6 +237,7 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
 
       // Site down: each edit refused with the reason, nothing written at A (nor in the site).
       const groupsAtA = async () => (await a.call('groups.list', {})).groups.map((g) => g.name);
+      await until('A holds the group made at C too', async () => (await groupsAtA()).includes('Night'), 2000);
       const before = {
         groups: await groupsAtA(),
         katy: await a.call('access.person', { personId: katy, at }),
@@ -371,6 +372,26 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         d.close();
       }
     }, 60_000);
+
+    it('a kiosk of a site whose schema is older than it speaks stays offline and says to migrate, rather than look online and apply nothing', async () => {
+      await site.query('create database', 'CREATE DATABASE old_site');
+      const oldUrl = pg.url.replace(/\/facegate$/, '/old_site');
+      const old = SiteStore.open(oldUrl);
+      const e = Gallery.open(fileOf('e'));
+      await joinSite(site, e, { name: 'E', door: 'e', version: 'test' });
+      const sync = new KioskSync({ url: oldUrl, gallery: e, version: 'test' });
+      try {
+        await old.migrate(pgMigrations.slice(0, 1));
+        sync.start();
+        await until('the sync tried', () => sync.status().lastError !== null, 5000);
+        expect(sync.status()).toMatchObject({ online: false });
+        expect(sync.status().lastError).toMatch(/schema version 1; run `facegate site init`/);
+      } finally {
+        await sync.stop();
+        e.close();
+        await old.close();
+      }
+    }, 30_000);
 
     it('the recognition threshold changed in the site, or at A, applies at running kiosk B within 2 s; refused with the site down', async () => {
       const thresholdAt = async (k: Kiosk) => (await k.call('settings.get')).recognition.threshold;
