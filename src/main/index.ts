@@ -4,7 +4,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, dialog, powerSaveBlocker, session, type BrowserWindow } from 'electron';
+import {
+  app,
+  dialog,
+  powerSaveBlocker,
+  session,
+  type BrowserWindow,
+  type MessagePortMain,
+  type UtilityProcess,
+} from 'electron';
 import { toErrorInfo } from '../core/errors';
 import { createFaceGateService } from '../core/service';
 import type { FaceGateService } from '../core/service/types';
@@ -13,6 +21,8 @@ import { installIpc } from './ipc';
 import { installPermissionHandlers } from './permissions';
 import { appContentSecurityPolicy, appEntryUrl, appOrigins } from './security';
 import { createUtilityInferenceHost } from './utility-host';
+import { electronFramePortWiring } from './frame-port';
+import { FramePortBroker } from '../core/service/frame-port-broker';
 import { loginItemPlan } from './login-item';
 import { fakeCameraSwitches } from './test-flags';
 import { RestartingInferenceHost } from '../core/inference/restarting-host';
@@ -88,11 +98,16 @@ if (!app.requestSingleInstanceLock()) {
     }
     serveRenderer(file('../renderer/'), csp);
 
+    // Kiosk windows' frame ports go straight to the current inference process (docs/app.md).
+    let inference: UtilityProcess | undefined;
+    const ports: { broker?: FramePortBroker<MessagePortMain> } = {};
     try {
       service = await createFaceGateService({
-        inference: new RestartingInferenceHost(() =>
-          createUtilityInferenceHost(file('./inference-process.js')),
-        ),
+        inference: new RestartingInferenceHost(() => {
+          // A new process knows no port: the windows ask again (their old ports closed).
+          ports.broker?.revokeAll();
+          return createUtilityInferenceHost(file('./inference-process.js'), (child) => (inference = child));
+        }),
         version: app.getVersion(),
         // The window opens at once; the status page shows the models loading.
         waitForModels: false,
@@ -103,7 +118,11 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
-    installIpc(service, origins);
+    ports.broker = new FramePortBroker(
+      service,
+      electronFramePortWiring(() => inference),
+    );
+    installIpc(service, origins, ports.broker);
 
     const shell = service.openSession('main');
     const config = await service.call('kiosk.config', {}, shell);

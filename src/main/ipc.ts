@@ -1,12 +1,18 @@
 // The Electron IPC adapter: the only file with ipcMain. Routes contract calls from the app's
 // windows to the service and pushes the service's events back.
-import { ipcMain, type WebContents } from 'electron';
+import { ipcMain, type MessagePortMain, type WebContents } from 'electron';
+import type { FramePortBroker } from '../core/service/frame-port-broker';
 import type { CallerSession } from '../core/service/session';
 import type { FaceGateService } from '../core/service/types';
 import { ipcChannels } from '../shared/contract';
-import { routeIpcCall } from './ipc-router';
+import { framePortChannel } from '../shared/frame-port';
+import { routeFramePortRequest, routeIpcCall } from './ipc-router';
 
-export function installIpc(service: FaceGateService, origins: ReadonlySet<string>): () => void {
+export function installIpc(
+  service: FaceGateService,
+  origins: ReadonlySet<string>,
+  framePorts?: FramePortBroker<MessagePortMain>,
+): () => void {
   const sessions = new Map<WebContents, CallerSession>();
 
   const sessionFor = (contents: WebContents): CallerSession => {
@@ -17,6 +23,8 @@ export function installIpc(service: FaceGateService, origins: ReadonlySet<string
       sessions.set(contents, session);
       const end = () => {
         const current = sessions.get(contents);
+        // Its frame ports first: a frame still on the way is refused, never judged for a gone session.
+        if (current) framePorts?.revoke(current);
         if (current) service.closeSession(current);
         sessions.delete(contents);
       };
@@ -42,6 +50,17 @@ export function installIpc(service: FaceGateService, origins: ReadonlySet<string
     ),
   );
 
+  // The kiosk window's frame port (docs/app.md, "The frame port"): only to the app's own main
+  // frame; the port goes to the window, the reply says whether it was given.
+  ipcMain.handle(framePortChannel, (event) => {
+    const frame = event.senderFrame
+      ? { url: event.senderFrame.url, isMainFrame: event.senderFrame.parent === null }
+      : null;
+    return routeFramePortRequest(framePorts, sessionFor(event.sender), frame, origins, (port) =>
+      event.sender.postMessage(framePortChannel, null, [port]),
+    );
+  });
+
   const unsubscribe = service.on((name, payload) => {
     for (const [contents, session] of sessions) {
       if (contents.isDestroyed() || !service.mayReceive(name, session)) continue;
@@ -52,6 +71,7 @@ export function installIpc(service: FaceGateService, origins: ReadonlySet<string
   return () => {
     unsubscribe();
     ipcMain.removeHandler(ipcChannels.call);
+    ipcMain.removeHandler(framePortChannel);
     for (const session of sessions.values()) service.closeSession(session);
     sessions.clear();
   };

@@ -3,4 +3,4 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { createPreloadApi } from './bridge';
 
-contextBridge.exposeInMainWorld('facegate', createPreloadApi(ipcRenderer));
+contextBridge.exposeInMainWorld('facegate', createPreloadApi(ipcRenderer, { framePort: true }));

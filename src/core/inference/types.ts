@@ -58,6 +58,11 @@ export interface RgbaFrame {
   width: number;
   height: number;
   data: Uint8Array;
+  /**
+   * A frame the inference process already holds (a kiosk's frame port, src/core/inference/frame-ports.ts):
+   * its reference, and `data` is empty; the pixels never leave that process.
+   */
+  held?: string;
 }
 
 /** What one analysis returns: the engine's result plus the time spent decoding or converting. */

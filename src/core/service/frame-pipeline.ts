@@ -19,11 +19,13 @@ import type { EventSnapshots } from '../attendance/snapshots';
 import type { RgbImage } from '../image/types';
 import type { EventBus } from './event-bus';
 import { FrozenStreamCheck } from './frozen-stream';
+import type { HeldFrame } from './frame-port-broker';
 import { defaultRecognitionSchedule } from '../../shared/tracking';
 import type { ModelManager } from './model-manager';
 import type { CallerSession } from './session';
 
-type Frame = CallArgs<'frames.submit'>;
+/** A frame with its pixels, or one the inference process holds (a kiosk's frame port: HeldFrame). */
+type Frame = CallArgs<'frames.submit'> | HeldFrame;
 type TryPhotoResult = CallResult<'recognition.tryPhoto'>;
 type Direction = 'check_in' | 'check_out';
 
@@ -204,7 +206,9 @@ export class FramePipeline {
       const settings = this.deps.settings();
       const livenessReady = this.deps.models.liveness.state === 'ready';
       const analysis = await this.deps.host.analyzeFrame(
-        { width: frame.width, height: frame.height, data: frame.data },
+        'held' in frame
+          ? { width: frame.width, height: frame.height, data: new Uint8Array(0), held: frame.held }
+          : { width: frame.width, height: frame.height, data: frame.data },
         {
           maxFaces: settings.recognition.maxFaces,
           minFaceSize: settings.recognition.minFaceSize,

@@ -30,8 +30,8 @@ export class FrozenStreamCheck {
    * Looks at a frame; returns null when it may be analysed, else why not: 'repeat' (identical to
    * the one before), 'injection' (a run of them: log it), 'blank' (identical and featureless).
    */
-  observe(frame: RgbaFrame): 'repeat' | 'injection' | 'blank' | null {
-    const samples = sample(frame);
+  observe(frame: RgbaFrame | SampledFrame): 'repeat' | 'injection' | 'blank' | null {
+    const samples = 'samples' in frame ? frame.samples : frozenSamples(frame);
     const size = `${frame.width}x${frame.height}`;
     const same = this.previous !== null && this.previousSize === size && equalBytes(this.previous, samples);
     this.previous = samples;
@@ -46,7 +46,18 @@ export class FrozenStreamCheck {
   }
 }
 
-function sample(frame: RgbaFrame): Uint8Array {
+/**
+ * A frame whose pixels stay where they are (the inference process holds a frame-port frame):
+ * frozenSamples() of it, taken there.
+ */
+export interface SampledFrame {
+  width: number;
+  height: number;
+  samples: Uint8Array;
+}
+
+/** The RGB of the fixed pixel set the check compares (what SampledFrame carries). */
+export function frozenSamples(frame: RgbaFrame): Uint8Array {
   const pixels = frame.width * frame.height;
   const count = Math.min(frozenSamplePixels, pixels);
   const out = new Uint8Array(count * 3);

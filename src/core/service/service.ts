@@ -8,7 +8,10 @@ import {
   type CallName,
   type AccessDecision,
   type CallResult,
+  frameSchema,
+  type FrameResult,
 } from '../../shared/contract';
+import type { HeldFrame } from './frame-port-broker';
 import { events, type EventName, type EventSpec } from '../../shared/events';
 import type { Settings } from '../../shared/settings';
 import { Attendance } from '../attendance/attendance';
@@ -404,6 +407,27 @@ class Service implements FaceGateService {
       }
     }
     return result;
+  }
+
+  async submitHeldFrame(frame: HeldFrame, session: CallerSession): Promise<FrameResult> {
+    if (this.closed) throw new FaceGateError('INTERNAL', 'FaceGate is shutting down.');
+    // The checks of frames.submit: a paired kiosk only; the size as the contract bounds it.
+    if (!this.ctx.pairing.isPaired(session)) {
+      throw new FaceGateError(
+        'UNAUTHORIZED',
+        'This kiosk is not paired: an administrator pairs it once from the admin screen (Kiosks).',
+      );
+    }
+    const { width, timestamp } = frameSchema.shape;
+    if (
+      !width.safeParse(frame.width).success ||
+      !width.safeParse(frame.height).success ||
+      !timestamp.safeParse(frame.timestamp).success
+    ) {
+      throw new FaceGateError('INVALID_INPUT', 'frames.submit: the frame size or timestamp is out of range');
+    }
+    this.ctx.auth.endSession(session);
+    return this.ctx.frames.submit(frame, session);
   }
 
   openSession(label: string, options: SessionOptions = {}): CallerSession {

@@ -1,7 +1,8 @@
-import type { CallName, CallResult } from '../../shared/contract';
+import type { CallName, CallResult, FrameResult } from '../../shared/contract';
 import type { EventName } from '../../shared/events';
 import type { ApiKey } from '../../shared/integrations';
 import type { EventListener } from './event-bus';
+import type { HeldFrame } from './frame-port-broker';
 import type { CallerSession } from './session';
 
 /**
@@ -28,6 +29,11 @@ export interface FaceGateService {
    * function that opens a session granted the calls of a live API key's scopes, or undefined.
    */
   restApi(): ((presentedKey: string) => { session: CallerSession; key: ApiKey } | undefined) | undefined;
+  /**
+   * frames.submit for a frame the inference process holds (a kiosk's frame port, docs/app.md): the
+   * same kiosk check and frame path; the pixels stay in that process. FramePortBroker calls it.
+   */
+  submitHeldFrame(frame: HeldFrame, session: CallerSession): Promise<FrameResult>;
   /** Stops inference, relocks the door, closes the database. */
   close(): Promise<void>;
 }

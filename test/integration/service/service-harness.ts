@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { decodeImage } from '../../../src/core/image';
 import { createWorkerInferenceHost } from '../../../src/core/inference';
 import { createFaceGateService, type CallerSession, type FaceGateService } from '../../../src/core/service';
@@ -28,12 +29,14 @@ export interface Harness {
 }
 
 /** A real service on a temporary database with the real analyzer in a worker thread. */
-export async function startService(options: { log?: boolean } = {}): Promise<Harness> {
+export async function startService(
+  options: { log?: boolean; onWorker?: (worker: Worker) => void } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-service-'));
   const databasePath = path.join(dir, 'facegate.db');
   const logs: string[] = [];
   const service = await createFaceGateService({
-    inference: createWorkerInferenceHost(),
+    inference: createWorkerInferenceHost(options.onWorker ? { onWorker: options.onWorker } : {}),
     databasePath,
     validateResults: true,
     log: (line) => (options.log ? console.log(line) : logs.push(line)),

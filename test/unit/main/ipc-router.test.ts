@@ -4,7 +4,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkerInferenceHost } from '../../../src/core/inference';
 import { createFaceGateService, type FaceGateService } from '../../../src/core/service';
-import { routeIpcCall } from '../../../src/main/ipc-router';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { FramePortBroker, workerFramePortWiring } from '../../../src/core/service/frame-port-broker';
+import { routeFramePortRequest, routeIpcCall } from '../../../src/main/ipc-router';
 import { appOrigins } from '../../../src/main/security';
 
 const origins = appOrigins();
@@ -13,10 +15,11 @@ const app = { url: 'app://facegate/index.html', isMainFrame: true };
 describe('IPC routing (the part of the adapter that needs no Electron)', () => {
   let dir: string;
   let service: FaceGateService;
+  let worker: Worker | undefined;
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-ipc-'));
     service = await createFaceGateService({
-      inference: createWorkerInferenceHost(),
+      inference: createWorkerInferenceHost({ onWorker: (w) => (worker = w) }),
       databasePath: path.join(dir, 'facegate.db'),
       waitForModels: false,
     });
@@ -60,5 +63,33 @@ describe('IPC routing (the part of the adapter that needs no Electron)', () => {
       ok: false,
       error: { code: 'UNAUTHORIZED' },
     });
+  });
+
+  it('hands a frame port only to the app’s main frame, for that window’s session', () => {
+    const broker = new FramePortBroker(
+      service,
+      workerFramePortWiring(() => worker),
+    );
+    const session = service.openSession('ipc:4', { trustedKiosk: true });
+    const delivered: MessagePort[] = [];
+    for (const frame of [
+      { url: 'https://evil.example/', isMainFrame: true },
+      { url: 'app://facegate/index.html', isMainFrame: false },
+      null,
+    ]) {
+      const reply = routeFramePortRequest(broker, session, frame, origins, (p) => delivered.push(p));
+      expect(reply).toMatchObject({ ok: false, error: { code: 'UNAUTHORIZED' } });
+    }
+    expect(delivered).toHaveLength(0);
+    expect(broker.count(session)).toBe(0);
+    expect(routeFramePortRequest(broker, session, app, origins, (p) => delivered.push(p))).toEqual({
+      ok: true,
+      value: null,
+    });
+    expect(delivered).toHaveLength(1);
+    expect(broker.count(session)).toBe(1);
+    broker.revoke(session);
+    expect(broker.count(session)).toBe(0);
+    delivered[0].close();
   });
 });
