@@ -12,6 +12,10 @@ import { createFaceGateService, type CallerSession, type FaceGateService } from 
 import { decodeMessage, encodeMessage } from '../src/server/codec';
 import { startHeadlessHost } from '../src/server/host';
 import type { CallInput, FrameResult } from '../src/shared/contract';
+import { nodePortEnd } from '../src/core/inference/frame-ports';
+import { FramePortBroker, workerFramePortWiring } from '../src/core/service/frame-port-broker';
+import { createFramePortClient } from '../src/shared/frame-port';
+import { kioskEncodeCosts } from './kiosk-encode';
 import { withSensorNoise } from './sensor-noise';
 import { identityPhotos, sharedFacesDir } from './shared-faces';
 import { summarise, type BenchOptions, type BenchReport, type BenchRow, type BenchSuite } from './suite';
@@ -70,6 +74,7 @@ async function stream(
   for (let i = 0; i < warmup; i++) await send(i);
   const latency: number[] = [];
   const analyze: number[] = [];
+  const transport: number[] = [];
   let faces = 0;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
@@ -81,6 +86,7 @@ async function stream(
     latency.push(performance.now() - sent);
     if (result.status === 'processed') {
       analyze.push(result.timings.analyze);
+      transport.push(latency[latency.length - 1] - result.timings.total);
       faces = Math.max(faces, result.faces.length);
     }
     await nextTick(sent);
@@ -90,7 +96,15 @@ async function stream(
   loop.disable();
   return row(
     label,
-    { latency, analyze, faces, elapsed, cpuMs: (used.user + used.system) / 1000, bytes: bytesPerFrame },
+    {
+      latency,
+      analyze,
+      transport,
+      faces,
+      elapsed,
+      cpuMs: (used.user + used.system) / 1000,
+      bytes: bytesPerFrame,
+    },
     loop,
   );
 }
@@ -98,6 +112,8 @@ async function stream(
 interface Timed {
   latency: number[];
   analyze: number[];
+  /** Per frame: frame-to-result minus the service's own time for it (timings.total): what the transport adds. */
+  transport: number[];
   /** Most faces seen in one frame. */
   faces: number;
   elapsed: number;
@@ -118,6 +134,7 @@ function row(label: string, t: Timed, loop: ReturnType<typeof monitorEventLoopDe
     'p95 ms': round(l.p95),
     'analyze ms': round(a.median),
     'overhead ms': round(l.median - a.median),
+    'transport ms': round(summarise(t.transport).median),
     'cpu ms/frame': round(t.cpuMs / t.latency.length),
     'bytes/frame': t.bytes,
     'loop p99 ms': round(loop.percentile(99) / 1e6),
@@ -149,7 +166,7 @@ const reply = () => new Promise((resolve) => {
 });
 ws.on('error', (error) => parentPort.postMessage({ error: error.message }));
 ws.on('open', async () => {
-  const latency = [], analyze = [];
+  const latency = [], analyze = [], transport = [];
   let faces = 0;
   // A browser kiosk is paired first (a code from admin), then streams.
   ws.send(pair);
@@ -165,12 +182,13 @@ ws.on('open', async () => {
     if (!result.ok) { parentPort.postMessage({ error: result.error.message }); return; }
     if (result.value.status === 'processed') {
       analyze.push(result.value.timings.analyze);
+      transport.push(latency[latency.length - 1] - result.value.timings.total);
       faces = Math.max(faces, result.value.faces.length);
     }
     const wait = sent + workerData.tick - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  parentPort.postMessage({ latency, analyze, faces, elapsed: performance.now() - started });
+  parentPort.postMessage({ latency, analyze, transport, faces, elapsed: performance.now() - started });
   ws.close();
 });
 `;
@@ -221,12 +239,13 @@ async function streamOverSocket(
 
 async function withService<T>(
   pack: string | undefined,
-  run: (service: FaceGateService, admin: CallerSession) => Promise<T>,
+  run: (service: FaceGateService, admin: CallerSession, worker: () => Worker | undefined) => Promise<T>,
   tracking = true,
 ): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-bench-stream-'));
+  let worker: Worker | undefined;
   const service = await createFaceGateService({
-    inference: createWorkerInferenceHost(),
+    inference: createWorkerInferenceHost({ onWorker: (w) => (worker = w) }),
     databasePath: path.join(dir, 'facegate.db'),
     tracking,
   });
@@ -248,7 +267,7 @@ async function withService<T>(
       { personId: person.id, fileName: photo.file, data: readFileSync(photo.path) },
       admin,
     );
-    return await run(service, admin);
+    return await run(service, admin, () => worker);
   } finally {
     await service.close();
     rmSync(dir, { recursive: true, force: true });
@@ -285,7 +304,8 @@ export const streamSuite: BenchSuite = {
       { name: 'one face', frame },
       { name: 'group', frame: group },
     ];
-    await withService(pack, async (service, admin) => {
+    await withService(pack, async (service, admin, worker) => {
+      const ports = new FramePortBroker(service, workerFramePortWiring(worker));
       for (const scene of scenes) {
         // A new kiosk per run: each starts without tracks and without a decision.
         const kiosk = service.openSession(`bench-kiosk-${scene.name}`, { trustedKiosk: true });
@@ -298,18 +318,35 @@ export const streamSuite: BenchSuite = {
             options.iterations,
           ),
         );
-        // The Electron IPC shape: the renderer's frame is structured-cloned across to main.
+        // The old Electron IPC shape: the renderer's frame is structured-cloned across to main.
         const ipc = service.openSession(`bench-ipc-${scene.name}`, { trustedKiosk: true });
-        options.log(`stream: ${scene.name}: IPC shape (structured clone)`);
+        options.log(`stream: ${scene.name}: IPC shape through main (structured clone)`);
         rows.push(
           await stream(
-            `${scene.name}: IPC (structured clone)`,
+            `${scene.name}: IPC via main (clone)`,
             (f) => service.call('frames.submit', structuredClone(f), ipc),
             scene.frame,
             options.iterations,
             scene.frame.data.byteLength,
           ),
         );
+        // The app's frame port: the same payload structured-cloned on a MessagePort straight to the
+        // inference worker; main brokers the port and sees a 12 KB notice per frame.
+        const kioskWindow = service.openSession(`bench-port-${scene.name}`, { trustedKiosk: true });
+        // Cloned, not transferred: across Electron's process boundary the bytes are copied.
+        const port = createFramePortClient(nodePortEnd(ports.open(kioskWindow)), { transfer: false });
+        options.log(`stream: ${scene.name}: frame port (MessagePort, structured clone)`);
+        rows.push(
+          await stream(
+            `${scene.name}: frame port (clone)`,
+            (f) => port.submit(f),
+            scene.frame,
+            options.iterations,
+            scene.frame.data.byteLength,
+          ),
+        );
+        ports.revoke(kioskWindow);
+        port.close();
         const host = await startHeadlessHost({ service, port: 0 });
         try {
           options.log(`stream: ${scene.name}: through the WebSocket host (client in a worker thread)`);
@@ -348,6 +385,8 @@ export const streamSuite: BenchSuite = {
       false,
     );
     const transport = await transportFormats(frame, options.iterations);
+    options.log('stream: what each wire format costs the kiosk in Chromium');
+    const kiosk = await kioskEncodeCosts(photo.path, options.iterations);
     return {
       suite: 'stream',
       rows,
@@ -356,13 +395,20 @@ export const streamSuite: BenchSuite = {
         `Frames: ${photo.file} and group/selfie-many-people.jpg, each scaled to cover 640x480, centre crop, RGBA; offered at ${inputFps} fps, one in flight (the next waits for the result, as the kiosk does).`,
         'faces: most faces in one frame. cpu ms/frame: CPU time of the whole process (service, inference worker, WebSocket client thread) per frame. bytes/frame: what the transport carries.',
         'Loop delay is the event loop that serves the UI (the host’s main thread); the WebSocket client runs in a worker thread, as a browser would be elsewhere.',
+        'transport ms: per frame, frame-to-result minus the service’s own time for it (timings.total), median: what the transport adds, paired frame by frame.',
+        'IPC via main (clone): the old Electron shape, the frame structured-cloned to main, then to the inference worker. frame port (clone): the app’s MessagePort shape, the same payload structured-cloned straight to the inference worker (here the bench thread plays the window, so the clone is on this loop; in the app it is in the renderer); main sees a 12,288-byte notice per frame.',
+        `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',
         'Wire formats for one 640x480 frame (encode on the kiosk side, decode to the RGB the detector takes on the host side):',
         ...transport.map(
           (t) => `  ${t.format}: ${t.bytes} bytes, encode p50 ${t.encode} ms, decode p50 ${t.decode} ms`,
         ),
+        'The kiosk’s side in Chromium (bench/kiosk-encode.ts; 640x480 fake camera, from the picture to the bytes to send):',
+        ...(typeof kiosk === 'string'
+          ? [`  ${kiosk}`]
+          : kiosk.map((k) => `  ${k.format}: ${k.bytes} bytes, p50 ${k.encode} ms, p95 ${k.p95} ms`)),
       ],
-      details: { transport },
+      details: { transport, kiosk },
     };
   },
 };
@@ -470,4 +516,14 @@ async function transportFormats(
     });
   }
   return out;
+}
+
+/** Whether ws unmasks frames natively (its optional helper bufferutil loads). */
+function nativeMasking(): boolean {
+  try {
+    createRequire(createRequire(import.meta.url).resolve('ws'))('bufferutil');
+    return true;
+  } catch {
+    return false;
+  }
 }
