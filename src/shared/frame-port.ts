@@ -77,7 +77,16 @@ const portGone: ErrorInfo = {
  * reply is overdue, `open` is false and every pending submit has been rejected: the caller falls
  * back to the IPC call and may ask for a new port.
  */
-export function createFramePortClient(end: PortEnd, replyMs = framePortReplyMs) {
+export function createFramePortClient(
+  end: PortEnd,
+  options: {
+    replyMs?: number;
+    /** Transfer the frame's buffer (default); false copies it (the bench's structured-clone row). */
+    transfer?: boolean;
+  } = {},
+) {
+  const replyMs = options.replyMs ?? framePortReplyMs;
+  const transfer = options.transfer ?? true;
   const pending = new Map<
     number,
     { resolve: (r: FrameResult) => void; reject: (e: ErrorInfo) => void; timer: unknown }
@@ -132,7 +141,7 @@ export function createFramePortClient(end: PortEnd, replyMs = framePortReplyMs) 
         const timer = setTimeout(fail, replyMs);
         pending.set(id, { resolve, reject, timer });
         try {
-          end.post(message, [data.buffer as ArrayBuffer]);
+          end.post(message, transfer ? [data.buffer as ArrayBuffer] : []);
         } catch {
           try {
             end.post(message);
