@@ -1,5 +1,6 @@
 import type { WebSocket, RawData } from 'ws';
 import { toErrorInfo } from '../core/errors';
+import { handOver } from '../core/inference/rpc-host';
 import type { FaceGateService } from '../core/service/types';
 import { isEventName } from '../shared/events';
 import { decodeMessage, encodeMessage, type ServerMessage } from './codec';
@@ -53,12 +54,14 @@ export function serveConnection(
 
   ws.on('message', (data: RawData, isBinary: boolean) => {
     let message: unknown;
+    let received: Uint8Array | undefined;
     try {
       const bytes = Array.isArray(data)
         ? Buffer.concat(data)
         : Buffer.isBuffer(data)
           ? data
           : Buffer.from(data);
+      received = bytes;
       message = decodeMessage(isBinary ? bytes : bytes.toString('utf8'));
     } catch (error) {
       log(`${label}: unreadable message: ${(error as Error).message}`);
@@ -69,6 +72,16 @@ export function serveConnection(
       return;
     }
     const { id, name, input } = message;
+    // A frame's message is this handler's alone: the frame goes to the inference worker with its
+    // buffer instead of being copied out of it first (never for other calls, whose bytes the
+    // service may keep, e.g. an enrolment photo).
+    if (
+      name === 'frames.submit' &&
+      isBinary &&
+      received &&
+      received.byteLength === received.buffer.byteLength
+    )
+      handOver(received.buffer as ArrayBuffer);
     if (inFlight >= limits.maxCallsInFlight) {
       send({
         t: 'result',
