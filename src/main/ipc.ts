@@ -72,7 +72,10 @@ export function installIpc(
     unsubscribe();
     ipcMain.removeHandler(ipcChannels.call);
     ipcMain.removeHandler(framePortChannel);
-    for (const session of sessions.values()) service.closeSession(session);
+    for (const session of sessions.values()) {
+      framePorts?.revoke(session);
+      service.closeSession(session);
+    }
     sessions.clear();
   };
 }
