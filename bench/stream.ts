@@ -15,6 +15,7 @@ import type { CallInput, FrameResult } from '../src/shared/contract';
 import { nodePortEnd } from '../src/core/inference/frame-ports';
 import { FramePortBroker, workerFramePortWiring } from '../src/core/service/frame-port-broker';
 import { createFramePortClient } from '../src/shared/frame-port';
+import { streamFromChromium } from './browser-socket';
 import { kioskEncodeCosts } from './kiosk-encode';
 import { withSensorNoise } from './sensor-noise';
 import { identityPhotos, sharedFacesDir } from './shared-faces';
@@ -360,6 +361,48 @@ export const streamSuite: BenchSuite = {
               options.iterations,
             ),
           );
+          options.log(`stream: ${scene.name}: through the WebSocket host from Chromium`);
+          const pairing = await service.call(
+            'pairing.create',
+            { name: `bench chromium ${scene.name}` },
+            admin,
+          );
+          const loop = monitorEventLoopDelay({ resolution: 1 });
+          loop.enable();
+          const cpu = process.cpuUsage();
+          const browser = await streamFromChromium(
+            host.url,
+            pairing.code,
+            [scene.frame.data, withSensorNoise(scene.frame.data, 1)],
+            scene.frame,
+            warmup,
+            options.iterations,
+            tick,
+          );
+          const used = process.cpuUsage(cpu);
+          loop.disable();
+          if (typeof browser === 'string') options.log(`stream: ${browser}`);
+          else
+            rows.push(
+              row(
+                `${scene.name}: WebSocket from Chromium`,
+                {
+                  ...browser,
+                  // This process only (the host and the inference worker); the browser's own CPU is not counted.
+                  cpuMs:
+                    ((used.user + used.system) / 1000) *
+                    (browser.latency.length / (browser.latency.length + warmup)),
+                  // The same framing as the Node client's messages (src/server/codec.ts).
+                  bytes: encodeMessage({
+                    t: 'call',
+                    id: 2,
+                    name: 'frames.submit',
+                    input: { ...scene.frame, timestamp: 0 },
+                  }).length,
+                },
+                loop,
+              ),
+            );
         } finally {
           await host.close();
         }
@@ -397,6 +440,7 @@ export const streamSuite: BenchSuite = {
         'Loop delay is the event loop that serves the UI (the host’s main thread); the WebSocket client runs in a worker thread, as a browser would be elsewhere.',
         'transport ms: per frame, frame-to-result minus the service’s own time for it (timings.total), median: what the transport adds, paired frame by frame.',
         'IPC via main (clone): the old Electron shape, the frame structured-cloned to main, then to the inference worker. frame port (clone): the app’s MessagePort shape, the same payload structured-cloned straight to the inference worker (here the bench thread plays the window, so the clone is on this loop; in the app it is in the renderer); main sees a 12,288-byte notice per frame.',
+        'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); cpu counts this process only.',
         `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',
         'Wire formats for one 640x480 frame (encode on the kiosk side, decode to the RGB the detector takes on the host side):',
