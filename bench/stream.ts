@@ -440,7 +440,7 @@ export const streamSuite: BenchSuite = {
         'Loop delay is the event loop that serves the UI (the host’s main thread); the WebSocket client runs in a worker thread, as a browser would be elsewhere.',
         'transport ms: per frame, frame-to-result minus the service’s own time for it (timings.total), median: what the transport adds, paired frame by frame.',
         'IPC via main (clone): the old Electron shape, the frame structured-cloned to main, then to the inference worker. frame port (clone): the app’s MessagePort shape, the same payload structured-cloned straight to the inference worker (here the bench thread plays the window, so the clone is on this loop; in the app it is in the renderer); main sees a 12,288-byte notice per frame.',
-        'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); cpu counts this process only.',
+        'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); its cpu and loop figures are this process’s, which also runs Playwright’s driver (the browser’s launch, the frames handed to the page): read its latency and transport ms.',
         `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',
         'Wire formats for one 640x480 frame (encode on the kiosk side, decode to the RGB the detector takes on the host side):',
