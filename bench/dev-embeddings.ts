@@ -11,6 +11,16 @@
  *
  * Output in OUT/: index.json (per image: faces, main-face quality, retry flag) and one
  * <model>.f32 / <model>.flip.f32 per recognizer (row i = image i of index.json; zeros = no face).
+ *
+ * Options (a new OUT folder for each choice: a cache resumes only with the same recognizers):
+ *   --only ID,ID          these catalog recognizers instead of all four ('' for none; the first one's
+ *                         embedder aligns; flip averaging as above when an id is one of the first two)
+ *   --model NAME=FILE@ID  one more recognizer from a file outside the catalog, with catalog model ID's
+ *                         preprocessing (e.g. an int8 file made by scripts/quantize-int8.py):
+ *                         NAME.f32 in OUT, no mirrored embedding (NAME.flip.f32 is zeros)
+ *
+ *   nice -n 10 npx tsx bench/dev-embeddings.ts ../shared/datasets/lfw-dev /tmp/w4-int8/lfw-dev \
+ *     --only mobilefacenet-paddle --model paddle-int8=/tmp/w4-int8/models/MobileFaceNet_int8_qdq.onnx@mobilefacenet-paddle
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -62,9 +72,43 @@ function imagesOf(root: string): string[] {
   return [...files];
 }
 
+interface DevRecognizer {
+  /** File stem in the cache. */
+  name: string;
+  /** Catalog model whose preprocessing it uses. */
+  specId: string;
+  /** The file when it is not the catalog's. */
+  file?: string;
+  /** Also embed the mirrored crop. */
+  withFlip: boolean;
+}
+
+/** The recognizers of a run: the four catalog ones, or --only's, plus each --model. */
+function devRecognizerList(args: readonly string[]): DevRecognizer[] {
+  const only = args.includes('--only')
+    ? (args[args.indexOf('--only') + 1] ?? '').split(',').filter(Boolean)
+    : undefined;
+  const list: DevRecognizer[] = (only ?? devRecognizers).map((id) => ({
+    name: id,
+    specId: id,
+    // Flip averaging is a candidate for the two BGR recognizers only (the default's candidates).
+    withFlip: (devRecognizers.slice(0, 2) as readonly string[]).includes(id),
+  }));
+  args.forEach((arg, i) => {
+    if (arg !== '--model') return;
+    const match = /^([a-z0-9._-]+)=(.+)@([a-z0-9._-]+)$/.exec(args[i + 1] ?? '');
+    if (!match) throw new Error(`--model wants NAME=FILE@CATALOG_ID, got '${args[i + 1] ?? ''}'`);
+    list.push({ name: match[1], file: match[2], specId: match[3], withFlip: false });
+  });
+  if (list.length === 0) throw new Error('no recognizer to run');
+  return list;
+}
+
 async function main(): Promise<void> {
-  const [root, out] = process.argv.slice(2);
-  if (!root || !out) throw new Error('usage: dev-embeddings.ts DATASET_DIR OUT_DIR');
+  const [root, out, ...options] = process.argv.slice(2);
+  if (!root || !out || root.startsWith('--') || out.startsWith('--'))
+    throw new Error('usage: dev-embeddings.ts DATASET_DIR OUT_DIR [--only ID,...] [--model NAME=FILE@ID]...');
+  const recognizers = devRecognizerList(options);
   mkdirSync(out, { recursive: true });
   const files = imagesOf(root);
   const threads = Number(process.env.THREADS ?? 1);
@@ -73,18 +117,19 @@ async function main(): Promise<void> {
   const searchPath = modelSearchPath();
   await resolvePack('open_single');
   const embedders: ArcFaceEmbedder[] = [];
-  for (const id of devRecognizers) {
-    const spec = findModelSpec(catalog, id)!;
-    const file = locateModel(spec, searchPath);
-    if (!file) throw new Error(`model ${id} not found`);
+  for (const r of recognizers) {
+    const spec = findModelSpec(catalog, r.specId);
+    if (!spec) throw new Error(`model ${r.specId} is not in the catalog`);
+    const file = r.file ?? locateModel(spec, searchPath);
+    if (!file || !existsSync(file)) throw new Error(`model ${r.name} not found (${file ?? spec.fileName})`);
     embedders.push(new ArcFaceEmbedder(await createModelSession(file, { intraOpNumThreads: threads }), spec));
   }
-  const vectors = devRecognizers.map(() => ({ plain: [] as Float32Array[], flip: [] as Float32Array[] }));
+  const vectors = recognizers.map(() => ({ plain: [] as Float32Array[], flip: [] as Float32Array[] }));
   let index: unknown[] = [];
   // Resume from the last checkpoint.
   if (existsSync(path.join(out, 'index.json'))) {
     index = (JSON.parse(readFileSync(path.join(out, 'index.json'), 'utf8')) as { images: unknown[] }).images;
-    devRecognizers.forEach((id, k) => {
+    recognizers.forEach(({ name: id }, k) => {
       for (const [kind, name] of [
         ['plain', `${id}.f32`],
         ['flip', `${id}.flip.f32`],
@@ -107,7 +152,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(out, name), Buffer.from(flat.buffer));
   };
   const checkpoint = () => {
-    devRecognizers.forEach((id, k) => {
+    recognizers.forEach(({ name: id }, k) => {
       write(`${id}.f32`, vectors[k].plain);
       write(`${id}.flip.f32`, vectors[k].flip);
     });
@@ -145,8 +190,7 @@ async function main(): Promise<void> {
         vectors[k].flip.push(zero);
         continue;
       }
-      // Flip averaging is a candidate for the two BGR recognizers only (the default's candidates).
-      const withFlip = k < 2;
+      const withFlip = recognizers[k].withFlip;
       const [plain, flip] = await embedder.embed(
         withFlip ? [main.aligned, flipHorizontal(main.aligned)] : [main.aligned],
       );

@@ -5,6 +5,8 @@
     python3 bench/dev-packs.py /tmp/i11-recognition --json     # the same as JSON
     python3 bench/dev-packs.py /tmp/i11-recognition --tails    # the catalog's impostor tails and genuine quantiles
     python3 bench/dev-packs.py /tmp/w3-recognition --paired    # open_bgr against the default, paired, both sets
+    python3 bench/dev-packs.py /tmp/w4-int8/eval --model paddle_int8=paddle-int8 --paired paddle_int8
+        # a file embedded with dev-embeddings.ts --model (cache stem paddle-int8) against the default, paired
 
 Per candidate and set: LFW-protocol accuracy (threshold fitted on the other folds), its 95 % CI
 from a bootstrap over people (1,000 resamples of the persons of the pairs' first image, each
@@ -48,7 +50,10 @@ def load(cache, name):
     emb = {}
     for key, model in MODELS.items():
         for flip in (False, True):
-            raw = np.fromfile(os.path.join(folder, f"{model}{'.flip' if flip else ''}.f32"), dtype=np.float32)
+            file = os.path.join(folder, f"{model}{'.flip' if flip else ''}.f32")
+            if not os.path.exists(file):
+                continue  # a recognizer this cache does not hold: its candidates cannot be scored
+            raw = np.fromfile(file, dtype=np.float32)
             emb[(key, flip)] = raw.reshape(n, -1)
     return index, emb
 
@@ -159,8 +164,15 @@ def paired(cache, challenger='paddle+fr_feature', reps=1000, seed=5):
     both), and McNemar's exact test on the pairs only one of the two gets right."""
     roots = {'lfw-dev': '../shared/datasets/lfw-dev', 'cfp-fp-dev': '../shared/datasets/cfp-fp-dev'}
     for name, root in roots.items():
+        if not os.path.exists(os.path.join(cache, name, 'index.json')):
+            print(f'{name}: no cache in {cache}', file=sys.stderr)
+            continue
         index, emb = load(cache, name)
         pairs = read_pairs(root)
+        known = {img['file'] for img in index}
+        if not all(a in known and b in known for a, b, _, _ in pairs):
+            pairs = [p for p in pairs if p[0] in known and p[1] in known]
+            print(f'{name}: cache incomplete ({len(index)} images): PARTIAL, {len(pairs)} pairs')
         people = np.array([person_of(a) for a, _, _, _ in pairs])
         a = evaluate(index, emb, pairs, CANDIDATES[DEFAULT])
         b = evaluate(index, emb, pairs, CANDIDATES[challenger])
@@ -183,8 +195,19 @@ def paired(cache, challenger='paddle+fr_feature', reps=1000, seed=5):
 
 def main():
     cache = sys.argv[1] if len(sys.argv) > 1 else '/tmp/i11-recognition'
+    for i, arg in enumerate(sys.argv):
+        if arg == '--model':  # KEY=STEM: a recognizer cached as STEM.f32 (dev-embeddings.ts --model)
+            key, _, stem = sys.argv[i + 1].partition('=')
+            if not key or not stem:
+                sys.exit(f'--model wants KEY=STEM, got {sys.argv[i + 1]}')
+            MODELS[key] = stem
+            CANDIDATES[key] = [(key, False)]
     if '--paired' in sys.argv:
-        paired(cache)
+        following = sys.argv[sys.argv.index('--paired') + 1:]
+        challenger = following[0] if following and not following[0].startswith('--') else 'paddle+fr_feature'
+        if challenger not in CANDIDATES:
+            sys.exit(f'unknown candidate {challenger}: one of {", ".join(CANDIDATES)}')
+        paired(cache, challenger)
         return
     as_json = '--json' in sys.argv
     roots = {'lfw-dev': '../shared/datasets/lfw-dev', 'cfp-fp-dev': '../shared/datasets/cfp-fp-dev'}
