@@ -47,9 +47,13 @@ import subprocess
 import sys
 from collections import Counter
 
-import numpy as np
-import onnx
-from onnx import TensorProto, helper, numpy_helper, version_converter
+try:
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper, version_converter
+except ImportError as error:
+    sys.exit(f'{error}: run `apt-get install -y python3-onnx python3-numpy`, then this script with /usr/bin/python3 '
+             "(Debian's interpreter; another python3 on the PATH does not see Debian's packages)")
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUANT_OPS = ('Conv', 'Gemm', 'MatMul', 'Add')
@@ -69,6 +73,9 @@ def find_model(model_id, models_path):
     spec = next((m for m in catalog['models'] if m['id'] == model_id), None)
     if spec is None:
         sys.exit(f"model '{model_id}' is not in resources/models/catalog.json")
+    if spec['kind'] != 'arcface':
+        sys.exit(f"model '{model_id}' is a {spec['kind']} model: calibration crops are made for ArcFace-style "
+                 'recognizers only (the detector and liveness models were not faster in int8 here, docs/face-pipeline.md)')
     for root in models_path:
         candidate = os.path.join(root, spec['folder'], spec['fileName'])
         if os.path.isfile(candidate):
