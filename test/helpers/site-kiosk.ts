@@ -4,11 +4,18 @@
  * site, runs the real KioskSync, and answers the parent's messages: identify an embedding
  * against its in-memory index, check someone in (the real EventLog, so the outbox trigger runs),
  * enrol or erase through the site store, report its status, or write events in a loop until it
- * is killed.
+ * is killed. `present` is a face at this kiosk's door with anti-passback on: the real access rules
+ * gate and PassbackGate over the site's passback store (the service's wiring), entry or exit by
+ * the kiosk's name (`exits`).
  */
 import { EventLog } from '../../src/core/attendance/event-log';
 import { Gallery } from '../../src/core/gallery/gallery';
-import { joinSite, KioskSync, SiteStore } from '../../src/core/site';
+import { AccessRulesStore } from '../../src/core/gallery/access-rules-store';
+import { AccessRulesGate } from '../../src/core/service/access-rules-gate';
+import { PassbackGate } from '../../src/core/service/passback';
+import { newSession } from '../../src/core/service/session';
+import { joinSite, KioskSync, SitePassbackStore, SiteStore } from '../../src/core/site';
+import { defaultSettings } from '../../src/shared/settings';
 
 interface Start {
   op: 'start';
@@ -18,10 +25,15 @@ interface Start {
   name: string;
   door: string;
   model: { modelId: string; modelSha256: string };
+  /** Names of the exit kiosks (anti-passback); every other kiosk is an entry. */
+  exits?: string[];
 }
 type Message =
   | Start
   | { op: 'identify'; id: number; vector: number[] }
+  | { op: 'present'; id: number; vector: number[] }
+  | { op: 'inside'; id: number; personId: number }
+  | { op: 'passbackReset'; id: number; personId?: number }
   | { op: 'checkin'; id: number; personId: number | null; count: number }
   | { op: 'enrol'; id: number; name: string; vectors: number[][] }
   | { op: 'erase'; id: number; personId: number }
@@ -35,6 +47,9 @@ let sync: KioskSync;
 let log: EventLog;
 let admin: SiteStore;
 let model: Start['model'];
+let rules: AccessRulesGate;
+let passback: PassbackGate;
+const kioskSession = newSession('site kiosk');
 
 const reply = (id: number, body: Record<string, unknown>) => process.send!({ ...body, id });
 
@@ -75,6 +90,12 @@ async function handle(message: Message): Promise<void> {
         heartbeatMs: 500,
       });
       log = new EventLog(gallery.db);
+      passback = new PassbackGate(
+        new SitePassbackStore(sync.passages, () => void sync.push()),
+        () => ({ enabled: true, exitKiosks: message.exits ?? [] }),
+        () => message.name,
+      );
+      rules = new AccessRulesGate(new AccessRulesStore(gallery.db), () => defaultSettings, passback);
       sync.start();
       process.send!({ id: 0, ready: true });
       return;
@@ -88,6 +109,26 @@ async function handle(message: Message): Promise<void> {
       });
       return;
     }
+    case 'present': {
+      // As the frame path does: recognise, ask the rules (anti-passback included), record a grant.
+      const result = gallery.identify(Float32Array.from(message.vector), { threshold: 0.3, margin: 0 });
+      const personId = result.person?.id ?? null;
+      const verdict =
+        personId === null ? undefined : rules.verdict(personId, Date.now(), undefined, 'face', kioskSession);
+      if (personId !== null && verdict?.allowed) passback.passed(personId, kioskSession, Date.now());
+      reply(message.id, { personId, allowed: verdict?.allowed ?? false, code: verdict?.code ?? null });
+      return;
+    }
+    case 'inside':
+      reply(message.id, {
+        inside: sync.passages.inside(message.personId, 'main'),
+        passageSeq: sync.passages.appliedSeq,
+        passagesQueued: sync.passages.depth(),
+      });
+      return;
+    case 'passbackReset':
+      reply(message.id, { reset: passback.reset(message.personId) });
+      return;
     case 'checkin': {
       const ids: number[] = [];
       for (let i = 0; i < message.count; i++) {

@@ -1,4 +1,6 @@
 import { SqlitePassbackStore } from '../../core/service/passback';
+import { LocalReplica } from '../../core/site/local-replica';
+import { LocalPassages, SitePassbackStore } from '../../core/site/passages';
 import { applyCredentialOptions, credentialEditHelp, credentialEditOptions } from './credential-options';
 import { galleryThreshold, type ThresholdModel } from '../../core/gallery/gallery-threshold';
 import type { AttendanceOptionsInput } from '../../shared/attendance';
@@ -286,7 +288,12 @@ export const peopleCommand: Command = {
         }
         case 'passback-reset': {
           const id = idText === undefined ? undefined : parsePersonId(idText);
-          const reset = new SqlitePassbackStore(gallery.db).reset(id);
+          // A site kiosk's file: the reset is queued there and goes to every kiosk (docs/site.md).
+          const store =
+            gallery.siteCopy === null
+              ? new SqlitePassbackStore(gallery.db)
+              : new SitePassbackStore(new LocalPassages(new LocalReplica(gallery)));
+          const reset = store.reset(id);
           gallery.audit.record({
             actor: cliActor,
             action: 'access.passback_reset',

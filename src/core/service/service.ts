@@ -32,6 +32,7 @@ import { credentialHandlers } from './handlers/credentials';
 import { CredentialStore } from '../gallery/credential-store';
 import { KioskCredentials } from './kiosk-credentials';
 import { PassbackGate, SqlitePassbackStore } from './passback';
+import { SitePassbackStore } from '../site/passages';
 import { DoorSupervisor } from '../door/supervision';
 import type { DoorStateChange } from '../../shared/door';
 import type { Handlers, ServiceContext } from './context';
@@ -154,8 +155,12 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     (session) => pairing.lockoutClient(session),
   );
   const alarms = new AlarmBoard(bus, now);
+  // At a site, passages travel to every kiosk and decisions read this kiosk's copy (docs/site.md).
+  const member = site;
   const passback = new PassbackGate(
-    new SqlitePassbackStore(gallery.db),
+    member
+      ? new SitePassbackStore(member.sync.passages, () => void member.sync.push())
+      : new SqlitePassbackStore(gallery.db),
     () => ({ enabled: settings.current.door.antiPassback, exitKiosks: settings.current.door.exitKiosks }),
     (session) => pairing.state(session).name,
   );

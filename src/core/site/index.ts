@@ -4,3 +4,11 @@ export { latestPgSchemaVersion, pgMigrations } from './pg-migrations';
 export * from './site-store';
 export { joinSite } from './join';
 export { importSqlite, kioskSettingSections, siteSettingSections, type ImportReport } from './import-sqlite';
+export {
+  LocalPassages,
+  passageChannel,
+  SitePassages,
+  SitePassbackStore,
+  type PassageKind,
+  type SitePassage,
+} from './passages';

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Gallery } from '../gallery/gallery';
 import { LocalReplica } from './local-replica';
+import { LocalPassages, passageChannel, SitePassages } from './passages';
 import { personExtras } from './site-rules';
 import { changeChannel, isUnreachable, SiteStore, type Change } from './site-store';
 
@@ -52,6 +53,9 @@ const backoffMs = [250, 500, 1000, 2000, 5000];
 export class KioskSync {
   readonly replica: LocalReplica;
   readonly store: SiteStore;
+  /** Anti-passback passages: this kiosk's copy and outbox, and the site's feed (passages.ts). */
+  readonly passages: LocalPassages;
+  private readonly sitePassages: SitePassages;
   private listener: pg.Client | null = null;
   private stopped = false;
   private isOnline = false;
@@ -70,6 +74,8 @@ export class KioskSync {
   constructor(private readonly options: KioskSyncOptions) {
     this.replica = new LocalReplica(options.gallery);
     this.store = SiteStore.open(options.url, { max: 2, queryTimeoutMs: 5000 });
+    this.passages = new LocalPassages(this.replica);
+    this.sitePassages = new SitePassages(this.store);
   }
 
   private get connected(): boolean {
@@ -109,7 +115,7 @@ export class KioskSync {
     return {
       online: this.isOnline,
       appliedSeq: this.replica.appliedSeq,
-      outboxDepth: this.replica.outboxDepth(),
+      outboxDepth: this.replica.outboxDepth() + this.passages.depth(),
       clockSkewMs: this.clockSkewMs,
       lastContactAt: this.lastContactAt,
       lastError: this.lastError,
@@ -122,7 +128,8 @@ export class KioskSync {
     while (Date.now() < deadline) {
       if (this.connected) {
         const latest = await this.store.latestSeq().catch(() => Infinity);
-        if (this.replica.appliedSeq >= latest) return;
+        const passages = await this.sitePassages.since(this.passages.appliedSeq, 1).catch(() => [0]);
+        if (this.replica.appliedSeq >= latest && passages.length === 0) return;
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
@@ -158,6 +165,7 @@ export class KioskSync {
       await client.connect();
       // LISTEN first, then read the feed: a change committed in between is in both, never in neither.
       await client.query(`LISTEN ${changeChannel}`);
+      await client.query(`LISTEN ${passageChannel}`);
       // A site of another schema version would fail every catch-up while looking online: refuse
       // it here, with what to do, and keep retrying (the kiosk stays offline on its copy).
       await this.store.requireSchema();
@@ -209,6 +217,16 @@ export class KioskSync {
             this.lastContactAt = Date.now();
             applied = true;
           }
+          // Passages (anti-passback) from every kiosk, ordered by time when applied.
+          for (;;) {
+            const passages = await this.sitePassages.since(
+              this.passages.appliedSeq,
+              this.options.batchSize ?? 2000,
+            );
+            if (passages.length === 0) break;
+            this.passages.applyFeed(passages);
+            this.lastContactAt = Date.now();
+          }
         } while (this.catchUpAgain && !this.stopped);
         // Tell the site at once what this kiosk now holds (an erasure waits for it).
         if (applied) void this.heartbeat();
@@ -258,6 +276,14 @@ export class KioskSync {
     this.pushing = (async () => {
       try {
         for (;;) {
+          // Passages first, before every batch of events: another kiosk's anti-passback waits for them.
+          const passages = this.passages.outboxBatch(this.options.pushBatchSize ?? 500);
+          if (passages.length > 0) {
+            await this.sitePassages.insert(passages);
+            this.passages.delivered(passages.map((p) => p.id));
+            this.lastContactAt = Date.now();
+            continue;
+          }
           const batch = this.replica.outboxBatch(this.options.pushBatchSize ?? 500);
           if (batch.ids.length === 0) break;
           await this.store.insertEvents(batch.events, batch.audit);
@@ -303,7 +329,7 @@ export class KioskSync {
       const sentAt = Date.now();
       const { serverNow } = await this.store.heartbeat(identity.kioskId, {
         appliedSeq: this.replica.appliedSeq,
-        outboxDepth: this.replica.outboxDepth(),
+        outboxDepth: this.replica.outboxDepth() + this.passages.depth(),
         clockSkewMs: this.clockSkewMs,
         version: this.options.version,
       });

@@ -49,6 +49,17 @@ const siteSchema = [
        json_object('actor', NEW.actor, 'action', NEW.action, 'target', NEW.target, 'personId', NEW.person_id,
          'details', json(NEW.details)));
    END;`,
+  // Anti-passback across kiosks (src/core/site/passages.ts): passages decided here still to go up,
+  // and the latest reset per person (0: everyone), so an older passage arriving late stays dropped.
+  `CREATE TABLE site_passage_outbox (
+     id TEXT PRIMARY KEY,
+     person_id INTEGER,
+     area TEXT,
+     kind TEXT NOT NULL CHECK (kind IN ('in', 'out', 'reset')),
+     at INTEGER NOT NULL,
+     kiosk_at INTEGER NOT NULL
+   );
+   CREATE TABLE site_passback_resets (person_id INTEGER PRIMARY KEY, at INTEGER NOT NULL);`,
 ];
 
 export interface KioskIdentity {

@@ -171,6 +171,29 @@ export const pgMigrations: readonly PgMigration[] = [
       CREATE INDEX distinct_people_b ON distinct_people(person_b);
     `,
   },
+  {
+    version: 4,
+    description: 'anti-passback passages across kiosks, with their own feed (docs/site.md)',
+    sql: `
+      -- One row per passage decided at a kiosk (in, out) or reset (person_id NULL: everyone; area
+      -- NULL: every area). at is the site's clock (kiosk clock + its skew): kiosks order by it.
+      -- seq is the feed kiosks read after; inserts hold a lock until COMMIT so seq never skips.
+      CREATE TABLE passages (
+        seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        kiosk_id TEXT NOT NULL,
+        person_id BIGINT REFERENCES people(id) ON DELETE CASCADE,
+        area TEXT,
+        kind TEXT NOT NULL CHECK (kind IN ('in', 'out', 'reset')),
+        at BIGINT NOT NULL,
+        kiosk_at BIGINT NOT NULL,
+        received_at BIGINT NOT NULL,
+        CHECK ((kind = 'reset') = (area IS NULL)),
+        CHECK (kind = 'reset' OR person_id IS NOT NULL)
+      );
+      CREATE INDEX passages_person ON passages(person_id, at);
+    `,
+  },
 ];
 
 export const latestPgSchemaVersion = pgMigrations[pgMigrations.length - 1].version;

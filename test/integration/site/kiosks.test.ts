@@ -1,5 +1,3 @@
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,8 +9,9 @@ import { FaceGateDatabase } from '../../../src/core/gallery/database';
 import { AccessRulesStore } from '../../../src/core/gallery/access-rules-store';
 import { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
-import { facesDir, hasSharedFaces, hasSharedModels, repoRoot, sharedModelsDir } from '../../helpers/paths';
+import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
+import { Kiosk } from '../../helpers/site-kiosk-process';
 import { until } from '../../helpers/until';
 
 /**
@@ -21,81 +20,6 @@ import { until } from '../../helpers/until';
  * enrol, img2 to be recognised; jennifer: img3/img12).
  */
 const ready = Boolean(postgresBin) && hasSharedModels && hasSharedFaces;
-const kioskScript = path.join(repoRoot, 'test/helpers/site-kiosk.ts');
-
-class Kiosk {
-  private next = 1;
-  private waiting = new Map<number, (body: Record<string, unknown>) => void>();
-  child!: ChildProcess;
-
-  constructor(
-    readonly name: string,
-    readonly file: string,
-    readonly kioskId = randomUUID(),
-  ) {}
-
-  async start(url: string, model: { modelId: string; modelSha256: string }): Promise<void> {
-    this.child = fork(kioskScript, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    this.child.on('message', (raw) => {
-      const body = raw as Record<string, unknown> & { id: number };
-      this.waiting.get(body.id)?.(body);
-      this.waiting.delete(body.id);
-    });
-    const ready = new Promise<Record<string, unknown>>((resolve) => this.waiting.set(0, resolve));
-    this.child.send({
-      op: 'start',
-      file: this.file,
-      url,
-      kioskId: this.kioskId,
-      name: this.name,
-      door: `door-${this.name}`,
-      model,
-    });
-    const body = await ready;
-    if (body.error) throw new Error(`kiosk ${this.name}: ${String(body.error)}`);
-  }
-
-  async call<T = Record<string, unknown>>(op: string, args: Record<string, unknown> = {}): Promise<T> {
-    const id = this.next++;
-    const answer = new Promise<Record<string, unknown>>((resolve) => this.waiting.set(id, resolve));
-    this.child.send({ op, id, ...args });
-    const body = await answer;
-    if (body.error) throw new Error(`kiosk ${this.name} ${op}: ${String(body.error)}`);
-    return body as T;
-  }
-
-  identify(vector: Float32Array) {
-    return this.call<{ decision: string; personId: number | null }>('identify', {
-      vector: Array.from(vector),
-    });
-  }
-
-  status() {
-    return this.call<{
-      online: boolean;
-      appliedSeq: number;
-      outboxDepth: number;
-      clockSkewMs: number | null;
-    }>('status');
-  }
-
-  async kill(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.kill('SIGKILL');
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    await this.call('stop').catch(() => undefined);
-    await exited;
-  }
-}
 
 describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shared models/faces', ready))(
   'a site of three kiosk processes on a real PostgreSQL',
