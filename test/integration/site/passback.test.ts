@@ -4,7 +4,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
 import { recognizerOf } from '../../../src/core/gallery/face-engine';
-import { SiteStore } from '../../../src/core/site';
+import { Gallery } from '../../../src/core/gallery/gallery';
+import { createWorkerInferenceHost } from '../../../src/core/inference';
+import { createFaceGateService, type FaceGateService } from '../../../src/core/service';
+import { joinSite, SiteStore } from '../../../src/core/site';
+import type { Status } from '../../../src/shared/contract';
+import { runCli } from '../../helpers/cli';
 import { skipWithout } from '../../helpers/fixtures';
 import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
 import { Postgres, postgresBin } from '../../helpers/postgres';
@@ -30,6 +35,8 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
     let a: Kiosk;
     let b: Kiosk;
     let x: Kiosk;
+    let service: FaceGateService | undefined;
+    const people: Record<string, number> = {};
     const exits = ['X'];
     const inside = (kiosk: Kiosk, personId: number) =>
       kiosk.call<{ inside: boolean | null; passageSeq: number; passagesQueued: number }>('inside', {
@@ -82,6 +89,7 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
     });
 
     afterAll(async () => {
+      await service?.close();
       await Promise.all([a, b, x].filter(Boolean).map((k) => k.kill()));
       await admin?.close();
       await pg?.destroy();
@@ -90,6 +98,7 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
 
     it('let in at A: refused for passback at B within 2 s; let out at X: let in at B; a reset at X reaches A and B', async () => {
       const angelina = await enrol('Angelina', 'img1.jpg', 'img2.jpg');
+      people.angelina = angelina;
       expect(await a.present(emb['img2.jpg'])).toMatchObject({ personId: angelina, allowed: true });
       // The passage travels through the site: B knows she is inside within 2 s, and refuses her.
       await until('B holds the passage made at A', async () => (await inside(b, angelina)).inside, 2000);
@@ -143,6 +152,7 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
 
     it('with PostgreSQL stopped, a passage at A reaches B once it is back; late passages are ordered by time', async () => {
       const jennifer = await enrol('Jennifer', 'img3.jpg', 'img12.jpg');
+      people.jennifer = jennifer;
       await pg.stop();
       await until(
         'A, B and X see they are offline',
@@ -209,6 +219,73 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
       // X's exit is older than A's reset and entry: inside everywhere, X included.
       for (const k of [a, b, x]) expect((await inside(k, jennifer)).inside).toBe(true);
       expect(await b.present(emb['img12.jpg'])).toMatchObject({ allowed: false, code: 'passback' });
+    });
+
+    it("passback.reset at a site kiosk's service, and `facegate people passback-reset` on a kiosk's file, reset the person at every kiosk", async () => {
+      const { angelina, jennifer } = people;
+      // Both are inside everywhere after the tests above.
+      for (const k of [a, b]) {
+        expect((await inside(k, angelina)).inside).toBe(true);
+        expect((await inside(k, jennifer)).inside).toBe(true);
+      }
+      const file = path.join(dir, 'service.sqlite');
+      const gallery = Gallery.open(file);
+      await joinSite(admin, gallery, { name: 'Reception', door: 'main', version: 'test' });
+      gallery.close();
+      service = await createFaceGateService({
+        inference: createWorkerInferenceHost(),
+        databasePath: file,
+        siteUrl: pg.url,
+        searchPath: [sharedModelsDir],
+        waitForModels: false,
+      });
+      const session = service.openSession('test-admin');
+      await service.call('admin.setupPin', { pin: '246813' }, session);
+      await until(
+        'the service kiosk is online',
+        async () =>
+          ((await service!.call('status.get', undefined, session)) as Status).site?.state === 'online',
+        10_000,
+      );
+      // The service's copy learns who is inside from the site's passages, then resets one of them.
+      const reset = await until(
+        'the service kiosk holds the passages',
+        async () => {
+          const result = (await service!.call('passback.reset', { personId: jennifer }, session)) as {
+            reset: number;
+          };
+          return result.reset === 1 ? result : undefined;
+        },
+        5000,
+      );
+      expect(reset).toEqual({ reset: 1 });
+      await until(
+        'A and B hold the reset',
+        async () => {
+          const [sa, sb] = await Promise.all([inside(a, jennifer), inside(b, jennifer)]);
+          return sa.inside === null && sb.inside === null;
+        },
+        2000,
+      );
+      expect(await b.present(emb['img12.jpg'])).toMatchObject({ personId: jennifer, allowed: true });
+
+      // The CLI on kiosk A's file (while A runs): queued in the file, sent up by A, seen at B.
+      const cli = runCli(['people', 'passback-reset', String(angelina), '--json', '--db', a.file], {
+        env: { FACEGATE_DATABASE_URL: undefined },
+      });
+      expect(cli.stderr).toBe('');
+      expect(JSON.parse(cli.stdout)).toMatchObject({ reset: 1 });
+      await until(
+        'B holds the reset made by the CLI on A’s file',
+        async () => (await inside(b, angelina)).inside === null,
+        2000,
+      );
+      const resets = await admin.query<{ kiosk_id: string }>(
+        'resets',
+        `SELECT kiosk_id FROM passages WHERE kind = 'reset' AND person_id = $1 ORDER BY seq`,
+        [angelina],
+      );
+      expect(resets.map((r) => r.kiosk_id)).toEqual([x.kioskId, a.kioskId]);
     });
   },
 );
