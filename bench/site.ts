@@ -1,23 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { EventLog } from '../src/core/attendance/event-log';
 import { embeddingToBlob, normalised } from '../src/core/gallery/embedding-codec';
+import { recognizerOf } from '../src/core/gallery/face-engine';
+import type { ModelRef } from '../src/core/gallery/template-repository';
 import { Gallery } from '../src/core/gallery/gallery';
+import { decodeImage } from '../src/core/image';
+import { createWorkerInferenceHost } from '../src/core/inference';
+import { createFaceGateService } from '../src/core/service';
 import { joinSite, KioskSync, SiteStore } from '../src/core/site';
 import { Postgres, postgresBin } from '../test/helpers/postgres';
+import { identityPhotos } from './shared-faces';
+import { rgbaFrame, stream, waitReady, withService } from './stream';
 import { milliseconds, summarise, type BenchRow, type BenchSuite } from './suite';
 
-const dim = 512;
-const model = { modelId: 'bench-recognizer', modelSha256: 'c'.repeat(64) };
+/** Without the frame rows (FACEGATE_BENCH_SITE_FRAMES=0) no model is needed: stand-in vectors. */
+const syntheticModel: ModelRef = { modelId: 'bench-recognizer', modelSha256: 'c'.repeat(64) };
+let dim = 512;
+let model: ModelRef = syntheticModel;
 const envInt = (name: string, fallback: number) => {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 };
 
 function randomUnit(): Float32Array {
+  // dim: the recognizer's (the frame rows need the real model's vectors in the kiosk's index).
   const v = new Float32Array(dim);
   for (let i = 0; i < dim; i++) v[i] = Math.random() - 0.5;
   return normalised(v);
@@ -65,6 +75,140 @@ async function seed(store: SiteStore, templates: number): Promise<void> {
   }
 }
 
+/** The recognizer the service loads with the default pack (its id and sha, and its vectors' size). */
+async function defaultRecognizer(): Promise<{ model: ModelRef; dim: number }> {
+  const host = createWorkerInferenceHost();
+  try {
+    const loaded = await host.load({ liveness: false });
+    return { model: recognizerOf({ info: loaded.info }), dim: loaded.info.embeddingSize };
+  } finally {
+    await host.close();
+  }
+}
+
+/**
+ * Frame-to-result latency, the stream bench's measure (one face, 640x480, one frame in flight,
+ * the default pack with liveness, real models), at a single desk and at a site kiosk whose file
+ * and index hold the whole site while enrolments arrive from the site (one every 200 ms).
+ * Both services live in this process; the rounds alternate desk and site so load drift on a
+ * shared machine falls on both. Nothing else of the site runs meanwhile (the simulated kiosks
+ * are stopped): a real kiosk has its own computer.
+ */
+async function frameLatency(options: {
+  url: string;
+  store: SiteStore;
+  kioskFile: string;
+  iterations: number;
+  rounds: number;
+  log: (line: string) => void;
+}): Promise<{ rows: BenchRow[]; streamRows: BenchRow[]; enrolled: number; siteTemplates: number }> {
+  const photo = identityPhotos()[0];
+  const frame = rgbaFrame(await decodeImage(readFileSync(photo.path), photo.file));
+  return withService(undefined, async (desk) => {
+    const site = await createFaceGateService({
+      inference: createWorkerInferenceHost(),
+      databasePath: options.kioskFile,
+      siteUrl: options.url,
+      version: 'bench',
+    });
+    try {
+      const admin = site.openSession('bench');
+      await site.call('admin.setupPin', { pin: '246813' }, admin);
+      await waitReady(site, admin);
+      // The streamed person is enrolled at the kiosk, which writes it to the site (docs/site.md).
+      const person = await site.call('people.create', { name: photo.identity }, admin);
+      await site.call(
+        'enrol.fromPhoto',
+        { personId: person.id, fileName: photo.file, data: readFileSync(photo.path) },
+        admin,
+      );
+      const siteTemplates = (await site.call('status.get', {}, admin)).database.templates;
+      const rows: BenchRow[] = [];
+      const streamRows: BenchRow[] = [];
+      const asRow = (measure: string, r: BenchRow): BenchRow => ({
+        measure,
+        median_ms: r['latency ms'],
+        p95_ms: r['p95 ms'],
+        n: r.frames,
+      });
+      const medians = { desk: [] as number[], idle: [] as number[], site: [] as number[] };
+      let enrolled = 0;
+      for (let round = 1; round <= options.rounds; round++) {
+        options.log(`site bench: frame-to-result, round ${round}: single desk...`);
+        const kioskAtDesk = desk.openSession(`bench-desk-${round}`, { trustedKiosk: true });
+        const atDesk = await stream(
+          `one face: single desk (round ${round})`,
+          (f) => desk.call('frames.submit', f, kioskAtDesk),
+          frame,
+          options.iterations,
+        );
+        options.log(`site bench: frame-to-result, round ${round}: site kiosk, idle...`);
+        const kioskIdle = site.openSession(`bench-site-idle-${round}`, { trustedKiosk: true });
+        const atSiteIdle = await stream(
+          `one face: site kiosk, ${siteTemplates} templates, idle (round ${round})`,
+          (f) => site.call('frames.submit', f, kioskIdle),
+          frame,
+          options.iterations,
+        );
+        options.log(`site bench: frame-to-result, round ${round}: site kiosk while enrolments arrive...`);
+        let enrolling = true;
+        const enrolments = (async () => {
+          while (enrolling) {
+            await options.store.enrol({ name: `Arriving ${round}-${enrolled}` }, [
+              { source: 'camera', embeddings: [{ ...model, vector: randomUnit() }] },
+            ]);
+            enrolled++;
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        })();
+        const kioskAtSite = site.openSession(`bench-site-${round}`, { trustedKiosk: true });
+        const atSite = await stream(
+          `one face: site kiosk, ${siteTemplates} templates, enrolments arriving (round ${round})`,
+          (f) => site.call('frames.submit', f, kioskAtSite),
+          frame,
+          options.iterations,
+        );
+        enrolling = false;
+        await enrolments;
+        streamRows.push(atDesk, atSiteIdle, atSite);
+        rows.push(asRow(`frame-to-result, one face: single desk (round ${round})`, atDesk));
+        rows.push(
+          asRow(
+            `frame-to-result, one face: site kiosk, ${siteTemplates} templates, idle (round ${round})`,
+            atSiteIdle,
+          ),
+        );
+        rows.push(
+          asRow(
+            `frame-to-result, one face: site kiosk, ${siteTemplates} templates, enrolments arriving (round ${round})`,
+            atSite,
+          ),
+        );
+        medians.desk.push(Number(atDesk['latency ms']));
+        medians.idle.push(Number(atSiteIdle['latency ms']));
+        medians.site.push(Number(atSite['latency ms']));
+      }
+      const desk50 = summarise(medians.desk).median;
+      rows.push({
+        measure: `frame-to-result: site kiosk idle minus single desk (median of ${options.rounds} round medians)`,
+        median_ms: milliseconds(summarise(medians.idle).median - desk50),
+        p95_ms: null,
+        n: options.rounds,
+      });
+      const site50 = summarise(medians.site).median;
+      rows.push({
+        measure: `frame-to-result: site kiosk while enrolments arrive minus single desk (median of ${options.rounds} round medians)`,
+        median_ms: milliseconds(site50 - desk50),
+        p95_ms: null,
+        n: options.rounds,
+      });
+      return { rows, streamRows, enrolled, siteTemplates };
+    } finally {
+      await site.close();
+    }
+  });
+}
+
 /**
  * Ten kiosks (each its own SQLite file, gallery, index and KioskSync, in this one process) on a
  * throwaway PostgreSQL holding 100k templates: cold start from the server, enrolment-to-everywhere
@@ -81,6 +225,17 @@ export const siteSuite: BenchSuite = {
       );
     }
     const templates = envInt('FACEGATE_BENCH_SITE_TEMPLATES', 100_000);
+    const withFrames = process.env.FACEGATE_BENCH_SITE_FRAMES !== '0';
+    const frameRounds = envInt('FACEGATE_BENCH_SITE_FRAME_ROUNDS', 2);
+    if (withFrames) {
+      // The index must hold vectors of the model the kiosk loads, or the frame rows would match
+      // one person instead of the site.
+      ({ model, dim } = await defaultRecognizer());
+      log(`site bench: vectors for ${model.modelId} (${dim}-d), the default pack's recognizer`);
+    } else {
+      model = syntheticModel;
+      dim = 512;
+    }
     const kioskCount = envInt('FACEGATE_BENCH_SITE_KIOSKS', 10);
     const eventsPerKiosk = 1000;
     const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-bench-site-'));
@@ -245,6 +400,24 @@ export const siteSuite: BenchSuite = {
         'dups',
         'SELECT count(*) - count(DISTINCT id) AS n FROM attendance_events',
       );
+
+      // Frame-to-result at one kiosk of this site against a single desk (issue 17).
+      let frames: Awaited<ReturnType<typeof frameLatency>> | undefined;
+      if (withFrames) {
+        for (const k of kiosks.splice(0)) {
+          await k.sync.stop();
+          k.gallery.close();
+        }
+        frames = await frameLatency({
+          url: pg.url,
+          store,
+          kioskFile: path.join(dir, 'kiosk-0.db'),
+          iterations: Math.max(iterations, 20),
+          rounds: frameRounds,
+          log,
+        });
+        rows.push(...frames.rows);
+      }
       return {
         suite: 'site',
         rows,
@@ -252,8 +425,32 @@ export const siteSuite: BenchSuite = {
           `${kioskCount} kiosks in one process (each its own SQLite file, index and KioskSync) on a throwaway PostgreSQL ${path.basename(path.dirname(postgresBin))} (fsync off) on this machine.`,
           `Embeddings: ${dim}-d random unit vectors, 2 templates per person. Events written locally in ${milliseconds(writtenMs)} ms; duplicates in PostgreSQL: ${duplicates[0].n}.`,
           'The "events per second" row is a rate, not milliseconds. Figures are noisy on a shared machine: compare runs on the same machine only.',
+          ...(frames
+            ? [
+                `Frame rows: the stream bench's frame-to-result (${identityPhotos()[0].file}, 640x480, one frame in flight, default pack, liveness on) at a single desk and at kiosk 0 (its file holds ${frames.siteTemplates} templates), ${frames.enrolled} enrolments arriving from the site meanwhile (one per 200 ms); rounds alternate desk and site. FACEGATE_BENCH_SITE_FRAMES=0 leaves them out.`,
+              ]
+            : [
+                'Frame rows left out (FACEGATE_BENCH_SITE_FRAMES=0); vectors are stand-ins for a 512-d model.',
+              ]),
         ],
-        details: { templates, kioskCount, eventsPerKiosk, coldMs, everywhere, perKiosk },
+        details: {
+          templates,
+          kioskCount,
+          eventsPerKiosk,
+          coldMs,
+          everywhere,
+          perKiosk,
+          model,
+          ...(frames
+            ? {
+                frames: {
+                  rows: frames.streamRows,
+                  enrolled: frames.enrolled,
+                  siteTemplates: frames.siteTemplates,
+                },
+              }
+            : {}),
+        },
       };
     } finally {
       for (const k of kiosks) {

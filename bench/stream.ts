@@ -25,7 +25,7 @@ const warmup = 10;
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /** A 640x480 camera-like RGBA frame: a single-person photo scaled to cover, centre crop. */
-function rgbaFrame(photo: RgbImage): { width: number; height: number; data: Uint8Array } {
+export function rgbaFrame(photo: RgbImage): { width: number; height: number; data: Uint8Array } {
   const scale = Math.max(640 / photo.width, 480 / photo.height);
   const resized = resizeBilinear(photo, Math.round(photo.width * scale), Math.round(photo.height * scale));
   const rgb = cropImage(
@@ -60,7 +60,7 @@ const nextTick = async (started: number) => {
   if (wait > 0) await new Promise((r) => setTimeout(r, wait));
 };
 
-async function stream(
+export async function stream(
   label: string,
   submit: Submit,
   frame: { width: number; height: number; data: Uint8Array },
@@ -238,7 +238,7 @@ async function streamOverSocket(
   }
 }
 
-async function withService<T>(
+export async function withService<T>(
   pack: string | undefined,
   run: (service: FaceGateService, admin: CallerSession, worker: () => Worker | undefined) => Promise<T>,
   tracking = true,
@@ -275,7 +275,10 @@ async function withService<T>(
   }
 }
 
-async function waitReady(service: FaceGateService, session: ReturnType<FaceGateService['openSession']>) {
+export async function waitReady(
+  service: FaceGateService,
+  session: ReturnType<FaceGateService['openSession']>,
+) {
   for (let i = 0; i < 600; i++) {
     const status = await service.call('status.get', {}, session);
     if (status.models.state === 'ready') return;
