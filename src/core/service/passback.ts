@@ -4,8 +4,9 @@ import type { CallerSession } from './session';
 
 /**
  * Where anti-passback keeps who is inside which area. Small on purpose: the SQLite table here for
- * one process (an entry and an exit kiosk on one host), a shared store for a site of several hosts
- * (issue 17) behind the same three calls.
+ * one process (an entry and an exit kiosk on one host); at a site of several hosts,
+ * SitePassbackStore (src/core/site/passages.ts) behind the same three calls: it reads the kiosk's
+ * copy and sends every passage and reset to every kiosk of the site.
  */
 export interface PassbackStore {
   /** True: inside; false: went out; null: never seen (counts as outside). */
