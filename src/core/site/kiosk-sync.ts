@@ -207,6 +207,9 @@ export class KioskSync {
       try {
         do {
           this.catchUpAgain = false;
+          // Passages are read only up to what was committed before the changes are read: the
+          // person of each is then held here (one enrolled a moment ago is not dropped as unknown).
+          const passagesUpTo = await this.sitePassages.latestSeq();
           for (;;) {
             const changes = await this.store.changesSince(
               this.replica.appliedSeq,
@@ -222,6 +225,7 @@ export class KioskSync {
             const passages = await this.sitePassages.since(
               this.passages.appliedSeq,
               this.options.batchSize ?? 2000,
+              passagesUpTo,
             );
             if (passages.length === 0) break;
             this.passages.applyFeed(passages);

@@ -85,13 +85,26 @@ export class SitePassages {
     });
   }
 
-  /** Passages after `seq`, oldest first. */
-  async since(seq: number, limit = 2000): Promise<(SitePassage & { seq: number })[]> {
+  /** The last passage's sequence number (0: none). */
+  async latestSeq(): Promise<number> {
+    const rows = await this.store.query<{ s: string | null }>(
+      'latest passage',
+      'SELECT max(seq) AS s FROM passages',
+    );
+    return num(rows[0].s ?? 0);
+  }
+
+  /** Passages after `seq` (and up to `upTo`), oldest first. */
+  async since(
+    seq: number,
+    limit = 2000,
+    upTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<(SitePassage & { seq: number })[]> {
     const rows = await this.store.query(
       'read passages',
       `SELECT seq, id, kiosk_id, person_id, area, kind, at, kiosk_at FROM passages
-       WHERE seq > $1 ORDER BY seq LIMIT $2`,
-      [seq, limit],
+       WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2`,
+      [seq, limit, upTo],
     );
     return rows.map((r) => ({
       seq: num(r.seq),
