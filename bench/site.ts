@@ -132,6 +132,8 @@ async function frameLatency(options: {
         n: r.frames,
       });
       const medians = { desk: [] as number[], idle: [] as number[], site: [] as number[] };
+      // CPU time per frame (every thread of this process) depends far less on the machine's load.
+      const cpu = { desk: [] as number[], idle: [] as number[], site: [] as number[] };
       let enrolled = 0;
       for (let round = 1; round <= options.rounds; round++) {
         options.log(`site bench: frame-to-result, round ${round}: single desk...`);
@@ -187,6 +189,21 @@ async function frameLatency(options: {
         medians.desk.push(Number(atDesk['latency ms']));
         medians.idle.push(Number(atSiteIdle['latency ms']));
         medians.site.push(Number(atSite['latency ms']));
+        cpu.desk.push(Number(atDesk['cpu ms/frame']));
+        cpu.idle.push(Number(atSiteIdle['cpu ms/frame']));
+        cpu.site.push(Number(atSite['cpu ms/frame']));
+      }
+      for (const [what, values] of [
+        ['single desk', cpu.desk],
+        ['site kiosk, idle', cpu.idle],
+        ['site kiosk, enrolments arriving', cpu.site],
+      ] as const) {
+        rows.push({
+          measure: `CPU ms per frame (not latency), one face: ${what} (median of ${options.rounds} rounds)`,
+          median_ms: milliseconds(summarise(values).median),
+          p95_ms: null,
+          n: options.rounds,
+        });
       }
       const desk50 = summarise(medians.desk).median;
       rows.push({
