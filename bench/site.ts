@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,11 +11,11 @@ import type { ModelRef } from '../src/core/gallery/template-repository';
 import { Gallery } from '../src/core/gallery/gallery';
 import { decodeImage } from '../src/core/image';
 import { createWorkerInferenceHost } from '../src/core/inference';
-import { createFaceGateService } from '../src/core/service';
+import { createFaceGateService, type FaceGateService } from '../src/core/service';
 import { joinSite, KioskSync, SiteStore } from '../src/core/site';
 import { Postgres, postgresBin } from '../test/helpers/postgres';
 import { identityPhotos } from './shared-faces';
-import { rgbaFrame, stream, waitReady, withService } from './stream';
+import { rgbaFrame, stream, waitReady } from './stream';
 import { milliseconds, summarise, type BenchRow, type BenchSuite } from './suite';
 
 /** Without the frame rows (FACEGATE_BENCH_SITE_FRAMES=0) no model is needed: stand-in vectors. */
@@ -86,17 +87,74 @@ async function defaultRecognizer(): Promise<{ model: ModelRef; dim: number }> {
   }
 }
 
+/** A service ready to stream: admin PIN set, models loaded, the streamed person enrolled. */
+async function readyService(
+  options: { databasePath: string; siteUrl?: string },
+  photo: { file: string; path: string; identity: string },
+): Promise<{ service: FaceGateService; templates: number }> {
+  const service = await createFaceGateService({
+    inference: createWorkerInferenceHost(),
+    ...options,
+    version: 'bench',
+  });
+  try {
+    const admin = service.openSession('bench');
+    await service.call('admin.setupPin', { pin: '246813' }, admin);
+    await waitReady(service, admin);
+    // At a site kiosk the enrolment is written to the site and comes back through the feed.
+    const person = await service.call('people.create', { name: photo.identity }, admin);
+    await service.call(
+      'enrol.fromPhoto',
+      { personId: person.id, fileName: photo.file, data: readFileSync(photo.path) },
+      admin,
+    );
+    return { service, templates: (await service.call('status.get', {}, admin)).database.templates };
+  } catch (error) {
+    await service.close();
+    throw error;
+  }
+}
+
+/**
+ * A copy of a kiosk's file as a single desk's: the same people and templates, without the site
+ * tables (no sync, no outbox), so that "site kiosk" and "desk" differ in the site machinery only.
+ */
+function deskCopy(kioskFile: string, deskFile: string): void {
+  const source = new Database(kioskFile, { readonly: true });
+  try {
+    source.prepare('VACUUM INTO ?').run(deskFile);
+  } finally {
+    source.close();
+  }
+  const desk = new Database(deskFile);
+  try {
+    const site = desk
+      .prepare(
+        "SELECT type, name FROM sqlite_master WHERE name LIKE 'site\\_%' ESCAPE '\\' AND type IN ('trigger', 'table')",
+      )
+      .all() as { type: string; name: string }[];
+    for (const { type, name } of site.sort((a, b) =>
+      a.type === 'trigger' ? -1 : b.type === 'trigger' ? 1 : 0,
+    ))
+      desk.exec(`DROP ${type === 'trigger' ? 'TRIGGER' : 'TABLE'} "${name}"`);
+  } finally {
+    desk.close();
+  }
+}
+
 /**
  * Frame-to-result latency, the stream bench's measure (one face, 640x480, one frame in flight,
- * the default pack with liveness, real models), at a single desk and at a site kiosk whose file
- * and index hold the whole site while enrolments arrive from the site (one every 200 ms).
- * Both services live in this process; the rounds alternate desk and site so load drift on a
- * shared machine falls on both. Nothing else of the site runs meanwhile (the simulated kiosks
- * are stopped): a real kiosk has its own computer.
+ * the default pack with liveness, real models), at a single desk (empty gallery, as the stream
+ * bench; and the same N templates as the site), and at a site kiosk whose file and index hold the
+ * whole site, idle and while enrolments arrive from the site (one every 200 ms, sent from this
+ * process). All services live in this process; each round runs every setup in turn so load
+ * drift on a shared machine falls on all of them. Nothing else of the site runs meanwhile (the
+ * simulated kiosks are stopped): a real kiosk has its own computer.
  */
 async function frameLatency(options: {
   url: string;
   store: SiteStore;
+  dir: string;
   kioskFile: string;
   iterations: number;
   rounds: number;
@@ -104,126 +162,97 @@ async function frameLatency(options: {
 }): Promise<{ rows: BenchRow[]; streamRows: BenchRow[]; enrolled: number; siteTemplates: number }> {
   const photo = identityPhotos()[0];
   const frame = rgbaFrame(await decodeImage(readFileSync(photo.path), photo.file));
-  return withService(undefined, async (desk) => {
-    const site = await createFaceGateService({
-      inference: createWorkerInferenceHost(),
-      databasePath: options.kioskFile,
-      siteUrl: options.url,
-      version: 'bench',
-    });
-    try {
-      const admin = site.openSession('bench');
-      await site.call('admin.setupPin', { pin: '246813' }, admin);
-      await waitReady(site, admin);
-      // The streamed person is enrolled at the kiosk, which writes it to the site (docs/site.md).
-      const person = await site.call('people.create', { name: photo.identity }, admin);
-      await site.call(
-        'enrol.fromPhoto',
-        { personId: person.id, fileName: photo.file, data: readFileSync(photo.path) },
-        admin,
-      );
-      const siteTemplates = (await site.call('status.get', {}, admin)).database.templates;
-      const rows: BenchRow[] = [];
-      const streamRows: BenchRow[] = [];
-      const asRow = (measure: string, r: BenchRow): BenchRow => ({
-        measure,
-        median_ms: r['latency ms'],
-        p95_ms: r['p95 ms'],
-        n: r.frames,
-      });
-      const medians = { desk: [] as number[], idle: [] as number[], site: [] as number[] };
-      // CPU time per frame (every thread of this process) depends far less on the machine's load.
-      const cpu = { desk: [] as number[], idle: [] as number[], site: [] as number[] };
-      let enrolled = 0;
-      for (let round = 1; round <= options.rounds; round++) {
-        options.log(`site bench: frame-to-result, round ${round}: single desk...`);
-        const kioskAtDesk = desk.openSession(`bench-desk-${round}`, { trustedKiosk: true });
-        const atDesk = await stream(
-          `one face: single desk (round ${round})`,
-          (f) => desk.call('frames.submit', f, kioskAtDesk),
-          frame,
-          options.iterations,
-        );
-        options.log(`site bench: frame-to-result, round ${round}: site kiosk, idle...`);
-        const kioskIdle = site.openSession(`bench-site-idle-${round}`, { trustedKiosk: true });
-        const atSiteIdle = await stream(
-          `one face: site kiosk, ${siteTemplates} templates, idle (round ${round})`,
-          (f) => site.call('frames.submit', f, kioskIdle),
-          frame,
-          options.iterations,
-        );
-        options.log(`site bench: frame-to-result, round ${round}: site kiosk while enrolments arrive...`);
-        let enrolling = true;
+  const deskFile = path.join(options.dir, 'desk-site-sized.db');
+  deskCopy(options.kioskFile, deskFile);
+  const services: FaceGateService[] = [];
+  try {
+    const empty = await readyService({ databasePath: path.join(options.dir, 'desk-empty.db') }, photo);
+    services.push(empty.service);
+    const sized = await readyService({ databasePath: deskFile }, photo);
+    services.push(sized.service);
+    const kiosk = await readyService({ databasePath: options.kioskFile, siteUrl: options.url }, photo);
+    services.push(kiosk.service);
+    const setups = [
+      { key: 'desk', label: `single desk, ${empty.templates} template(s)`, service: empty.service },
+      { key: 'sized', label: `single desk, ${sized.templates} templates`, service: sized.service },
+      { key: 'idle', label: `site kiosk, ${kiosk.templates} templates, idle`, service: kiosk.service },
+      {
+        key: 'busy',
+        label: `site kiosk, ${kiosk.templates} templates, enrolments arriving`,
+        service: kiosk.service,
+        enrolments: true,
+      },
+    ];
+    const rows: BenchRow[] = [];
+    const streamRows: BenchRow[] = [];
+    const latency = new Map<string, number[]>();
+    const cpu = new Map<string, number[]>();
+    const overhead = new Map<string, number[]>();
+    let enrolled = 0;
+    for (let round = 1; round <= options.rounds; round++) {
+      for (const setup of setups) {
+        options.log(`site bench: frame-to-result, round ${round}: ${setup.label}...`);
+        let enrolling = Boolean(setup.enrolments);
         const enrolments = (async () => {
           while (enrolling) {
-            await options.store.enrol({ name: `Arriving ${round}-${enrolled}` }, [
+            await options.store.enrol({ name: `Arriving ${enrolled}` }, [
               { source: 'camera', embeddings: [{ ...model, vector: randomUnit() }] },
             ]);
             enrolled++;
             await new Promise((resolve) => setTimeout(resolve, 200));
           }
         })();
-        const kioskAtSite = site.openSession(`bench-site-${round}`, { trustedKiosk: true });
-        const atSite = await stream(
-          `one face: site kiosk, ${siteTemplates} templates, enrolments arriving (round ${round})`,
-          (f) => site.call('frames.submit', f, kioskAtSite),
+        const session = setup.service.openSession(`bench-${setup.key}-${round}`, { trustedKiosk: true });
+        const measured = await stream(
+          `one face: ${setup.label} (round ${round})`,
+          (f) => setup.service.call('frames.submit', f, session),
           frame,
           options.iterations,
-        );
-        enrolling = false;
+        ).finally(() => (enrolling = false));
         await enrolments;
-        streamRows.push(atDesk, atSiteIdle, atSite);
-        rows.push(asRow(`frame-to-result, one face: single desk (round ${round})`, atDesk));
-        rows.push(
-          asRow(
-            `frame-to-result, one face: site kiosk, ${siteTemplates} templates, idle (round ${round})`,
-            atSiteIdle,
-          ),
-        );
-        rows.push(
-          asRow(
-            `frame-to-result, one face: site kiosk, ${siteTemplates} templates, enrolments arriving (round ${round})`,
-            atSite,
-          ),
-        );
-        medians.desk.push(Number(atDesk['latency ms']));
-        medians.idle.push(Number(atSiteIdle['latency ms']));
-        medians.site.push(Number(atSite['latency ms']));
-        cpu.desk.push(Number(atDesk['cpu ms/frame']));
-        cpu.idle.push(Number(atSiteIdle['cpu ms/frame']));
-        cpu.site.push(Number(atSite['cpu ms/frame']));
-      }
-      for (const [what, values] of [
-        ['single desk', cpu.desk],
-        ['site kiosk, idle', cpu.idle],
-        ['site kiosk, enrolments arriving', cpu.site],
-      ] as const) {
+        streamRows.push(measured);
         rows.push({
-          measure: `CPU ms per frame (not latency), one face: ${what} (median of ${options.rounds} rounds)`,
-          median_ms: milliseconds(summarise(values).median),
-          p95_ms: null,
-          n: options.rounds,
+          measure: `frame-to-result, one face: ${setup.label} (round ${round})`,
+          median_ms: measured['latency ms'],
+          p95_ms: measured['p95 ms'],
+          n: measured.frames,
         });
+        latency.set(setup.key, [...(latency.get(setup.key) ?? []), Number(measured['latency ms'])]);
+        cpu.set(setup.key, [...(cpu.get(setup.key) ?? []), Number(measured['cpu ms/frame'])]);
+        overhead.set(setup.key, [...(overhead.get(setup.key) ?? []), Number(measured['overhead ms'])]);
       }
-      const desk50 = summarise(medians.desk).median;
-      rows.push({
-        measure: `frame-to-result: site kiosk idle minus single desk (median of ${options.rounds} round medians)`,
-        median_ms: milliseconds(summarise(medians.idle).median - desk50),
-        p95_ms: null,
-        n: options.rounds,
-      });
-      const site50 = summarise(medians.site).median;
-      rows.push({
-        measure: `frame-to-result: site kiosk while enrolments arrive minus single desk (median of ${options.rounds} round medians)`,
-        median_ms: milliseconds(site50 - desk50),
-        p95_ms: null,
-        n: options.rounds,
-      });
-      return { rows, streamRows, enrolled, siteTemplates };
-    } finally {
-      await site.close();
     }
-  });
+    const median = (values: Map<string, number[]>, key: string) => summarise(values.get(key) ?? []).median;
+    for (const setup of setups) {
+      // CPU time per frame (every thread of this process) depends far less on the machine's load.
+      rows.push({
+        measure: `CPU ms per frame (not latency), one face: ${setup.label} (median of ${options.rounds} rounds)`,
+        median_ms: milliseconds(median(cpu, setup.key)),
+        p95_ms: null,
+        n: options.rounds,
+      });
+    }
+    for (const setup of setups) {
+      // Latency minus the inference worker's time: matching, rules, attendance, the site's sync.
+      rows.push({
+        measure: `main-thread ms per frame (latency minus inference): ${setup.label} (median of ${options.rounds} rounds)`,
+        median_ms: milliseconds(median(overhead, setup.key)),
+        p95_ms: null,
+        n: options.rounds,
+      });
+    }
+    for (const setup of setups.slice(1)) {
+      rows.push({
+        measure: `frame-to-result: ${setup.label} minus single desk, empty (median of ${options.rounds} round medians)`,
+        median_ms: milliseconds(median(latency, setup.key) - median(latency, 'desk')),
+        p95_ms: null,
+        n: options.rounds,
+      });
+    }
+    return { rows, streamRows, enrolled, siteTemplates: kiosk.templates };
+  } finally {
+    for (const service of services) await service.close();
+  }
 }
 
 /**
@@ -428,6 +457,7 @@ export const siteSuite: BenchSuite = {
         frames = await frameLatency({
           url: pg.url,
           store,
+          dir,
           kioskFile: path.join(dir, 'kiosk-0.db'),
           iterations: Math.max(iterations, 20),
           rounds: frameRounds,
@@ -444,7 +474,7 @@ export const siteSuite: BenchSuite = {
           'The "events per second" row is a rate, not milliseconds. Figures are noisy on a shared machine: compare runs on the same machine only.',
           ...(frames
             ? [
-                `Frame rows: the stream bench's frame-to-result (${identityPhotos()[0].file}, 640x480, one frame in flight, default pack, liveness on) at a single desk and at kiosk 0 (its file holds ${frames.siteTemplates} templates), ${frames.enrolled} enrolments arriving from the site meanwhile (one per 200 ms); rounds alternate desk and site. FACEGATE_BENCH_SITE_FRAMES=0 leaves them out.`,
+                `Frame rows: the stream bench's frame-to-result (${identityPhotos()[0].file}, 640x480, one frame in flight, default pack, liveness on) at a single desk (empty, and a copy of kiosk 0's file without the site tables) and at kiosk 0 (its file holds ${frames.siteTemplates} templates), ${frames.enrolled} enrolments arriving from the site in the "enrolments arriving" runs (one per 200 ms, sent from this process: their client work counts in its CPU); each round runs every setup in turn. FACEGATE_BENCH_SITE_FRAMES=0 leaves them out.`,
               ]
             : [
                 'Frame rows left out (FACEGATE_BENCH_SITE_FRAMES=0); vectors are stand-ins for a 512-d model.',

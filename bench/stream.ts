@@ -238,7 +238,7 @@ async function streamOverSocket(
   }
 }
 
-export async function withService<T>(
+async function withService<T>(
   pack: string | undefined,
   run: (service: FaceGateService, admin: CallerSession, worker: () => Worker | undefined) => Promise<T>,
   tracking = true,
