@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
 import { recognizerOf } from '../../../src/core/gallery/face-engine';
@@ -247,17 +248,25 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
           ((await service!.call('status.get', undefined, session)) as Status).site?.state === 'online',
         10_000,
       );
-      // The service's copy learns who is inside from the site's passages, then resets one of them.
-      const reset = await until(
+      // The service's copy learns who is inside from the site's passages (read from its file; a
+      // reset asked before that would drop them, as any later-arriving older passage is dropped).
+      await until(
         'the service kiosk holds the passages',
-        async () => {
-          const result = (await service!.call('passback.reset', { personId: jennifer }, session)) as {
-            reset: number;
-          };
-          return result.reset === 1 ? result : undefined;
+        () => {
+          const db = new Database(file, { readonly: true });
+          try {
+            return db
+              .prepare('SELECT 1 FROM passback_state WHERE person_id = ? AND inside = 1')
+              .get(jennifer);
+          } catch {
+            return undefined; // being written: read again
+          } finally {
+            db.close();
+          }
         },
         5000,
       );
+      const reset = await service.call('passback.reset', { personId: jennifer }, session);
       expect(reset).toEqual({ reset: 1 });
       await until(
         'A and B hold the reset',
