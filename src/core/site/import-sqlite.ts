@@ -4,7 +4,7 @@ import { blobToEmbedding, embeddingToBlob } from '../gallery/embedding-codec';
 import type { Gallery } from '../gallery/gallery';
 import type { SettingsSection } from '../../shared/settings';
 import { tagKeySetting } from './site-rules';
-import { changeChannel, type SiteStore } from './site-store';
+import { changeChannel, lockFeed, type SiteStore } from './site-store';
 
 /**
  * Which settings sections the site holds (the same at every door) and which each kiosk keeps for
@@ -84,6 +84,8 @@ export async function importSqlite(
   const people = sql.prepare('SELECT * FROM people ORDER BY id').all() as PersonRow[];
   return store.transaction('import SQLite gallery', async (client) => {
     await client.query('LOCK TABLE people IN EXCLUSIVE MODE');
+    // It writes `changes` itself: hold the feed lock like every writer (seq order = commit order).
+    await lockFeed(client);
     const existing = Number((await client.query('SELECT count(*) AS n FROM people')).rows[0].n);
     if (existing > 0) {
       throw new FaceGateError(

@@ -844,13 +844,31 @@ async function insertTemplates(
   return ids;
 }
 
-/** Appends a change to the feed and announces it; both take effect at COMMIT, together. */
+/**
+ * The advisory lock that makes change-feed writers commit in the order of their seqs.
+ *
+ * Kiosks read the feed "after the last seq I applied", so a change must never become visible after
+ * one with a higher seq. A sequence alone does not give that: two writers take seqs 10 and 11, 11
+ * commits first, a kiosk applies it and would skip 10 for ever. The transaction-scoped lock taken
+ * before the seq is held until COMMIT, so the next writer takes its seq only after this one is
+ * committed (or rolled back): seq order is commit order. It serialises only the feed's tail, not
+ * reads, and frames never wait on it.
+ */
+const feedLock = 4607166;
+
+/** Takes the feed lock for the rest of this transaction (announce does; so must any other writer of `changes`). */
+export async function lockFeed(client: pg.PoolClient): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [feedLock]);
+}
+
+/** Appends a change to the feed and announces it (under the feed lock); both take effect at COMMIT, together. */
 export async function announce(
   client: pg.PoolClient,
   entity: Change['entity'],
   key: string,
   now: number,
 ): Promise<number> {
+  await lockFeed(client);
   const row = await client.query(
     'INSERT INTO changes (entity, entity_key, at) VALUES ($1, $2, $3) RETURNING seq',
     [entity, key, now],
