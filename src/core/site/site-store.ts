@@ -46,6 +46,11 @@ export interface SiteTemplateInput {
   cropJpeg?: Uint8Array | null;
   createdAt?: number;
   embeddings: SiteEmbedding[];
+  /**
+   * sha256 of the photo file it came from: remembered in import_sources (PG migration 2) with the
+   * template, in the same transaction; a photo already enrolled as a template is refused (CONFLICT).
+   */
+  contentSha256?: string | null;
 }
 
 export interface SiteTemplate {
@@ -409,6 +414,46 @@ export class SiteStore {
         throw new FaceGateError('NOT_FOUND', `There is no person ${id} on the site.`);
       return { seq: await announce(client, 'person', String(id), now) };
     });
+  }
+
+  /**
+   * Removes one template of a person (its embeddings go with it; its photo stays counted as
+   * imported). Announced as a change of the person: every kiosk applies the person's current
+   * templates and drops this one from its index. `seq` is null when there was no such template.
+   */
+  async removeTemplate(
+    personId: number,
+    templateId: number,
+  ): Promise<{ removed: boolean; seq: number | null }> {
+    return this.transaction('remove template', async (client) => {
+      // The person's row is locked so that a concurrent enrolment or erasure is ordered with this.
+      await client.query('SELECT 1 FROM people WHERE id = $1 FOR UPDATE', [personId]);
+      const deleted = await client.query('DELETE FROM templates WHERE id = $1 AND person_id = $2', [
+        templateId,
+        personId,
+      ]);
+      if (!deleted.rowCount) return { removed: false, seq: null };
+      return { removed: true, seq: await announce(client, 'person', String(personId), Date.now()) };
+    });
+  }
+
+  /** The photo with this content hash, if stored before (one that is still a template first). */
+  async photoRecord(
+    sha256: string,
+  ): Promise<{ personId: number; name: string; templateId: number | null } | null> {
+    const rows = await this.query(
+      'read photo record',
+      `SELECT s.person_id, p.name, s.template_id FROM import_sources s JOIN people p ON p.id = s.person_id
+       WHERE s.sha256 = $1 ORDER BY s.template_id IS NULL LIMIT 1`,
+      [sha256],
+    );
+    return rows[0]
+      ? {
+          personId: num(rows[0].person_id),
+          name: rows[0].name as string,
+          templateId: numOrNull(rows[0].template_id),
+        }
+      : null;
   }
 
   /**
@@ -831,6 +876,25 @@ async function insertTemplates(
       ],
     );
     const templateId = num(row.rows[0].id);
+    if (template.contentSha256) {
+      // Checked again inside the transaction: two kiosks importing the same folder at once cannot
+      // both enrol one photo.
+      const before = await client.query(
+        'SELECT person_id FROM import_sources WHERE sha256 = $1 AND template_id IS NOT NULL LIMIT 1',
+        [template.contentSha256],
+      );
+      if (before.rowCount) {
+        throw new FaceGateError(
+          'CONFLICT',
+          `This very photo is already enrolled (for person ${num(before.rows[0].person_id)}); a second copy adds nothing.`,
+        );
+      }
+      await client.query(
+        `INSERT INTO import_sources (person_id, template_id, sha256, path, imported_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (person_id, sha256) DO UPDATE SET template_id = EXCLUDED.template_id, path = EXCLUDED.path`,
+        [personId, templateId, template.contentSha256, template.sourceRef ?? '', now],
+      );
+    }
     for (const embedding of template.embeddings) {
       const vector = normalised(embedding.vector);
       await client.query(
