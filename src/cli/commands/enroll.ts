@@ -4,8 +4,8 @@ import path from 'node:path';
 import type { EnrolResult, Person } from '../../shared/people';
 import { FaceGateError, isFaceGateError } from '../../core/errors';
 import { analyzeFile } from '../../core/face';
-import { enrolFace, type EnrolWrite } from '../../core/gallery/enrolment';
-import { SiteMember } from '../../core/service/site-member';
+import { enrolFace } from '../../core/gallery/enrolment';
+import type { GalleryWrites } from '../../core/gallery/gallery-writes';
 import { recognizerOf } from '../../core/gallery/face-engine';
 import type { Gallery } from '../../core/gallery/gallery';
 import { stringOption, writeJson, type Command, type CommandContext } from '../command';
@@ -19,6 +19,7 @@ import {
   gateOptions,
   matchRule,
   withGallery,
+  withWrites,
   parsePersonId,
   qualityGates,
 } from './people';
@@ -96,26 +97,11 @@ export const enrollCommand: Command = {
         'INVALID_INPUT',
         'Give at least one image: facegate enroll --name NAME IMAGE...',
       );
-    return withGallery(ctx, (gallery) => withSite(gallery, (site) => enrolFiles(ctx, gallery, site)));
+    return withGallery(ctx, (gallery) => withWrites(gallery, (writes) => enrolFiles(ctx, gallery, writes)));
   },
 };
 
-/**
- * A site kiosk's file with FACEGATE_DATABASE_URL set: faces go to the site database (docs/site.md)
- * and reach this file and every kiosk through the change feed. Otherwise the file itself.
- */
-async function withSite<T>(gallery: Gallery, run: (site: SiteMember | null) => Promise<T>): Promise<T> {
-  const url = process.env.FACEGATE_DATABASE_URL;
-  if (!url || gallery.siteCopy === null) return run(null);
-  const site = await SiteMember.attach(url, gallery);
-  try {
-    return await run(site);
-  } finally {
-    await site.stop();
-  }
-}
-
-async function enrolFiles(ctx: CommandContext, gallery: Gallery, site: SiteMember | null): Promise<number> {
+async function enrolFiles(ctx: CommandContext, gallery: Gallery, writes: GalleryWrites): Promise<number> {
   const target = targetPerson(ctx, gallery);
   return withAnalyzer(ctx, async (analyzer) => {
     const model = recognizerOf(analyzer);
@@ -149,7 +135,7 @@ async function enrolFiles(ctx: CommandContext, gallery: Gallery, site: SiteMembe
           contentSha256,
           gates: qualityGates(ctx, gallery),
           actor: cliActor,
-          ...(site ? { store: (write: EnrolWrite) => site.enrol(write, cliActor) } : {}),
+          writes,
         });
         person = enrolled.person ?? person;
         const { person: _person, ...rest } = enrolled;

@@ -20,6 +20,7 @@ import {
   gateOptions,
   matchRule,
   withGallery,
+  withWrites,
   qualityGates,
 } from './people';
 
@@ -82,59 +83,58 @@ export const importCommand: Command = {
       return exitCodes.ok;
     }
     for (const line of plan.summary) ctx.stderr.write(`${line}\n`);
-    return withGallery(ctx, async (gallery) => {
-      return withAnalyzer(ctx, async (analyzer) => {
-        gallery.useModel(recognizerOf(analyzer));
-        const report = await importFolder(gallery, folder, {
-          engine: analyzer,
-          duplicateThreshold: matchRule(
-            ctx,
-            gallery,
-            analyzer.info,
-            // Photos not imported before: the templates this import may add (a re-run adds none).
-            plan.people
-              .flatMap((p) => p.files)
-              .filter((file) => {
-                try {
-                  const sha = createHash('sha256')
-                    .update(readFileSync(path.join(folder, file)))
-                    .digest('hex');
-                  return !gallery.db.sqlite.prepare('SELECT 1 FROM import_sources WHERE sha256 = ?').get(sha);
-                } catch {
-                  return false;
-                }
-              }).length,
-          ).threshold,
-          gates: qualityGates(ctx, gallery),
-          force: Boolean(ctx.values.force),
-          strict: Boolean(ctx.values.strict),
-          group: stringOption(ctx, 'group') ?? null,
-          actor: cliActor,
-          onProgress: (p) =>
-            ctx.stderr.write(
-              `[${p.index}/${p.total}] ${p.item.relPath}: ${p.outcome.replace('_', ' ')}${p.outcome === 'added' ? ` (${p.item.name})` : ''}\n`,
-            ),
-        });
-        if (ctx.json) writeJson(ctx, report);
-        else {
-          ctx.stdout.write(
-            `Imported ${report.folder}: ${report.images} image(s), ${report.added} added ` +
-              `(${report.peopleCreated} new people), ${report.alreadyImported} imported before, ${report.refused.length} refused.\n`,
-          );
-          if (report.noted.length) {
+    return withGallery(ctx, (gallery) =>
+      withWrites(gallery, (writes) =>
+        withAnalyzer(ctx, async (analyzer) => {
+          gallery.useModel(recognizerOf(analyzer));
+          // Photos not imported before: the templates this import may add (a re-run adds none).
+          let newPhotos = 0;
+          for (const file of plan.people.flatMap((p) => p.files)) {
+            let sha: string;
+            try {
+              sha = createHash('sha256')
+                .update(readFileSync(path.join(folder, file)))
+                .digest('hex');
+            } catch {
+              continue;
+            }
+            if (!(await writes.photoRecord(sha))) newPhotos++;
+          }
+          const report = await importFolder(gallery, folder, {
+            engine: analyzer,
+            duplicateThreshold: matchRule(ctx, gallery, analyzer.info, newPhotos).threshold,
+            gates: qualityGates(ctx, gallery),
+            force: Boolean(ctx.values.force),
+            strict: Boolean(ctx.values.strict),
+            group: stringOption(ctx, 'group') ?? null,
+            actor: cliActor,
+            writes,
+            onProgress: (p) =>
+              ctx.stderr.write(
+                `[${p.index}/${p.total}] ${p.item.relPath}: ${p.outcome.replace('_', ' ')}${p.outcome === 'added' ? ` (${p.item.name})` : ''}\n`,
+              ),
+          });
+          if (ctx.json) writeJson(ctx, report);
+          else {
             ctx.stdout.write(
-              'Enrolled with a note (usable, not ideal; a better photo can be added later):\n',
+              `Imported ${report.folder}: ${report.images} image(s), ${report.added} added ` +
+                `(${report.peopleCreated} new people), ${report.alreadyImported} imported before, ${report.refused.length} refused.\n`,
             );
-            for (const n of report.noted) ctx.stdout.write(`  ${n.file}: ${n.notes.join(' ')}\n`);
+            if (report.noted.length) {
+              ctx.stdout.write(
+                'Enrolled with a note (usable, not ideal; a better photo can be added later):\n',
+              );
+              for (const n of report.noted) ctx.stdout.write(`  ${n.file}: ${n.notes.join(' ')}\n`);
+            }
+            if (report.refused.length) {
+              ctx.stdout.write('Refused:\n');
+              for (const r of report.refused) ctx.stdout.write(`  ${r.file}: ${r.reason}: ${r.message}\n`);
+            }
           }
-          if (report.refused.length) {
-            ctx.stdout.write('Refused:\n');
-            for (const r of report.refused) ctx.stdout.write(`  ${r.file}: ${r.reason}: ${r.message}\n`);
-          }
-        }
-        return report.refused.length ? exitCodes.dataError : exitCodes.ok;
-      });
-    });
+          return report.refused.length ? exitCodes.dataError : exitCodes.ok;
+        }),
+      ),
+    );
   },
 };
 
@@ -150,102 +150,104 @@ async function importRoster(ctx: CommandContext, rosterFile: string, folder: str
     );
   }
   const photos = photoFiles(folder);
-  return withGallery(ctx, async (gallery) => {
-    const rosterCtx = { gallery, access: new AccessRulesStore(gallery.db) };
-    const plan = planRoster(bytes, rosterCtx, (name) => photos.has(name.toLowerCase()));
-    if (!plan.ok) {
-      if (ctx.json) writeJson(ctx, plan);
-      else for (const error of plan.errors) ctx.stderr.write(`${rosterFile}: ${error.message}\n`);
-      return exitCodes.dataError;
-    }
-    const describe = (row: RosterPlan['rows'][number]) =>
-      `line ${row.line}, ${row.name || '(no name)'}: ` +
-      (row.action === 'skip'
-        ? 'skipped'
-        : row.action === 'create'
-          ? 'to add'
-          : `to update ${row.person!.name} (#${row.person!.id})`) +
-      (row.photoFound ? `, photo ${row.photo}` : row.photo ? '' : ', no photo') +
-      row.problems.map((p) => `; ${p.message}`).join('');
-    const summary =
-      `Roster ${rosterFile} (${plan.encoding}, delimiter ${plan.delimiter === '\t' ? 'tab' : plan.delimiter}): ` +
-      `${plan.counts.rows} rows: ${plan.counts.create} to add, ${plan.counts.update} to update, ` +
-      `${plan.counts.skip} skipped; ${plan.counts.photos} photos found in ${folder}.` +
-      (plan.ignoredColumns.length ? ` Ignored columns: ${plan.ignoredColumns.join(', ')}.` : '');
-    if (ctx.values['dry-run']) {
-      if (ctx.json) writeJson(ctx, plan);
-      else {
-        ctx.stdout.write(`${summary}\n`);
-        for (const row of plan.rows) ctx.stdout.write(`  ${describe(row)}\n`);
-        ctx.stdout.write('Dry run: nothing was written.\n');
+  return withGallery(ctx, (gallery) =>
+    withWrites(gallery, async (writes) => {
+      const rosterCtx = { gallery, access: new AccessRulesStore(gallery.db), writes };
+      const plan = planRoster(bytes, rosterCtx, (name) => photos.has(name.toLowerCase()));
+      if (!plan.ok) {
+        if (ctx.json) writeJson(ctx, plan);
+        else for (const error of plan.errors) ctx.stderr.write(`${rosterFile}: ${error.message}\n`);
+        return exitCodes.dataError;
       }
-      return exitCodes.ok;
-    }
-    ctx.stderr.write(`${summary}\n`);
-    const todo = plan.rows.filter((r) => r.action !== 'skip');
-    const results: RosterRowResult[] = plan.rows
-      .filter((r) => r.action === 'skip')
-      .map((r) => ({
-        line: r.line,
-        name: r.name,
-        outcome: 'skipped' as const,
-        person: null,
-        template: null,
-        duplicateOf: null,
-        problem: r.problems[0] ?? null,
-      }));
-    const needsFaces = todo.some((r) => r.photoFound);
-    const run = async (analyzer: FaceAnalyzer | null) => {
-      const model = analyzer ? recognizerOf(analyzer) : undefined;
-      if (model) gallery.useModel(model);
-      for (const [i, row] of todo.entries()) {
-        const file = row.photo ? photos.get(row.photo.toLowerCase()) : undefined;
-        let photo = null;
-        if (file && analyzer) {
-          const data = readFileSync(path.join(folder, file));
-          photo = {
-            bytes: data,
-            analyse: async () => analyzer.analyze(await decodeImage(data, file), { embed: 'main' }),
-          };
+      const describe = (row: RosterPlan['rows'][number]) =>
+        `line ${row.line}, ${row.name || '(no name)'}: ` +
+        (row.action === 'skip'
+          ? 'skipped'
+          : row.action === 'create'
+            ? 'to add'
+            : `to update ${row.person!.name} (#${row.person!.id})`) +
+        (row.photoFound ? `, photo ${row.photo}` : row.photo ? '' : ', no photo') +
+        row.problems.map((p) => `; ${p.message}`).join('');
+      const summary =
+        `Roster ${rosterFile} (${plan.encoding}, delimiter ${plan.delimiter === '\t' ? 'tab' : plan.delimiter}): ` +
+        `${plan.counts.rows} rows: ${plan.counts.create} to add, ${plan.counts.update} to update, ` +
+        `${plan.counts.skip} skipped; ${plan.counts.photos} photos found in ${folder}.` +
+        (plan.ignoredColumns.length ? ` Ignored columns: ${plan.ignoredColumns.join(', ')}.` : '');
+      if (ctx.values['dry-run']) {
+        if (ctx.json) writeJson(ctx, plan);
+        else {
+          ctx.stdout.write(`${summary}\n`);
+          for (const row of plan.rows) ctx.stdout.write(`  ${describe(row)}\n`);
+          ctx.stdout.write('Dry run: nothing was written.\n');
         }
-        const result = await importRosterRow(row, rosterCtx, photo, {
-          ...(model && analyzer
-            ? {
-                model,
-                duplicateThreshold: matchRule(ctx, gallery, analyzer.info, todo.length).threshold,
-              }
-            : {}),
-          gates: qualityGates(ctx, gallery),
-          actor: cliActor,
-        });
-        results.push(result);
-        ctx.stderr.write(
-          `[${i + 1}/${todo.length}] line ${row.line} ${row.name}: ${result.outcome.replace('_', ' ')}` +
-            (result.problem ? ` (${result.problem.message})` : '') +
-            '\n',
-        );
+        return exitCodes.ok;
       }
-    };
-    if (needsFaces) await withAnalyzer(ctx, run);
-    else await run(null);
-    results.sort((a, b) => a.line - b.line);
-    if (ctx.json) writeJson(ctx, { plan: plan.counts, results });
-    else {
-      const count = (o: RosterRowResult['outcome']) => results.filter((r) => r.outcome === o).length;
-      ctx.stdout.write(
-        `Imported ${rosterFile}: ${count('enrolled')} enrolled with a photo, ${count('added') + count('updated')} ` +
-          `without one, ${count('photo_refused') + count('already_imported')} photos refused, ` +
-          `${count('matched_other')} photos of someone else, ${count('skipped')} rows skipped.\n`,
-      );
-      for (const r of results.filter((r) => r.problem))
+      ctx.stderr.write(`${summary}\n`);
+      const todo = plan.rows.filter((r) => r.action !== 'skip');
+      const results: RosterRowResult[] = plan.rows
+        .filter((r) => r.action === 'skip')
+        .map((r) => ({
+          line: r.line,
+          name: r.name,
+          outcome: 'skipped' as const,
+          person: null,
+          template: null,
+          duplicateOf: null,
+          problem: r.problems[0] ?? null,
+        }));
+      const needsFaces = todo.some((r) => r.photoFound);
+      const run = async (analyzer: FaceAnalyzer | null) => {
+        const model = analyzer ? recognizerOf(analyzer) : undefined;
+        if (model) gallery.useModel(model);
+        for (const [i, row] of todo.entries()) {
+          const file = row.photo ? photos.get(row.photo.toLowerCase()) : undefined;
+          let photo = null;
+          if (file && analyzer) {
+            const data = readFileSync(path.join(folder, file));
+            photo = {
+              bytes: data,
+              analyse: async () => analyzer.analyze(await decodeImage(data, file), { embed: 'main' }),
+            };
+          }
+          const result = await importRosterRow(row, rosterCtx, photo, {
+            ...(model && analyzer
+              ? {
+                  model,
+                  duplicateThreshold: matchRule(ctx, gallery, analyzer.info, todo.length).threshold,
+                }
+              : {}),
+            gates: qualityGates(ctx, gallery),
+            actor: cliActor,
+          });
+          results.push(result);
+          ctx.stderr.write(
+            `[${i + 1}/${todo.length}] line ${row.line} ${row.name}: ${result.outcome.replace('_', ' ')}` +
+              (result.problem ? ` (${result.problem.message})` : '') +
+              '\n',
+          );
+        }
+      };
+      if (needsFaces) await withAnalyzer(ctx, run);
+      else await run(null);
+      results.sort((a, b) => a.line - b.line);
+      if (ctx.json) writeJson(ctx, { plan: plan.counts, results });
+      else {
+        const count = (o: RosterRowResult['outcome']) => results.filter((r) => r.outcome === o).length;
         ctx.stdout.write(
-          `  line ${r.line}, ${r.name}: ${r.outcome.replace('_', ' ')}: ${r.problem!.message}\n`,
+          `Imported ${rosterFile}: ${count('enrolled')} enrolled with a photo, ${count('added') + count('updated')} ` +
+            `without one, ${count('photo_refused') + count('already_imported')} photos refused, ` +
+            `${count('matched_other')} photos of someone else, ${count('skipped')} rows skipped.\n`,
         );
-    }
-    return results.some((r) => r.outcome !== 'enrolled' && r.outcome !== 'added' && r.outcome !== 'updated')
-      ? exitCodes.dataError
-      : exitCodes.ok;
-  });
+        for (const r of results.filter((r) => r.problem))
+          ctx.stdout.write(
+            `  line ${r.line}, ${r.name}: ${r.outcome.replace('_', ' ')}: ${r.problem!.message}\n`,
+          );
+      }
+      return results.some((r) => r.outcome !== 'enrolled' && r.outcome !== 'added' && r.outcome !== 'updated')
+        ? exitCodes.dataError
+        : exitCodes.ok;
+    }),
+  );
 }
 
 /** The image files directly in the photo folder, by lower-cased name. */

@@ -9,6 +9,8 @@ import { defaultDatabasePath } from '../../core/paths';
 import { FaceGateError } from '../../core/errors';
 import { asDatabaseError } from '../../core/gallery/database';
 import { Gallery } from '../../core/gallery/gallery';
+import { DeskWrites, type GalleryWrites } from '../../core/gallery/gallery-writes';
+import { SiteMember } from '../../core/service/site-member';
 import type { DecisionRule } from '../../core/gallery/matcher/decide';
 import { defaultQualityGates, type QualityGates } from '../../core/gallery/quality';
 import { storedNumber, storedSection } from '../../core/gallery/stored-settings';
@@ -53,6 +55,26 @@ export async function withGallery<T>(
     throw asDatabaseError(error, gallery.db.file);
   } finally {
     gallery.close();
+  }
+}
+
+/**
+ * The admin writes for a command that changes people or faces (enroll, import, people edit/rm):
+ * the file itself, or, for a site kiosk's file with FACEGATE_DATABASE_URL set, the site database
+ * (docs/site.md), whence the change reaches this file and every kiosk. A kiosk's file without the
+ * URL keeps refusing its own changes (Gallery), with what to do.
+ */
+export async function withWrites<T>(
+  gallery: Gallery,
+  run: (writes: GalleryWrites) => Promise<T>,
+): Promise<T> {
+  const url = process.env.FACEGATE_DATABASE_URL;
+  if (!url || gallery.siteCopy === null) return run(new DeskWrites(gallery));
+  const site = await SiteMember.attach(url, gallery);
+  try {
+    return await run(site.writes);
+  } finally {
+    await site.stop();
   }
 }
 
@@ -278,10 +300,10 @@ export const peopleCommand: Command = {
               (o) => ctx.values[o] !== undefined,
             ),
           );
-          const person =
-            gallery.siteCopy !== null && !fields
-              ? gallery.people.require(id)
-              : gallery.updatePerson(id, patch, cliActor);
+          // The person's own fields: the file, or at a site kiosk the site (GalleryWrites).
+          const person = fields
+            ? await withWrites(gallery, (writes) => writes.updatePerson(id, patch, cliActor))
+            : gallery.people.require(id);
           if (ctx.json) writeJson(ctx, { person });
           else ctx.stdout.write(`${personLine(person)}\n`);
           return exitCodes.ok;
@@ -312,7 +334,9 @@ export const peopleCommand: Command = {
             throw new FaceGateError('INVALID_INPUT', `--events takes delete or anonymise, got '${policy}'.`);
           }
           const name = gallery.people.require(id).name;
-          const result = gallery.erasePerson(id, policy, cliActor);
+          const result = await withWrites(gallery, (writes) =>
+            writes.erasePerson(id, policy, cliActor, (line) => ctx.stderr.write(`${line}\n`)),
+          );
           if (ctx.json) writeJson(ctx, result);
           else {
             ctx.stdout.write(

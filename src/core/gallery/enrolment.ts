@@ -3,8 +3,11 @@ import { FaceGateError } from '../errors';
 import type { AnalyzedFace } from '../face/types';
 import { encodeJpeg } from '../image/decode';
 import type { Gallery } from './gallery';
+import { DeskWrites, type GalleryWrites } from './gallery-writes';
 import { assessFaces, defaultQualityGates, type QualityGates } from './quality';
 import type { ModelRef } from './template-repository';
+
+export type { EnrolWrite } from './gallery-writes';
 
 /** The faces of one photo or camera frame, as FaceAnalyzer.analyze() returns them (main face first). */
 export interface FacesInImage {
@@ -46,25 +49,11 @@ export interface EnrolOptions {
   /** Who is enrolling (audit log). */
   actor: string;
   /**
-   * Writes the accepted face somewhere other than this gallery's file: a site kiosk writes it to
-   * the site database, and its own copy receives it through the change feed (src/core/site).
-   * Resolves once this gallery holds it; returns the ids. Same gates and checks either way.
+   * Where the accepted face is stored: the single desk's file (the default) or, at a site kiosk,
+   * the site database (src/core/site). Same gates and checks either way; the face is read back
+   * from this gallery once stored.
    */
-  store?: (write: EnrolWrite) => Promise<{ personId: number; templateId: number }>;
-}
-
-/** An accepted face, for EnrolOptions.store. */
-export interface EnrolWrite {
-  /** The existing person, or null with newPerson set. */
-  person: Person | null;
-  newPerson: PersonCreate | null;
-  template: {
-    source: TemplateSource;
-    sourceRef: string | null;
-    quality: Record<string, number>;
-    cropJpeg: Uint8Array;
-    embedding: ModelRef & { vector: Float32Array };
-  };
+  writes?: GalleryWrites;
 }
 
 /**
@@ -107,14 +96,10 @@ export async function enrolFace(
     message,
     person: existing,
   });
+  const writes = options.writes ?? new DeskWrites(gallery);
   if (options.contentSha256) {
-    const before = gallery.db.sqlite
-      .prepare(
-        'SELECT s.person_id AS personId, p.name AS name FROM import_sources s JOIN people p ON p.id = s.person_id ' +
-          'WHERE s.sha256 = ? AND s.template_id IS NOT NULL LIMIT 1',
-      )
-      .get(options.contentSha256) as { personId: number; name: string } | undefined;
-    if (before) {
+    const before = await writes.photoRecord(options.contentSha256);
+    if (before && before.templateId !== null) {
       const whose = before.personId === existing?.id ? name : before.name;
       const message = `This very photo is already enrolled for ${whose}; a second copy adds nothing. Use a different photo.`;
       report.ok = false;
@@ -160,8 +145,8 @@ export async function enrolFace(
   const cropJpeg = await encodeJpeg(face.aligned, cropJpegQuality);
   const notes = report.notes ?? [];
   const vector = face.embedding;
-  if (options.store) {
-    const { personId, templateId } = await options.store({
+  const { personId, templateId } = await writes.enrol(
+    {
       person: existing,
       newPerson: existing ? null : options.newPerson!,
       template: {
@@ -171,75 +156,31 @@ export async function enrolFace(
         cropJpeg,
         embedding: { ...options.model, vector },
       },
-    });
-    const person = gallery.people.require(personId);
-    const template = gallery.templates.listForPerson(personId).find((t) => t.id === templateId);
-    if (!template) {
-      throw new FaceGateError(
-        'DATABASE',
-        `The face was stored for ${person.name} but has not reached this copy yet; it will within moments.`,
-      );
-    }
-    return {
-      accepted: true,
-      template,
-      quality: report,
-      duplicateOf: rival ? { id: rival.personId, name: rival.name, similarity: rival.score } : null,
-      message: `Enrolled a face for ${person.name} (${person.templateCount} in total).${noteLine(notes)}`,
-      person,
-    };
+      contentSha256: options.contentSha256 ?? null,
+      confirmedDifferent: rivals.map((other) => ({ personId: other.personId, similarity: other.score })),
+      details: {
+        ...(rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {}),
+        ...(own !== null && own < sameFloor ? { forcedSamePerson: true, ownSimilarity: own } : {}),
+        ...(notes.length ? { qualityNotes: notes.map((n) => n.code) } : {}),
+      },
+    },
+    options.actor,
+  );
+  const person = gallery.people.require(personId);
+  const template = gallery.templates.listForPerson(personId).find((t) => t.id === templateId);
+  if (!template) {
+    throw new FaceGateError(
+      'DATABASE',
+      `The face was stored for ${person.name} but has not reached this copy yet; it will within moments.`,
+    );
   }
-  let written;
-  try {
-    written = gallery.db.transaction(() => {
-      const person = existing ?? gallery.createPerson(options.newPerson!, options.actor);
-      const template = gallery.addTemplate(
-        {
-          personId: person.id,
-          source: options.source,
-          sourceRef: options.sourceRef ?? null,
-          quality: measured,
-          cropJpeg,
-          embedding: { ...options.model, vector },
-        },
-        options.actor,
-        {
-          ...(rival ? { forced: true, matched: { personId: rival.personId, similarity: rival.score } } : {}),
-          ...(own !== null && own < sameFloor ? { forcedSamePerson: true, ownSimilarity: own } : {}),
-          ...(notes.length ? { qualityNotes: notes.map((n) => n.code) } : {}),
-        },
-      );
-      // Enrolled over a duplicate: the administrator confirmed they are different people. Stored, so
-      // the live decision keeps them apart by the look-alike margin (matcher/decide.ts).
-      for (const other of rivals) {
-        gallery.confirmDifferentPeople(person.id, other.personId, options.actor, other.score);
-      }
-      // The photo's content hash is written with its template: an import killed between the two
-      // cannot enrol the same photo twice on the next run.
-      if (options.contentSha256) {
-        gallery.db.sqlite
-          .prepare(
-            'INSERT INTO import_sources (person_id, template_id, sha256, path, imported_at) VALUES (?, ?, ?, ?, ?) ' +
-              'ON CONFLICT (person_id, sha256) DO UPDATE SET template_id = excluded.template_id, path = excluded.path',
-          )
-          .run(person.id, template.id, options.contentSha256, options.sourceRef ?? '', Date.now());
-      }
-      return { person, template };
-    });
-  } catch (error) {
-    // Rolled back: the search index may hold the template that is gone; rebuild it.
-    gallery.refresh();
-    throw error;
-  }
-  const { person, template } = written;
-  const noteText = noteLine(notes);
   return {
     accepted: true,
     template,
     quality: report,
     duplicateOf: rival ? { id: rival.personId, name: rival.name, similarity: rival.score } : null,
-    message: `Enrolled a face for ${person.name} (${person.templateCount + 1} in total).${noteText}`,
-    person: gallery.people.require(person.id),
+    message: `Enrolled a face for ${person.name} (${person.templateCount} in total).${noteLine(notes)}`,
+    person,
   };
 }
 

@@ -409,7 +409,8 @@ export class Gallery {
       throw new FaceGateError(
         'CONFLICT',
         `This kiosk is a member of the site '${this.siteCopyOf}': people and templates are changed in the ` +
-          'site database (docs/site.md), and reach this kiosk from there.',
+          'site database (docs/site.md), and reach this kiosk from there: make the change with ' +
+          'FACEGATE_DATABASE_URL set to the site database.',
       );
     }
   }

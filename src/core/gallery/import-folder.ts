@@ -7,6 +7,7 @@ import { decodeImage } from '../image/decode';
 import { enrolFace, samePersonFloor, type FacesInImage } from './enrolment';
 import { recognizerOf, type FaceEngine } from './face-engine';
 import type { Gallery } from './gallery';
+import { DeskWrites, type GalleryWrites } from './gallery-writes';
 import type { QualityGates } from './quality';
 
 const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp', '.tif', '.tiff', '.bmp', '.gif', '.avif']);
@@ -151,6 +152,11 @@ export interface ImportOptions {
   group?: string | null;
   actor: string;
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Where the faces and the photos' hashes go: the desk's file (default) or, at a site kiosk, the
+   * site (so a re-run at any kiosk imports nothing twice).
+   */
+  writes?: GalleryWrites;
 }
 
 export interface ImportReport {
@@ -186,7 +192,7 @@ export async function importFolder(
     noted: [],
     refused: [],
   };
-  const alreadyImported = gallery.db.sqlite.prepare('SELECT 1 FROM import_sources WHERE sha256 = ? LIMIT 1');
+  const writes = options.writes ?? new DeskWrites(gallery);
   const groups = new Map<string, { item: ImportItem; index: number }[]>();
   items.forEach((item, index) => groups.set(item.name, [...(groups.get(item.name) ?? []), { item, index }]));
 
@@ -208,7 +214,7 @@ export async function importFolder(
         continue;
       }
       const sha256 = createHash('sha256').update(bytes).digest('hex');
-      if (alreadyImported.get(sha256) || ready.some((r) => r.sha256 === sha256)) {
+      if ((await writes.photoRecord(sha256)) || ready.some((r) => r.sha256 === sha256)) {
         report.alreadyImported++;
         progress('already_imported', 'imported before (the same photo content)');
         continue;
@@ -264,6 +270,7 @@ export async function importFolder(
         contentSha256: sha256,
         gates: options.gates,
         actor: options.actor,
+        writes,
       });
       if (!result.accepted || !result.template || !result.person) {
         refuse(result.quality.issues[0]?.code ?? 'refused', result.message);

@@ -14,6 +14,7 @@ import { FaceGateError, isFaceGateError } from '../errors';
 import type { AccessRulesStore } from './access-rules-store';
 import { enrolFace, type FacesInImage } from './enrolment';
 import type { Gallery } from './gallery';
+import { DeskWrites, type GalleryWrites } from './gallery-writes';
 import type { QualityGates } from './quality';
 import type { ModelRef } from './template-repository';
 
@@ -261,6 +262,8 @@ export interface RosterContext {
   gallery: Gallery;
   /** Access groups by name; without it, groups set only the person's group. */
   access?: Pick<AccessRulesStore, 'groups' | 'personAccess' | 'setPersonAccess'>;
+  /** Where people and faces are written: the desk's file (default) or, at a site kiosk, the site. */
+  writes?: GalleryWrites;
 }
 
 /**
@@ -432,6 +435,7 @@ export async function importRosterRow(
     };
   }
   const gallery = ctx.gallery;
+  const writes = ctx.writes ?? new DeskWrites(gallery);
   let person: Person;
   let created = false;
   if (plan.person) {
@@ -439,9 +443,11 @@ export async function importRosterRow(
     const patch: { employeeCode?: string; group?: string } = {};
     if (row.employeeCode && current.employeeCode === null) patch.employeeCode = row.employeeCode;
     if (row.groups[0] && current.group !== row.groups[0]) patch.group = row.groups[0];
-    person = Object.keys(patch).length ? gallery.updatePerson(current.id, patch, options.actor) : current;
+    person = Object.keys(patch).length
+      ? await writes.updatePerson(current.id, patch, options.actor)
+      : current;
   } else {
-    person = gallery.createPerson(
+    person = await writes.createPerson(
       {
         name: row.name,
         employeeCode: row.employeeCode,
@@ -500,6 +506,7 @@ export async function importRosterRow(
     contentSha256: sha256,
     gates: options.gates,
     actor: options.actor,
+    writes,
   });
   if (result.accepted && result.template) {
     return {

@@ -3,6 +3,7 @@ import type { Settings } from '../../shared/settings';
 import type { Attendance } from '../attendance/attendance';
 import type { EventSnapshots } from '../attendance/snapshots';
 import type { Gallery } from '../gallery/gallery';
+import type { GalleryWrites } from '../gallery/gallery-writes';
 import type { InferenceHost } from '../inference';
 import type { Integrations } from '../integrations';
 import type { CredentialStore } from '../gallery/credential-store';
@@ -26,6 +27,11 @@ import type { StatusTracker } from './status-tracker';
 /** Everything a call handler may use. */
 export interface ServiceContext {
   gallery: Gallery;
+  /**
+   * The admin writes to people and faces (docs/site.md, "One store, two engines"): the desk's file,
+   * or the site database at a site kiosk. Handlers write through it and never ask which.
+   */
+  writes: GalleryWrites;
   attendance: Attendance;
   /** The face crops kept at events (docs/ui.md, "Event snapshots"). */
   snapshots: EventSnapshots;

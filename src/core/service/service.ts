@@ -18,6 +18,7 @@ import { Attendance } from '../attendance/attendance';
 import { EventSnapshots } from '../attendance/snapshots';
 import { FaceGateError } from '../errors';
 import { Gallery } from '../gallery/gallery';
+import { DeskWrites } from '../gallery/gallery-writes';
 import type { InferenceHost } from '../inference';
 import { grantCalls, grantScopes, Integrations, isGranted } from '../integrations';
 import { defaultDatabasePath } from '../paths';
@@ -345,6 +346,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     applySettings,
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(site ? { site } : {}),
+    writes: site?.writes ?? new DeskWrites(gallery),
   };
 
   // Start: relock the door before anything else, then the models.

@@ -1,8 +1,5 @@
 import type { Status } from '../../shared/contract';
-import type { ErasurePolicy } from '../../shared/attendance';
-import { personCreateSchema, type Person, type PersonCreate, type PersonUpdate } from '../../shared/people';
 import { FaceGateError } from '../errors';
-import type { EnrolWrite } from '../gallery/enrolment';
 import type { Gallery } from '../gallery/gallery';
 import {
   accessGroupInputSchema,
@@ -18,21 +15,26 @@ import type { SettingsSection } from '../../shared/settings';
 import { AccessRulesStore } from '../gallery/access-rules-store';
 import { CredentialStore, pinTag } from '../gallery/credential-store';
 import { parseInput } from '../gallery/validate';
-import { KioskSync, redactUrl } from '../site';
+import { KioskSync, redactUrl, SiteWrites } from '../site';
 import * as siteRules from '../site/site-rules';
 import { hashPin } from './pin-hash';
 
 /**
  * This process as a kiosk of a site (FACEGATE_DATABASE_URL set, `facegate site join` done): the
- * sync that keeps the local copy and index in step with the site, and the admin changes that
- * must be made in the site database rather than in the local copy.
+ * sync that keeps the local copy and index in step with the site, and the admin writes
+ * (GalleryWrites) that are made in the site database rather than in the local copy.
  */
 export class SiteMember {
+  /** The admin writes of this kiosk: to the site, back here through the change feed. */
+  readonly writes: SiteWrites;
+
   private constructor(
     readonly sync: KioskSync,
     readonly siteName: string,
     private readonly gallery: Gallery,
-  ) {}
+  ) {
+    this.writes = new SiteWrites(sync, gallery);
+  }
 
   static start(
     url: string,
@@ -133,102 +135,6 @@ export class SiteMember {
       lastContactAt: s.lastContactAt === null ? null : new Date(s.lastContactAt).toISOString(),
       clockSkewMs: s.clockSkewMs,
     };
-  }
-
-  /**
-   * A new person (no faces yet) made in the site database; returns them once this kiosk's copy
-   * holds them. Nothing is written here when the site cannot be reached: the call fails.
-   */
-  async createPerson(input: PersonCreate, actor: string): Promise<Person> {
-    const fields = personCreateSchema.parse(input);
-    const { personId, seq } = await this.sync.store.enrol(fields, []);
-    await this.arrived(personId, seq);
-    this.gallery.audit.record({ action: 'person.create', actor, personId, details: { after: fields } });
-    return this.gallery.people.require(personId);
-  }
-
-  /**
-   * An accepted face (EnrolOptions.store) written to the site database, with the new person when
-   * there is one, in one site transaction; resolves once this kiosk's copy holds it. The other
-   * kiosks receive it through the change feed like every other change.
-   */
-  async enrol(write: EnrolWrite, actor: string): Promise<{ personId: number; templateId: number }> {
-    const { embedding, ...template } = write.template;
-    const input = {
-      ...template,
-      embeddings: [
-        { modelId: embedding.modelId, modelSha256: embedding.modelSha256, vector: embedding.vector },
-      ],
-    };
-    const written = write.person
-      ? { personId: write.person.id, ...(await this.sync.store.addTemplates(write.person.id, [input])) }
-      : await this.sync.store.enrol(personCreateSchema.parse(write.newPerson), [input]);
-    const templateId = written.templateIds[0];
-    await this.arrived(written.personId, written.seq);
-    this.gallery.audit.record({
-      action: 'template.add',
-      actor,
-      personId: written.personId,
-      details: { templateId, source: template.source, via: 'site' },
-    });
-    return { personId: written.personId, templateId };
-  }
-
-  /** Waits until the change feed has brought a change the site just committed (seq) into this copy. */
-  private async arrived(personId: number, seq: number): Promise<void> {
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      await this.sync.catchUp();
-      if (this.sync.replica.appliedSeq >= seq) return;
-      if (Date.now() >= deadline) {
-        throw new FaceGateError(
-          'DATABASE',
-          `Person ${personId} was stored in the site database but has not reached this kiosk yet; it will once the site can be read again.`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-
-  /** A person's fields (deactivation included) changed in the site, then here. */
-  async updatePerson(id: number, patch: PersonUpdate, actor: string): Promise<void> {
-    await this.sync.store.updatePerson(id, patch);
-    await this.sync.catchUp();
-    // Audited here; the audit entry travels up to the site with the events.
-    this.gallery.audit.record({ action: 'person.update', actor, personId: id, details: { after: patch } });
-  }
-
-  /**
-   * Erases a person in the site database; returns once it is committed there and every kiosk
-   * online has dropped the person (those that did not within 2 s are named in the log).
-   */
-  async erasePerson(
-    id: number,
-    policy: ErasurePolicy,
-    actor: string,
-    log: (line: string) => void,
-  ): Promise<{
-    id: number;
-    templatesDeleted: number;
-    events: 'deleted' | 'anonymised';
-    eventsAffected: number;
-  }> {
-    const { seq, ...result } = await this.sync.store.erasePerson(id, policy);
-    await this.sync.catchUp();
-    const { pending } = await this.sync.store.waitForKiosks(seq, 2000);
-    this.gallery.audit.record({
-      action: 'person.delete',
-      actor,
-      personId: id,
-      details: {
-        templatesDeleted: result.templatesDeleted,
-        events: result.events,
-        eventsAffected: result.eventsAffected,
-      },
-    });
-    if (pending.length > 0)
-      log(`site: kiosks ${pending.join(', ')} have not yet applied the erasure of person ${id}`);
-    return result;
   }
 
   // --- Access rules, credentials, look-alike pairs and settings made at this kiosk -------------

@@ -12,3 +12,4 @@ export {
   type PassageKind,
   type SitePassage,
 } from './passages';
+export { SiteWrites } from './site-writes';

@@ -70,9 +70,9 @@ async function enrol(
     contentSha256,
     gates: gates(ctx),
     actor: actorOf(session),
-    // A site's kiosk: the face goes to the site database and reaches this copy (and every other
-    // kiosk) through the change feed; refused, with the reason, when the site cannot be reached.
-    ...(ctx.site ? { store: (write) => ctx.site!.enrol(write, actorOf(session)) } : {}),
+    // The desk's file, or (a site kiosk) the site database, whence it reaches this copy and every
+    // other kiosk through the change feed; refused, with the reason, when the site cannot be reached.
+    writes: ctx.writes,
   });
   if (result.accepted) ctx.bus.emit('people.changed', { id: personId, change: 'enrolled' });
   return result;
@@ -106,50 +106,33 @@ export const peopleHandlers: Pick<
     templates: ctx.gallery.templates.listForPerson(id),
   }),
   'people.create': async (input, session, ctx) => {
-    const person = ctx.site
-      ? await ctx.site.createPerson(input, actorOf(session))
-      : ctx.gallery.createPerson(input, actorOf(session));
+    const person = await ctx.writes.createPerson(input, actorOf(session));
     ctx.bus.emit('people.changed', { id: person.id, change: 'created' });
     ctx.status.changed();
     return person;
   },
   'people.update': async ({ id, ...patch }, session, ctx) => {
-    // A site's kiosk: the change is the site's, made there and copied back here.
-    if (ctx.site) await ctx.site.updatePerson(id, patch, actorOf(session));
-    const person = ctx.site
-      ? ctx.gallery.people.require(id)
-      : ctx.gallery.updatePerson(id, patch, actorOf(session));
+    const person = await ctx.writes.updatePerson(id, patch, actorOf(session));
     // Someone deactivated while standing at the desk: the next decision must use the new facts.
     ctx.frames.reset();
     ctx.bus.emit('people.changed', { id, change: 'updated' });
     return person;
   },
   'people.delete': async ({ id }, session, ctx) => {
-    if (ctx.site) {
-      // Returns once the site has erased the person and the kiosks online have dropped them.
-      const result = await ctx.site.erasePerson(
-        id,
-        ctx.settings.current.attendance.erasure,
-        actorOf(session),
-        ctx.log,
-      );
-      ctx.frames.reset();
-      ctx.bus.emit('people.changed', { id, change: 'deleted' });
-      ctx.status.changed();
-      return result;
-    }
-    const {
-      auditEntriesRedacted: _redacted,
-      wiped: _wiped,
-      ...result
-    } = ctx.gallery.erasePerson(id, ctx.settings.current.attendance.erasure, actorOf(session));
+    // At a site kiosk: returns once the site has erased the person and the kiosks online have dropped them.
+    const { wiped: _wiped, ...result } = await ctx.writes.erasePerson(
+      id,
+      ctx.settings.current.attendance.erasure,
+      actorOf(session),
+      ctx.log,
+    );
     ctx.frames.reset();
     ctx.bus.emit('people.changed', { id, change: 'deleted' });
     ctx.status.changed();
     return result;
   },
-  'people.deleteTemplate': ({ personId, templateId }, session, ctx) => {
-    const removed = ctx.gallery.deleteTemplate(personId, templateId, actorOf(session));
+  'people.deleteTemplate': async ({ personId, templateId }, session, ctx) => {
+    const removed = await ctx.writes.deleteTemplate(personId, templateId, actorOf(session));
     if (removed) ctx.bus.emit('people.changed', { id: personId, change: 'template_deleted' });
     return { removed };
   },

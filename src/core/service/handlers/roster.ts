@@ -5,7 +5,7 @@ import { actorOf, type Handlers, type ServiceContext } from '../context';
 import { enrolMaxFaces, gates, requireModels } from './people';
 
 function rosterContext(ctx: ServiceContext): RosterContext {
-  return { gallery: ctx.gallery, access: ctx.rules.store };
+  return { gallery: ctx.gallery, access: ctx.rules.store, writes: ctx.writes };
 }
 
 /**
