@@ -141,6 +141,71 @@ describe.skipIf(
     }
   }, 40_000);
 
+  it('at a site kiosk: the same photo is refused, one template is removed everywhere, the roster import goes to the site', async () => {
+    // Runs after the test above: the service of kiosk A is up and Angelina is enrolled (img1).
+    expect(service).toBeDefined();
+    const session = service.openSession('test-admin-2');
+    await service.call('admin.login', { pin: '246813' }, session);
+    // The test above stopped and restarted the server: A is back once its sync has reconnected.
+    await until(
+      'A online again',
+      async () => ((await service.call('status.get', undefined, session)) as Status).site?.state === 'online',
+      10_000,
+    );
+    const photo = (name: string) => new Uint8Array(readFileSync(path.join(facesDir, name)));
+    const angelina = (
+      (await service.call('people.list', { search: 'Angelina' }, session)) as {
+        people: { id: number }[];
+      }
+    ).people[0];
+    expect(angelina).toBeDefined();
+
+    // "This very photo is already enrolled" (its hash is kept in the site): not a second template.
+    const again = (await service.call(
+      'enrol.fromPhoto',
+      { personId: angelina.id, fileName: 'copy-of-img1.jpg', data: photo('img1.jpg'), force: true },
+      session,
+    )) as EnrolResult;
+    expect(again.accepted).toBe(false);
+    expect(again.quality.issues.map((i) => i.code)).toContain('already_enrolled');
+
+    // A second face, then removing it: gone from the site and from kiosk B's index.
+    const added = (await service.call(
+      'enrol.fromPhoto',
+      { personId: angelina.id, fileName: 'img4.jpg', data: photo('img4.jpg'), force: false },
+      session,
+    )) as EnrolResult;
+    expect(added.accepted, added.message).toBe(true);
+    const templateId = added.template!.id;
+    await until('B holds the new template', () => b.templates.get(templateId) !== undefined, 2000);
+    expect(
+      await service.call('people.deleteTemplate', { personId: angelina.id, templateId }, session),
+    ).toEqual({ removed: true });
+    expect((await admin.people([angelina.id])).templates.map((t) => t.id)).not.toContain(templateId);
+    await until('B dropped the template', () => b.templates.get(templateId) === undefined, 2000);
+    expect(b.search(query['img2.jpg'], 1).every((hit) => hit.templateId !== templateId)).toBe(true);
+
+    // The admin screen's bulk import (one roster row at a time) writes to the site; the same
+    // photo in a second run is "imported before", at this kiosk or any other.
+    const row = { line: 2, name: 'Mark R', employeeCode: 'R-1', groups: [], photo: 'img13.jpg' };
+    const first = (await service.call(
+      'roster.importRow',
+      { row, photo: { fileName: 'img13.jpg', data: photo('img13.jpg') } },
+      session,
+    )) as { outcome: string; person: { id: number } | null };
+    expect(first.outcome).toBe('enrolled');
+    const inSite = await admin.people([first.person!.id]);
+    expect(inSite.people.map((p) => p.employeeCode)).toEqual(['R-1']);
+    expect(inSite.templates).toHaveLength(1);
+    const second = (await service.call(
+      'roster.importRow',
+      { row, photo: { fileName: 'img13.jpg', data: photo('img13.jpg') } },
+      session,
+    )) as { outcome: string };
+    expect(second.outcome).toBe('already_imported');
+    expect((await admin.people([first.person!.id])).templates).toHaveLength(1);
+  }, 40_000);
+
   it('`facegate enroll` on a kiosk file with FACEGATE_DATABASE_URL enrols in the site; site down: refused, file untouched', async () => {
     expect(query['img12.jpg']).toBeDefined();
     const file = path.join(dir, 'c.db');

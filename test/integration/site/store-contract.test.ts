@@ -1,0 +1,323 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventLog } from '../../../src/core/attendance/event-log';
+import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
+import { enrolFace } from '../../../src/core/gallery/enrolment';
+import { recognizerOf } from '../../../src/core/gallery/face-engine';
+import { Gallery } from '../../../src/core/gallery/gallery';
+import { DeskWrites, type GalleryWrites } from '../../../src/core/gallery/gallery-writes';
+import { importFolder } from '../../../src/core/gallery/import-folder';
+import { joinSite, KioskSync, SiteStore, SiteWrites } from '../../../src/core/site';
+import { rejectsWith } from '../../helpers/errors';
+import { skipWithout } from '../../helpers/fixtures';
+import { hasSharedFaces, hasSharedModels, identityPhotos, sharedModelsDir } from '../../helpers/paths';
+import { Postgres, postgresBin } from '../../helpers/postgres';
+import { until } from '../../helpers/until';
+
+/**
+ * The admin writes' contract (GalleryWrites, src/core/gallery/gallery-writes.ts), the SAME cases
+ * run against both engines: the single desk's SQLite file, and a site kiosk whose writes go to a
+ * real throwaway PostgreSQL and come back through the change feed (with a second kiosk that must
+ * see every change too). Real models and photos.
+ */
+
+interface Place {
+  gallery: Gallery;
+  writes: GalleryWrites;
+}
+
+interface Engine extends Place {
+  /** Another place that must see every change: kiosk B at a site, the same file on a desk. */
+  elsewhere: Place;
+  /** Waits until events written locally have reached the engine's store (site: the outbox is sent). */
+  settle(): Promise<void>;
+  /** The audit actions the engine's store holds (site: the site's audit_events, travelled up). */
+  auditActions(): Promise<string[]>;
+  /** The attendance events the store holds for a person. */
+  eventsOf(personId: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+const ready = Boolean(postgresBin) && hasSharedModels && hasSharedFaces;
+const actor = 'contract-test';
+
+async function deskEngine(dir: string): Promise<Engine> {
+  const gallery = Gallery.open(path.join(dir, 'desk.db'));
+  const writes = new DeskWrites(gallery);
+  return {
+    gallery,
+    writes,
+    elsewhere: { gallery, writes },
+    settle: async () => {},
+    auditActions: async () =>
+      (gallery.db.sqlite.prepare('SELECT action FROM audit_log').all() as { action: string }[]).map(
+        (r) => r.action,
+      ),
+    eventsOf: async (personId) =>
+      (
+        gallery.db.sqlite
+          .prepare('SELECT count(*) AS n FROM attendance_events WHERE person_id = ?')
+          .get(personId) as { n: number }
+      ).n,
+    close: async () => gallery.close(),
+  };
+}
+
+async function siteEngine(dir: string): Promise<Engine> {
+  const pg = new Postgres();
+  await pg.init();
+  const admin = SiteStore.open(pg.url);
+  await admin.migrate();
+  await admin.ensureSite('Contract');
+  const kiosk = async (name: string) => {
+    const gallery = Gallery.open(path.join(dir, `${name}.db`));
+    await joinSite(admin, gallery, { name, door: name, version: 'test' });
+    const sync = new KioskSync({
+      url: pg.url,
+      gallery,
+      version: 'test',
+      pushIntervalMs: 100,
+      heartbeatMs: 500,
+    });
+    sync.start();
+    await sync.whenCaughtUp();
+    return { gallery, sync, writes: new SiteWrites(sync, gallery) };
+  };
+  const a = await kiosk('a');
+  const b = await kiosk('b');
+  return {
+    gallery: a.gallery,
+    writes: a.writes,
+    elsewhere: { gallery: b.gallery, writes: b.writes },
+    settle: () => until('outbox sent', () => a.sync.status().outboxDepth === 0, 5000).then(() => {}),
+    auditActions: async () =>
+      (await admin.query<{ action: string }>('audit', 'SELECT action FROM audit_events')).map(
+        (r) => r.action,
+      ),
+    eventsOf: async (personId) =>
+      Number(
+        (
+          await admin.query<{ n: string }>(
+            'events',
+            'SELECT count(*) AS n FROM attendance_events WHERE person_id = $1',
+            [personId],
+          )
+        )[0].n,
+      ),
+    close: async () => {
+      await a.sync.stop();
+      await b.sync.stop();
+      a.gallery.close();
+      b.gallery.close();
+      await admin.close();
+      await pg.destroy();
+    },
+  };
+}
+
+describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shared models/faces', ready))(
+  'one storage interface, two engines: the same admin-write contract',
+  () => {
+    let analyzer: FaceAnalyzer;
+    const faces = new Map<string, Awaited<ReturnType<typeof analyzeFile>>['result']>();
+    const byIdentity = (identity: string) => identityPhotos().filter((p) => p.identity === identity);
+
+    beforeAll(async () => {
+      analyzer = await FaceAnalyzer.load({ searchPath: [sharedModelsDir], threads: 1 });
+      for (const photo of [...byIdentity('jack').slice(0, 3)]) {
+        faces.set(photo.path, (await analyzeFile(analyzer, photo.path, { embed: 'main' })).result);
+      }
+    }, 60_000);
+    afterAll(async () => {
+      await analyzer?.release();
+    });
+
+    const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+    describe.each([
+      { name: 'single desk (SQLite)', make: deskEngine },
+      { name: 'site kiosk (PostgreSQL)', make: siteEngine },
+    ])('$name', ({ make }) => {
+      let dir: string;
+      let engine: Engine;
+      let jackId = 0;
+      const jack = () => byIdentity('jack');
+      const embedding = (file: string) => requireMainFace(faces.get(file)!, file).embedding;
+      const enrol = (place: Place, file: string, personId: number) =>
+        enrolFace(place.gallery, faces.get(file)!, {
+          personId,
+          source: 'photo',
+          sourceRef: path.basename(file),
+          model: recognizerOf(analyzer),
+          duplicateThreshold: 0.5,
+          contentSha256: sha(file),
+          actor,
+          writes: place.writes,
+        });
+      const recognised = (place: Place, file: string) =>
+        place.gallery.identify(embedding(file), { threshold: 0.3, margin: 0 }).person?.id ?? null;
+      /** At a site the other kiosk learns of a change within moments; on a desk it is the same file. */
+      const everywhere = (what: string, probe: (place: Place) => boolean) =>
+        until(what, () => probe(engine) && probe(engine.elsewhere), 2000);
+
+      beforeAll(async () => {
+        dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-store-contract-'));
+        engine = await make(dir);
+        engine.gallery.useModel(recognizerOf(analyzer));
+        engine.elsewhere.gallery.useModel(recognizerOf(analyzer));
+      }, 60_000);
+      afterAll(async () => {
+        await engine?.close();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('creates a person; bad input and a taken employee code are refused, nothing written', async () => {
+        const person = await engine.writes.createPerson({ name: 'Jack', employeeCode: 'J1' }, actor);
+        jackId = person.id;
+        expect(person).toMatchObject({ name: 'Jack', employeeCode: 'J1', active: true, templateCount: 0 });
+        expect(engine.gallery.people.require(person.id).name).toBe('Jack');
+        await rejectsWith(engine.writes.createPerson({ name: '   ' }, actor), 'INVALID_INPUT');
+        await rejectsWith(
+          engine.writes.createPerson({ name: 'Other', employeeCode: 'J1' }, actor),
+          'CONFLICT',
+        );
+        expect(engine.gallery.people.count()).toBe(1);
+      });
+
+      it('enrols a real photo (recognised everywhere); the very same photo is refused the second time', async () => {
+        const [first, second, query] = jack();
+        const result = await enrol(engine, first.path, jackId);
+        expect(result.accepted, result.message).toBe(true);
+        expect(engine.gallery.templates.listForPerson(jackId).map((t) => t.id)).toEqual([
+          result.template!.id,
+        ]);
+        await everywhere('Jack recognised', (place) => recognised(place, query.path) === jackId);
+
+        const again = await enrol(engine.elsewhere, first.path, jackId);
+        expect(again.accepted).toBe(false);
+        expect(again.quality.issues.map((i) => i.code)).toContain('already_enrolled');
+        expect(await engine.writes.photoRecord(sha(first.path))).toMatchObject({
+          personId: jackId,
+          templateId: result.template!.id,
+        });
+
+        const more = await enrol(engine, second.path, jackId);
+        expect(more.accepted, more.message).toBe(true);
+        expect(engine.gallery.people.require(jackId).templateCount).toBe(2);
+      });
+
+      it('removes one template: gone from the file and from every index; an unknown one is false', async () => {
+        const [first, second] = jack();
+        const [kept, removed] = engine.gallery.templates.listForPerson(jackId).map((t) => t.id);
+        expect(await engine.writes.deleteTemplate(jackId, removed, actor)).toBe(true);
+        expect(engine.gallery.templates.listForPerson(jackId).map((t) => t.id)).toEqual([kept]);
+        // The removed template's own photo is no longer the best hit anywhere: only the kept one is.
+        await everywhere(
+          'template dropped from the index',
+          (place) =>
+            place.gallery.templates.listForPerson(jackId).length === 1 &&
+            place.gallery.search(embedding(second.path), 3).every((hit) => hit.templateId !== removed),
+        );
+        expect(recognised(engine, first.path)).toBe(jackId);
+        expect(await engine.writes.deleteTemplate(jackId, removed, actor)).toBe(false);
+        expect(await engine.writes.deleteTemplate(jackId + 999, kept, actor)).toBe(false);
+        // Its photo stays counted as imported (an import re-run skips it), but may be enrolled again.
+        expect(await engine.writes.photoRecord(sha(second.path))).toMatchObject({ templateId: null });
+      });
+
+      it('updates and deactivates a person everywhere; unknown ids and bad fields are refused', async () => {
+        const updated = await engine.writes.updatePerson(
+          jackId,
+          { notes: 'night shift', active: false },
+          actor,
+        );
+        expect(updated).toMatchObject({ notes: 'night shift', active: false });
+        await everywhere('deactivated', (place) => place.gallery.people.require(jackId).active === false);
+        await rejectsWith(engine.writes.updatePerson(jackId + 999, { notes: 'x' }, actor), 'NOT_FOUND');
+        await rejectsWith(engine.writes.updatePerson(jackId, { name: '' }, actor), 'INVALID_INPUT');
+        expect(engine.gallery.people.require(jackId).name).toBe('Jack');
+        await engine.writes.updatePerson(jackId, { active: true }, actor);
+      });
+
+      it('imports a folder; a second run (at the other kiosk, at a site) imports nothing', async () => {
+        const folder = path.join(dir, 'photos');
+        for (const identity of ['katy', 'mark']) {
+          mkdirSync(path.join(folder, identity === 'katy' ? 'Katy' : 'Mark'), { recursive: true });
+          for (const photo of byIdentity(identity).slice(0, 2)) {
+            copyFileSync(photo.path, path.join(folder, identity === 'katy' ? 'Katy' : 'Mark', photo.file));
+          }
+        }
+        const options = (place: Place) => ({
+          engine: analyzer,
+          duplicateThreshold: 0.5,
+          actor,
+          writes: place.writes,
+        });
+        const first = await importFolder(engine.gallery, folder, options(engine));
+        expect(first.images).toBe(4);
+        expect(first.added, JSON.stringify(first.refused)).toBeGreaterThanOrEqual(2);
+        expect(first.peopleCreated).toBe(2);
+        await everywhere(
+          'imported people everywhere',
+          (place) =>
+            place.gallery.people.findByName('Katy').length === 1 &&
+            place.gallery.people.findByName('Mark').length === 1,
+        );
+        const second = await importFolder(engine.elsewhere.gallery, folder, options(engine.elsewhere));
+        expect(second.added).toBe(0);
+        expect(second.peopleCreated).toBe(0);
+        expect(second.alreadyImported).toBe(first.added);
+        expect(engine.gallery.people.count()).toBe(3);
+      });
+
+      it('erases a person: gone from every index and the file, their events deleted, audited', async () => {
+        const [, , query] = jack();
+        const templates = engine.gallery.templates.listForPerson(jackId).map((t) => t.id);
+        new EventLog(engine.gallery.db).append({
+          personId: jackId,
+          kind: 'check_in',
+          doorOpened: true,
+          device: 'kiosk',
+        });
+        await engine.settle();
+        expect(await engine.eventsOf(jackId)).toBe(1);
+        const lines: string[] = [];
+        const erased = await engine.writes.erasePerson(jackId, 'delete', actor, (line) => lines.push(line));
+        expect(erased).toMatchObject({
+          id: jackId,
+          templatesDeleted: 1,
+          events: 'deleted',
+          eventsAffected: 1,
+        });
+        expect(lines).toEqual([]);
+        // Returned: this copy has dropped them at once; the other kiosk within moments.
+        expect(engine.gallery.people.get(jackId)).toBeUndefined();
+        expect(recognised(engine, query.path)).toBeNull();
+        await everywhere('erased everywhere', (place) => recognised(place, query.path) === null);
+        const left = (sql: string) =>
+          (engine.gallery.db.sqlite.prepare(sql).get(...templates) as { n: number }).n;
+        const marks = templates.map(() => '?').join(',');
+        expect(left(`SELECT count(*) AS n FROM templates WHERE id IN (${marks})`)).toBe(0);
+        expect(left(`SELECT count(*) AS n FROM template_embeddings WHERE template_id IN (${marks})`)).toBe(0);
+        expect(await engine.eventsOf(jackId)).toBe(0);
+        await rejectsWith(engine.writes.erasePerson(jackId, 'delete', actor), 'NOT_FOUND');
+
+        await engine.settle();
+        const actions = await engine.auditActions();
+        for (const action of [
+          'person.create',
+          'template.add',
+          'template.delete',
+          'person.update',
+          'gallery.import',
+          'person.delete',
+        ]) {
+          expect(actions, action).toContain(action);
+        }
+      });
+    });
+  },
+);
