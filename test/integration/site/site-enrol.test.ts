@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -247,4 +247,77 @@ describe.skipIf(
       await pg.start();
     }
   }, 40_000);
+
+  it('`facegate import DIR` and `--roster` at kiosk files go to the site: a re-run at another kiosk imports nothing; site down: refused, nothing written', async () => {
+    const kioskFile = async (name: string) => {
+      const file = path.join(dir, `${name}.db`);
+      const g = Gallery.open(file);
+      await joinSite(admin, g, { name, door: name, version: 'test' });
+      g.close();
+      return file;
+    };
+    const [d, e] = [await kioskFile('d'), await kioskFile('e')];
+    const folder = path.join(dir, 'import');
+    mkdirSync(path.join(folder, 'Scarlett'), { recursive: true });
+    for (const name of ['img8.jpg', 'img9.jpg'])
+      copyFileSync(path.join(facesDir, name), path.join(folder, 'Scarlett', name));
+    const env = { FACEGATE_DATABASE_URL: pg.url, FACEGATE_MODELS_PATH: sharedModelsDir };
+    const importAt = (file: string) => runCli(['import', '--json', '--db', file, folder], { env });
+
+    const first = importAt(d);
+    expect(first.status, first.stderr).toBe(0);
+    const report = JSON.parse(first.stdout) as { added: number; peopleCreated: number };
+    expect(report).toMatchObject({ added: 2, peopleCreated: 1 });
+    const scarlett = (
+      await admin.query<{ id: string }>('find', "SELECT id FROM people WHERE name = 'Scarlett'")
+    ).map((r) => Number(r.id));
+    expect(scarlett).toHaveLength(1);
+    expect((await admin.people(scarlett)).templates).toHaveLength(2);
+
+    const second = importAt(e);
+    expect(second.status, second.stderr).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, alreadyImported: 2, peopleCreated: 0 });
+    expect((await admin.people(scarlett)).templates).toHaveLength(2);
+
+    // A roster at kiosk E: the person is added in the site with their photo.
+    const rosterDir = path.join(dir, 'roster');
+    mkdirSync(rosterDir);
+    copyFileSync(path.join(facesDir, 'img16.jpg'), path.join(rosterDir, 'jack.jpg'));
+    writeFileSync(
+      path.join(rosterDir, 'roster.csv'),
+      'name,employee code,groups,photo\nJack,J-7,,jack.jpg\n',
+    );
+    const roster = runCli(
+      ['import', '--json', '--db', e, '--roster', path.join(rosterDir, 'roster.csv'), rosterDir],
+      { env },
+    );
+    expect(roster.status, roster.stderr).toBe(0);
+    const jack = (
+      await admin.query<{ id: string }>('find', "SELECT id FROM people WHERE employee_code = 'J-7'")
+    ).map((r) => Number(r.id));
+    expect(jack).toHaveLength(1);
+    expect((await admin.people(jack)).templates).toHaveLength(1);
+
+    const counts = async () => admin.counts();
+    const before = await counts();
+    mkdirSync(path.join(folder, 'Mark'));
+    copyFileSync(path.join(facesDir, 'img14.jpg'), path.join(folder, 'Mark', 'img14.jpg'));
+    await pg.stop();
+    try {
+      const refused = importAt(d);
+      expect(refused.status).not.toBe(0);
+      expect(refused.stderr).toMatch(/site database .* cannot be reached/);
+      const copy = Gallery.open(d);
+      try {
+        expect(copy.people.findByName('Mark')).toEqual([]);
+      } finally {
+        copy.close();
+      }
+    } finally {
+      await pg.start();
+    }
+    // The pool's connections died with the server: the first query after the restart may fail.
+    const after = await until('site back', () => counts().catch(() => null), 10_000);
+    expect(after).toMatchObject({ people: before.people, templates: before.templates });
+  }, 90_000);
 });
