@@ -217,7 +217,7 @@ async function importGallery(ctx: CommandContext): Promise<number> {
         else {
           ctx.stdout.write(
             `Imported ${report.source} into the site: ${report.people} people, ${report.templates} templates ` +
-              `(${report.embeddings} embeddings), ${report.attendanceEvents} attendance events, ` +
+              `(${report.embeddings} embeddings, ${report.photoRecords} imported photos remembered), ${report.attendanceEvents} attendance events, ` +
               `${report.auditEntries} audit entries, ${report.accounts} admin accounts, ` +
               `${report.credentials} people with a PIN or badge, ${report.lookalikePairs} look-alike pairs, settings: ` +
               `${report.settings.join(', ') || 'none'}.\n`,

@@ -30,6 +30,8 @@ export interface ImportReport {
   people: number;
   templates: number;
   embeddings: number;
+  /** Photos remembered by content hash (the desk's import_sources): a re-import at any kiosk skips them. */
+  photoRecords: number;
   attendanceEvents: number;
   auditEntries: number;
   accounts: number;
@@ -95,6 +97,7 @@ export async function importSqlite(
     }
     const now = Date.now();
     const personIds: Record<number, number> = {};
+    const templateIds = new Map<number, number>();
     let templates = 0;
     let embeddings = 0;
     const selectTemplates = sql.prepare(
@@ -135,6 +138,7 @@ export async function importSqlite(
           [siteId, t.source, t.source_ref, t.quality, t.created_at, t.crop_jpeg],
         );
         const templateId = Number(inserted.rows[0].id);
+        templateIds.set(t.id, templateId);
         templates++;
         for (const e of selectEmbeddings.all(t.id) as {
           model_id: string;
@@ -157,6 +161,34 @@ export async function importSqlite(
         String(siteId),
         now,
       ]);
+    }
+
+    // The photos' hashes, so that importing the same folder at a kiosk adds nothing twice.
+    const sources = sql
+      .prepare('SELECT person_id, template_id, sha256, path, imported_at FROM import_sources')
+      .all() as {
+      person_id: number;
+      template_id: number | null;
+      sha256: string;
+      path: string;
+      imported_at: number;
+    }[];
+    let photoRecords = 0;
+    for (const r of sources) {
+      const personId = personIds[r.person_id];
+      if (personId === undefined || !/^[0-9a-f]{64}$/.test(r.sha256)) continue;
+      await client.query(
+        `INSERT INTO import_sources (person_id, template_id, sha256, path, imported_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (person_id, sha256) DO NOTHING`,
+        [
+          personId,
+          r.template_id === null ? null : (templateIds.get(r.template_id) ?? null),
+          r.sha256,
+          r.path,
+          r.imported_at,
+        ],
+      );
+      photoRecords++;
     }
 
     // Access rules keep their ids (the site is new); memberships follow the people's new ids.
@@ -376,6 +408,7 @@ export async function importSqlite(
       people: people.length,
       templates,
       embeddings,
+      photoRecords,
       attendanceEvents: events.length,
       auditEntries: audit.length,
       accounts: accounts.length,

@@ -91,6 +91,13 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
           );
         }
       }
+      // Grace's first photo was imported from a folder: its hash goes to the site with her.
+      const photoHash = 'c'.repeat(64);
+      gallery.db.sqlite
+        .prepare(
+          'INSERT INTO import_sources (person_id, template_id, sha256, path, imported_at) VALUES (?, ?, ?, ?, 0)',
+        )
+        .run(people[1].id, gallery.templates.listForPerson(people[1].id)[0].id, photoHash, 'Grace/1.jpg');
       gallery.db.sqlite
         .prepare(
           `INSERT INTO access_groups (id, name, doors, mode, updated_at) VALUES (5, 'Staff', '"all"', 'face', 0)`,
@@ -118,6 +125,7 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         people: 3,
         templates: 6,
         embeddings: 6,
+        photoRecords: 1,
         attendanceEvents: 2,
         accessGroups: 1,
         memberships: 1,
@@ -154,6 +162,11 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql)', Boolean(p
         expect(await store.query('read', 'SELECT person_a, person_b FROM distinct_people')).toEqual([
           { person_a: String(pair[0]), person_b: String(pair[1]) },
         ]);
+        expect(await store.photoRecord(photoHash)).toEqual({
+          personId: grace,
+          name: 'Grace',
+          templateId: templates[0].id,
+        });
       } finally {
         await store.close();
       }
