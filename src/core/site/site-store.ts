@@ -241,6 +241,11 @@ export class SiteStore {
       throw siteError(this.url, what, error);
     }
     let broken: Error | undefined;
+    // A checked-out client has no error listener of the pool's: a connection lost between two
+    // statements (server stopped, network gone) would otherwise be an uncaught 'error' event that
+    // ends the whole kiosk process. Noted here instead; the next statement fails and rolls back.
+    const onLost = (error: Error) => (broken = error);
+    client.on('error', onLost);
     try {
       await client.query('BEGIN');
       const result = await fn(client);
@@ -250,6 +255,7 @@ export class SiteStore {
       await client.query('ROLLBACK').catch((rollback: Error) => (broken = rollback));
       throw siteError(this.url, what, error);
     } finally {
+      client.removeListener('error', onLost);
       // A connection that could not even roll back is closed, not handed to the next caller.
       client.release(broken);
     }
