@@ -319,5 +319,113 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
         }
       });
     });
+
+    describe('site kiosk: when the site cannot be reached', () => {
+      let dir: string;
+      let pg: Postgres;
+      let gallery: Gallery;
+      let sync: KioskSync;
+      let writes: SiteWrites;
+      let admin: SiteStore;
+
+      beforeAll(async () => {
+        dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-store-offline-'));
+        pg = new Postgres();
+        await pg.init();
+        admin = SiteStore.open(pg.url);
+        await admin.migrate();
+        await admin.ensureSite('Offline');
+        gallery = Gallery.open(path.join(dir, 'kiosk.db'));
+        await joinSite(admin, gallery, { name: 'k', door: 'k', version: 'test' });
+        gallery.useModel(recognizerOf(analyzer));
+        sync = new KioskSync({ url: pg.url, gallery, version: 'test', heartbeatMs: 500 });
+        sync.start();
+        await sync.whenCaughtUp();
+        writes = new SiteWrites(sync, gallery);
+      }, 60_000);
+      afterAll(async () => {
+        await sync?.stop();
+        gallery?.close();
+        await admin?.close();
+        await pg?.destroy();
+        rmSync(dir, { recursive: true, force: true });
+      });
+
+      it('a connection lost in the middle of a write fails that write, cleanly (no crash of the process)', async () => {
+        const other = SiteStore.open(pg.url);
+        try {
+          await rejectsWith(
+            admin.transaction('test', async (client) => {
+              const { pid } = (await client.query('SELECT pg_backend_pid() AS pid')).rows[0] as {
+                pid: number;
+              };
+              await other.query('kill', 'SELECT pg_terminate_backend($1)', [pid]);
+              // The connection drops while no statement is running (the uncaught-error window).
+              await new Promise((resolve) => setTimeout(resolve, 300));
+              await client.query('SELECT 1');
+            }),
+            'DATABASE',
+          );
+          // The store still works: the dead connection was not handed out again.
+          expect(await admin.schemaVersion()).toBeGreaterThan(0);
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('every write is refused with the reason and nothing is written locally or in the site', async () => {
+        const [first] = byIdentity('jack');
+        const person = await writes.createPerson({ name: 'Jack' }, actor);
+        const enrolled = await enrolFace(gallery, faces.get(first.path)!, {
+          personId: person.id,
+          source: 'photo',
+          model: recognizerOf(analyzer),
+          duplicateThreshold: 0.5,
+          contentSha256: sha(first.path),
+          actor,
+          writes,
+        });
+        expect(enrolled.accepted, enrolled.message).toBe(true);
+        const folder = path.join(dir, 'photos', 'Mark');
+        mkdirSync(folder, { recursive: true });
+        copyFileSync(byIdentity('mark')[0].path, path.join(folder, 'mark.jpg'));
+        const local = () => ({
+          people: gallery.people.count(),
+          templates: gallery.templates.count(),
+          active: gallery.people.require(person.id).active,
+        });
+        const before = local();
+        await pg.stop();
+        try {
+          const unreachable = /site database .* cannot be reached/;
+          await expect(writes.createPerson({ name: 'Offline' }, actor)).rejects.toThrow(unreachable);
+          await expect(writes.updatePerson(person.id, { active: false }, actor)).rejects.toThrow(unreachable);
+          await expect(writes.deleteTemplate(person.id, enrolled.template!.id, actor)).rejects.toThrow(
+            unreachable,
+          );
+          await expect(writes.erasePerson(person.id, 'delete', actor)).rejects.toThrow(unreachable);
+          await expect(
+            importFolder(gallery, path.join(dir, 'photos'), {
+              engine: analyzer,
+              duplicateThreshold: 0.5,
+              actor,
+              writes,
+            }),
+          ).rejects.toThrow(unreachable);
+          expect(local()).toEqual(before);
+          // The frame path still decides from the local copy.
+          expect(
+            gallery.identify(requireMainFace(faces.get(first.path)!, first.path).embedding, {
+              threshold: 0.3,
+              margin: 0,
+            }).person?.id,
+          ).toBe(person.id);
+        } finally {
+          await pg.start();
+        }
+        const site = await until('site back', () => admin.counts().catch(() => null), 10_000);
+        expect(site).toMatchObject({ people: 1, templates: 1 });
+      }, 60_000);
+    });
   },
 );
