@@ -150,38 +150,40 @@ async function importRoster(ctx: CommandContext, rosterFile: string, folder: str
     );
   }
   const photos = photoFiles(folder);
-  return withGallery(ctx, (gallery) =>
-    withWrites(gallery, async (writes) => {
-      const rosterCtx = { gallery, access: new AccessRulesStore(gallery.db), writes };
-      const plan = planRoster(bytes, rosterCtx, (name) => photos.has(name.toLowerCase()));
-      if (!plan.ok) {
-        if (ctx.json) writeJson(ctx, plan);
-        else for (const error of plan.errors) ctx.stderr.write(`${rosterFile}: ${error.message}\n`);
-        return exitCodes.dataError;
+  return withGallery(ctx, async (gallery) => {
+    // Planned (and a dry run shown) from this file alone: at a site kiosk that works offline too.
+    const planCtx = { gallery, access: new AccessRulesStore(gallery.db) };
+    const plan = planRoster(bytes, planCtx, (name) => photos.has(name.toLowerCase()));
+    if (!plan.ok) {
+      if (ctx.json) writeJson(ctx, plan);
+      else for (const error of plan.errors) ctx.stderr.write(`${rosterFile}: ${error.message}\n`);
+      return exitCodes.dataError;
+    }
+    const describe = (row: RosterPlan['rows'][number]) =>
+      `line ${row.line}, ${row.name || '(no name)'}: ` +
+      (row.action === 'skip'
+        ? 'skipped'
+        : row.action === 'create'
+          ? 'to add'
+          : `to update ${row.person!.name} (#${row.person!.id})`) +
+      (row.photoFound ? `, photo ${row.photo}` : row.photo ? '' : ', no photo') +
+      row.problems.map((p) => `; ${p.message}`).join('');
+    const summary =
+      `Roster ${rosterFile} (${plan.encoding}, delimiter ${plan.delimiter === '\t' ? 'tab' : plan.delimiter}): ` +
+      `${plan.counts.rows} rows: ${plan.counts.create} to add, ${plan.counts.update} to update, ` +
+      `${plan.counts.skip} skipped; ${plan.counts.photos} photos found in ${folder}.` +
+      (plan.ignoredColumns.length ? ` Ignored columns: ${plan.ignoredColumns.join(', ')}.` : '');
+    if (ctx.values['dry-run']) {
+      if (ctx.json) writeJson(ctx, plan);
+      else {
+        ctx.stdout.write(`${summary}\n`);
+        for (const row of plan.rows) ctx.stdout.write(`  ${describe(row)}\n`);
+        ctx.stdout.write('Dry run: nothing was written.\n');
       }
-      const describe = (row: RosterPlan['rows'][number]) =>
-        `line ${row.line}, ${row.name || '(no name)'}: ` +
-        (row.action === 'skip'
-          ? 'skipped'
-          : row.action === 'create'
-            ? 'to add'
-            : `to update ${row.person!.name} (#${row.person!.id})`) +
-        (row.photoFound ? `, photo ${row.photo}` : row.photo ? '' : ', no photo') +
-        row.problems.map((p) => `; ${p.message}`).join('');
-      const summary =
-        `Roster ${rosterFile} (${plan.encoding}, delimiter ${plan.delimiter === '\t' ? 'tab' : plan.delimiter}): ` +
-        `${plan.counts.rows} rows: ${plan.counts.create} to add, ${plan.counts.update} to update, ` +
-        `${plan.counts.skip} skipped; ${plan.counts.photos} photos found in ${folder}.` +
-        (plan.ignoredColumns.length ? ` Ignored columns: ${plan.ignoredColumns.join(', ')}.` : '');
-      if (ctx.values['dry-run']) {
-        if (ctx.json) writeJson(ctx, plan);
-        else {
-          ctx.stdout.write(`${summary}\n`);
-          for (const row of plan.rows) ctx.stdout.write(`  ${describe(row)}\n`);
-          ctx.stdout.write('Dry run: nothing was written.\n');
-        }
-        return exitCodes.ok;
-      }
+      return exitCodes.ok;
+    }
+    return withWrites(gallery, async (writes) => {
+      const rosterCtx = { ...planCtx, writes };
       ctx.stderr.write(`${summary}\n`);
       const todo = plan.rows.filter((r) => r.action !== 'skip');
       const results: RosterRowResult[] = plan.rows
@@ -246,8 +248,8 @@ async function importRoster(ctx: CommandContext, rosterFile: string, folder: str
       return results.some((r) => r.outcome !== 'enrolled' && r.outcome !== 'added' && r.outcome !== 'updated')
         ? exitCodes.dataError
         : exitCodes.ok;
-    }),
-  );
+    });
+  });
 }
 
 /** The image files directly in the photo folder, by lower-cased name. */
