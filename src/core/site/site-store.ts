@@ -241,9 +241,9 @@ export class SiteStore {
       throw siteError(this.url, what, error);
     }
     let broken: Error | undefined;
-    // A checked-out client has no error listener of the pool's: a connection lost between two
-    // statements (server stopped, network gone) would otherwise be an uncaught 'error' event that
-    // ends the whole kiosk process. Noted here instead; the next statement fails and rolls back.
+    // A connection lost between two statements (server stopped, network gone): noted, so that the
+    // next statement fails and rolls back and the dead connection is closed on release rather
+    // than handed to the next caller (open() also keeps its 'error' event from being uncaught).
     const onLost = (error: Error) => (broken = error);
     client.on('error', onLost);
     try {
