@@ -143,25 +143,6 @@ export const pgMigrations: readonly PgMigration[] = [
   {
     version: 2,
     description:
-      "photos' content hashes (the desk's import_sources): nothing is imported or enrolled twice at any kiosk",
-    sql: `
-      -- Which photo (by content) became which template: a folder or roster import re-run at any
-      -- kiosk skips what is here, and the same photo is never enrolled twice. A removed template
-      -- leaves its photo counted as imported (template_id NULL); an erased person takes theirs along.
-      CREATE TABLE import_sources (
-        person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
-        template_id BIGINT REFERENCES templates(id) ON DELETE SET NULL,
-        sha256 TEXT NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
-        path TEXT NOT NULL DEFAULT '',
-        imported_at BIGINT NOT NULL,
-        PRIMARY KEY (person_id, sha256)
-      );
-      CREATE INDEX import_sources_sha256 ON import_sources(sha256);
-    `,
-  },
-  {
-    version: 3,
-    description:
       "people's kiosk credentials (PIN and duress PIN as hashes and tags, badge) and confirmed look-alike pairs",
     sql: `
       -- As a kiosk's gallery migration 8: scrypt hashes (JSON) and HMAC tags under the site's tag
@@ -191,7 +172,7 @@ export const pgMigrations: readonly PgMigration[] = [
     `,
   },
   {
-    version: 4,
+    version: 3,
     description: 'anti-passback passages across kiosks, with their own feed (docs/site.md)',
     sql: `
       -- One row per passage decided at a kiosk (in, out) or reset (person_id NULL: everyone; area
@@ -211,6 +192,25 @@ export const pgMigrations: readonly PgMigration[] = [
         CHECK (kind = 'reset' OR person_id IS NOT NULL)
       );
       CREATE INDEX passages_person ON passages(person_id, at);
+    `,
+  },
+  {
+    version: 4,
+    description:
+      "photos' content hashes (the desk's import_sources): nothing is imported or enrolled twice at any kiosk",
+    sql: `
+      -- Which photo (by content) became which template: a folder or roster import re-run at any
+      -- kiosk skips what is here, and the same photo is never enrolled twice. A removed template
+      -- leaves its photo counted as imported (template_id NULL); an erased person takes theirs along.
+      CREATE TABLE import_sources (
+        person_id BIGINT NOT NULL REFERENCES people(id) ON DELETE CASCADE,
+        template_id BIGINT REFERENCES templates(id) ON DELETE SET NULL,
+        sha256 TEXT NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+        path TEXT NOT NULL DEFAULT '',
+        imported_at BIGINT NOT NULL,
+        PRIMARY KEY (person_id, sha256)
+      );
+      CREATE INDEX import_sources_sha256 ON import_sources(sha256);
     `,
   },
 ];

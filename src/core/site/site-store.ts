@@ -47,7 +47,7 @@ export interface SiteTemplateInput {
   createdAt?: number;
   embeddings: SiteEmbedding[];
   /**
-   * sha256 of the photo file it came from: remembered in import_sources (PG migration 2) with the
+   * sha256 of the photo file it came from: remembered in import_sources (PG migration 4) with the
    * template, in the same transaction; a photo already enrolled as a template is refused (CONFLICT).
    */
   contentSha256?: string | null;
