@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import { FaceGateError } from '../errors';
-import { announce, type SiteStore } from './site-store';
+import { announce, storeDistinctPair, type SiteStore } from './site-store';
 
 /**
  * Access rules, personal credentials, confirmed look-alike pairs and settings written from a
@@ -368,16 +368,15 @@ export function setDifferentPeople(
   return store.transaction('look-alike pair', async (client) => {
     await requirePerson(client, low);
     await requirePerson(client, high);
-    const result = pair.confirmed
-      ? await client.query(
-          `INSERT INTO distinct_people (person_a, person_b, similarity, confirmed_by, confirmed_at)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (person_a, person_b) DO UPDATE SET similarity = EXCLUDED.similarity,
-             confirmed_by = EXCLUDED.confirmed_by, confirmed_at = EXCLUDED.confirmed_at`,
-          [low, high, pair.similarity, pair.actor, now],
-        )
-      : await client.query('DELETE FROM distinct_people WHERE person_a = $1 AND person_b = $2', [low, high]);
-    if (!result.rowCount) return { changed: false, seq: null };
+    if (pair.confirmed) {
+      await storeDistinctPair(client, pair, now);
+    } else {
+      const result = await client.query('DELETE FROM distinct_people WHERE person_a = $1 AND person_b = $2', [
+        low,
+        high,
+      ]);
+      if (!result.rowCount) return { changed: false, seq: null };
+    }
     await announce(client, 'person', String(low), now);
     return { changed: true, seq: await announce(client, 'person', String(high), now) };
   });

@@ -351,6 +351,7 @@ export class SiteStore {
   async enrol(
     input: SitePersonInput,
     templates: readonly SiteTemplateInput[],
+    differentFrom: readonly DifferentFrom[] = [],
   ): Promise<{ personId: number; templateIds: number[]; seq: number }> {
     return this.transaction('enrol', async (client) => {
       const now = Date.now();
@@ -370,6 +371,7 @@ export class SiteStore {
       );
       const personId = num(person.rows[0].id);
       const templateIds = await insertTemplates(client, personId, templates, now);
+      await storeDifferentFrom(client, personId, differentFrom, now);
       const seq = await announce(client, 'person', String(personId), now);
       return { personId, templateIds, seq };
     });
@@ -378,6 +380,7 @@ export class SiteStore {
   async addTemplates(
     personId: number,
     templates: readonly SiteTemplateInput[],
+    differentFrom: readonly DifferentFrom[] = [],
   ): Promise<{ templateIds: number[]; seq: number }> {
     return this.transaction('add templates', async (client) => {
       const now = Date.now();
@@ -385,6 +388,7 @@ export class SiteStore {
       if (found.rowCount === 0)
         throw new FaceGateError('NOT_FOUND', `There is no person ${personId} on the site.`);
       const templateIds = await insertTemplates(client, personId, templates, now);
+      await storeDifferentFrom(client, personId, differentFrom, now);
       const seq = await announce(client, 'person', String(personId), now);
       return { templateIds, seq };
     });
@@ -929,6 +933,49 @@ const feedLock = 4607166;
 /** Takes the feed lock for the rest of this transaction (announce does; so must any other writer of `changes`). */
 export async function lockFeed(client: pg.PoolClient): Promise<void> {
   await client.query('SELECT pg_advisory_xact_lock($1)', [feedLock]);
+}
+
+/**
+ * Look-alikes an administrator confirmed as different people when enrolling over them: stored with
+ * the face, in its transaction, so no kiosk ever holds the face without the pair.
+ */
+export interface DifferentFrom {
+  personId: number;
+  similarity: number | null;
+  actor: string;
+}
+
+/** Stores one confirmed pair (person_a < person_b), replacing an older confirmation of it. */
+export async function storeDistinctPair(
+  client: pg.PoolClient,
+  pair: { a: number; b: number; similarity: number | null; actor: string },
+  now: number,
+): Promise<{ low: number; high: number }> {
+  const [low, high] = pair.a < pair.b ? [pair.a, pair.b] : [pair.b, pair.a];
+  await client.query(
+    `INSERT INTO distinct_people (person_a, person_b, similarity, confirmed_by, confirmed_at)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (person_a, person_b) DO UPDATE SET similarity = EXCLUDED.similarity,
+       confirmed_by = EXCLUDED.confirmed_by, confirmed_at = EXCLUDED.confirmed_at`,
+    [low, high, pair.similarity, pair.actor, now],
+  );
+  return { low, high };
+}
+
+async function storeDifferentFrom(
+  client: pg.PoolClient,
+  personId: number,
+  others: readonly DifferentFrom[],
+  now: number,
+): Promise<void> {
+  for (const other of others) {
+    const found = await client.query('SELECT 1 FROM people WHERE id = $1 FOR UPDATE', [other.personId]);
+    // The look-alike was erased meanwhile: there is no pair left to keep apart.
+    if (found.rowCount === 0) continue;
+    await storeDistinctPair(client, { a: personId, b: other.personId, ...other }, now);
+    // The other person's kiosks-side pairs change too.
+    await announce(client, 'person', String(other.personId), now);
+  }
 }
 
 /** Appends a change to the feed and announces it (under the feed lock); both take effect at COMMIT, together. */

@@ -91,9 +91,15 @@ export class SiteWrites implements GalleryWrites {
         { modelId: embedding.modelId, modelSha256: embedding.modelSha256, vector: embedding.vector },
       ],
     };
+    // Enrolled over a look-alike: the administrator confirmed they are different people. The pair
+    // is stored with the face in one site transaction, so every kiosk gets both together.
+    const differentFrom = write.confirmedDifferent.map((other) => ({ ...other, actor }));
     const written = write.person
-      ? { personId: write.person.id, ...(await this.sync.store.addTemplates(write.person.id, [input])) }
-      : await this.sync.store.enrol(parseInput(personCreateSchema, write.newPerson), [input]);
+      ? {
+          personId: write.person.id,
+          ...(await this.sync.store.addTemplates(write.person.id, [input], differentFrom)),
+        }
+      : await this.sync.store.enrol(parseInput(personCreateSchema, write.newPerson), [input], differentFrom);
     const templateId = written.templateIds[0];
     await this.arrived(written.seq, `The face of person ${written.personId} was stored in the site database`);
     this.gallery.audit.record({

@@ -273,6 +273,36 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
         expect(engine.gallery.people.count()).toBe(3);
       });
 
+      it('enrols over a look-alike once confirmed: the pair is known everywhere, with the face', async () => {
+        const photo = byIdentity('mark').at(-1)!;
+        expect(byIdentity('mark').length, 'a Mark photo the import did not take').toBeGreaterThan(2);
+        const face = (await analyzeFile(analyzer, photo.path, { embed: 'main' })).result;
+        const mark = engine.gallery.people.findByName('Mark')[0];
+        const twin = await engine.writes.createPerson({ name: 'Mark twin' }, actor);
+        const options = {
+          personId: twin.id,
+          source: 'photo' as const,
+          model: recognizerOf(analyzer),
+          duplicateThreshold: 0.5,
+          contentSha256: sha(photo.path),
+          actor,
+          writes: engine.writes,
+        };
+        const refused = await enrolFace(engine.gallery, face, options);
+        expect(refused.accepted).toBe(false);
+        expect(refused.quality.issues.map((i) => i.code)).toContain('duplicate');
+        const forced = await enrolFace(engine.gallery, face, { ...options, force: true });
+        expect(forced.accepted, forced.message).toBe(true);
+        // The pair arrives with the face: no kiosk holds the twin's face without knowing the pair.
+        await everywhere(
+          'the pair with the face',
+          (place) =>
+            place.gallery.templates.listForPerson(twin.id).length === 1 &&
+            place.gallery.differentPeople(twin.id).some((p) => p.personId === mark.id),
+        );
+        expect(engine.elsewhere.gallery.differentPeople(mark.id).map((p) => p.personId)).toContain(twin.id);
+      });
+
       it('erases a person: gone from every index and the file, their events deleted, audited', async () => {
         const [, , query] = jack();
         const templates = engine.gallery.templates.listForPerson(jackId).map((t) => t.id);
