@@ -4,9 +4,8 @@ import type { RgbImage } from '../image/types';
 import { createModelSession, resolvePack, type ProviderName, type ResolvedModel } from '../models';
 import { recognizerIdentity } from '../models/catalog';
 import { ArcFaceEmbedder } from './arcface-embedder';
-import { createDetector } from './create-detector';
 import { FusedEmbedder } from './fused-embedder';
-import { sortMainFaceFirst } from './main-face';
+import { detectFaces, openPackDetector, type FaceFilter } from './frame-detector';
 import { SerialQueue } from '../serial-queue';
 import type { AnalyzedFace, AnalyzeResult, Detector, FaceEmbedder, StageTimings } from './types';
 
@@ -123,6 +122,10 @@ function modelInfo(
   return { role, id, title, sha256, licence, path: model.path, provider };
 }
 
+function emptyTimings(): StageTimings {
+  return { detect: 0, align: 0, embed: 0, liveness: 0, total: 0 };
+}
+
 function toSize(detSize: FaceAnalyzerOptions['detSize']): { width: number; height: number } | undefined {
   if (detSize === undefined) return undefined;
   return typeof detSize === 'number' ? { width: detSize, height: detSize } : detSize;
@@ -144,27 +147,46 @@ export class FaceAnalyzer {
     this.stages = [this.detectStage(), this.alignStage(), this.embedStage()];
   }
 
+  /** The session options and detector settings load() uses, for the analyzer and a lone detector alike. */
+  private static settings(options: FaceAnalyzerOptions) {
+    return {
+      sessionOptions: {
+        ...(options.providers ? { providers: options.providers } : {}),
+        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+      },
+      detector: {
+        inputSize: toSize(options.detSize),
+        scoreThreshold: options.detThreshold,
+        nmsThreshold: options.nmsThreshold,
+      },
+    };
+  }
+
+  /**
+   * The pack's detector alone, loaded as load() loads it (the detector thread of an overlapped
+   * inference host runs it beside the analyzer: detectFaces() gives what the detect stage gives).
+   */
+  static async loadDetector(options: FaceAnalyzerOptions = {}): Promise<Detector> {
+    const pack = await resolvePack(
+      options.pack,
+      options.searchPath ? { searchPath: options.searchPath } : {},
+    );
+    const { sessionOptions, detector } = FaceAnalyzer.settings(options);
+    return (await openPackDetector(pack, sessionOptions, detector)).detector;
+  }
+
   static async load(options: FaceAnalyzerOptions = {}): Promise<FaceAnalyzer> {
     const pack = await resolvePack(
       options.pack,
       options.searchPath ? { searchPath: options.searchPath } : {},
     );
-    const sessionOptions = {
-      ...(options.providers ? { providers: options.providers } : {}),
-      ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
-    };
+    const { sessionOptions, detector: detectorSettings } = FaceAnalyzer.settings(options);
     const open = (model: ResolvedModel) => createModelSession(model.path, sessionOptions);
     const recognizers = [pack.recognizer, ...pack.fused];
-    const [detectorSession, landmarkSession, recognizerSessions] = await Promise.all([
-      open(pack.detector),
-      pack.landmarks ? open(pack.landmarks) : Promise.resolve(undefined),
+    const [opened, recognizerSessions] = await Promise.all([
+      openPackDetector(pack, sessionOptions, detectorSettings),
       Promise.all(recognizers.map(open)),
     ]);
-    const detector = createDetector(pack, detectorSession, landmarkSession, {
-      inputSize: toSize(options.detSize),
-      scoreThreshold: options.detThreshold,
-      nmsThreshold: options.nmsThreshold,
-    });
     const settings = { flipAugment: options.flipAugment ?? false };
     const members = recognizers.map((m, i) => new ArcFaceEmbedder(recognizerSessions[i], m.spec, settings));
     // One model: its embedder itself, so the single-model path adds no step.
@@ -172,12 +194,11 @@ export class FaceAnalyzer {
     // Warm-up: the first run of an ONNX session is slow, and it tells the embedding size.
     const blank = { width: embedder.inputSize, height: embedder.inputSize };
     await embedder.embed([{ ...blank, data: new Uint8Array(blank.width * blank.height * 3) }]);
-    await detector.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) });
-
+    const detector = opened.detector;
     const models = [
-      modelInfo('detector', pack.detector, detectorSession.provider),
-      ...(pack.landmarks && landmarkSession
-        ? [modelInfo('landmarks', pack.landmarks, landmarkSession.provider)]
+      modelInfo('detector', pack.detector, opened.provider),
+      ...(pack.landmarks && opened.landmarkProvider
+        ? [modelInfo('landmarks', pack.landmarks, opened.landmarkProvider)]
         : []),
       ...recognizers.map((m, i) => modelInfo('recognizer', m, recognizerSessions[i].provider)),
     ];
@@ -223,22 +244,45 @@ export class FaceAnalyzer {
         ),
       );
     }
+    return this.queue.run(() => this.runStages({ image, options, faces: [], timings: emptyTimings() }, 0));
+  }
+
+  /** The detect stage alone (an overlapped host without a detector thread): faces for complete(). */
+  detect(image: RgbImage, filter: FaceFilter = {}): Promise<AnalyzedFace[]> {
+    return this.queue.run(() => detectFaces(this.detector, image, filter));
+  }
+
+  /**
+   * The rest of analyze() for faces detected elsewhere (the detector thread of an overlapped
+   * inference host, by detectFaces() with the same detector): options.select, then every stage
+   * after detection. `detectMs` is reported as the detect timing.
+   */
+  complete(
+    image: RgbImage,
+    faces: AnalyzedFace[],
+    options: AnalyzeOptions = {},
+    detectMs = 0,
+  ): Promise<AnalyzeResult> {
     return this.queue.run(async () => {
-      const start = performance.now();
-      const context: PipelineContext = {
-        image,
-        options,
-        faces: [],
-        timings: { detect: 0, align: 0, embed: 0, liveness: 0, total: 0 },
-      };
-      for (const stage of this.stages) {
-        const stageStart = performance.now();
-        await stage.run(context);
-        context.timings[stage.name] += performance.now() - stageStart;
-      }
-      context.timings.total = performance.now() - start;
-      return { width: image.width, height: image.height, faces: context.faces, timings: context.timings };
+      const context: PipelineContext = { image, options, faces, timings: emptyTimings() };
+      if (options.select) context.selection = options.select(context.faces);
+      const result = await this.runStages(context, this.stages.findIndex((s) => s.name === 'detect') + 1);
+      result.timings.detect = detectMs;
+      result.timings.total += detectMs;
+      return result;
     });
+  }
+
+  private async runStages(context: PipelineContext, from: number): Promise<AnalyzeResult> {
+    const start = performance.now();
+    for (const stage of this.stages.slice(from)) {
+      const stageStart = performance.now();
+      await stage.run(context);
+      context.timings[stage.name] += performance.now() - stageStart;
+    }
+    context.timings.total = performance.now() - start;
+    const { image, faces, timings } = context;
+    return { width: image.width, height: image.height, faces, timings };
   }
 
   /**
@@ -270,16 +314,8 @@ export class FaceAnalyzer {
     return {
       name: 'detect',
       run: async (context) => {
-        const { image, options } = context;
-        const minSize = options.minFaceSize ?? 0;
-        const detectOptions =
-          options.detThreshold === undefined ? {} : { scoreThreshold: options.detThreshold };
-        const detections = (await this.detector.detect(image, detectOptions)).filter(
-          (d) => Math.min(d.box.x2 - d.box.x1, d.box.y2 - d.box.y1) >= minSize,
-        );
-        const sorted = sortMainFaceFirst(detections, image.width, image.height);
-        context.faces = options.maxFaces ? sorted.slice(0, options.maxFaces) : sorted;
-        if (options.select) context.selection = options.select(context.faces);
+        context.faces = await detectFaces(this.detector, context.image, context.options);
+        if (context.options.select) context.selection = context.options.select(context.faces);
       },
     };
   }

@@ -88,11 +88,15 @@ export class FramePorts {
   }
 
   /**
-   * An analyzeFrame request that names a held frame gets that frame's pixels; any other request
+   * An analyzeFrame (or overlapped detectFrame) request that names a held frame gets that frame's pixels; any other request
    * passes unchanged. A reference to no held frame is answered with an error here.
    */
   resolve(request: InferenceRequest): InferenceRequest | InferenceResponse {
-    if (request.type !== 'analyzeFrame' || request.frame.held === undefined) return request;
+    if (
+      (request.type !== 'analyzeFrame' && request.type !== 'detectFrame') ||
+      request.frame.held === undefined
+    )
+      return request;
     const at = request.frame.held.lastIndexOf('#');
     const binding = this.bindings.get(request.frame.held.slice(0, at));
     const seq = Number(request.frame.held.slice(at + 1));

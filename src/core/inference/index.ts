@@ -1,4 +1,6 @@
 export type {
+  DetectedFrame,
+  DetectFrameOptions,
   FaceOptions,
   HostAnalysis,
   InferenceHost,

@@ -1,6 +1,8 @@
 import { FaceGateError } from '../errors';
 import type { RgbImage } from '../image/types';
 import type {
+  DetectedFrame,
+  DetectFrameOptions,
   FaceOptions,
   HostAnalysis,
   InferenceHost,
@@ -79,6 +81,14 @@ export class RestartingInferenceHost implements InferenceHost {
 
   async embedAligned(crop: RgbImage): Promise<Float32Array> {
     return await this.live().embedAligned(crop);
+  }
+
+  async detectFrame(frame: RgbaFrame, options?: DetectFrameOptions): Promise<DetectedFrame> {
+    return await this.live().detectFrame(frame, options);
+  }
+
+  async finishFrame(ticket: number, options?: FaceOptions): Promise<HostAnalysis> {
+    return await this.live().finishFrame(ticket, options);
   }
 
   onExit(listener: (reason: string) => void): () => void {

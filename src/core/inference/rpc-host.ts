@@ -1,6 +1,9 @@
 import { FaceGateError } from '../errors';
 import type { RgbImage } from '../image/types';
 import type {
+  DetectedFrame,
+  DetectFrameOptions,
+  DetectorReply,
   FaceOptions,
   HostAnalysis,
   InferenceHost,
@@ -66,6 +69,25 @@ export class RpcInferenceHost implements InferenceHost {
 
   embedAligned(crop: RgbImage): Promise<Float32Array> {
     return this.request('embedAligned', { crop }, []) as Promise<Float32Array>;
+  }
+
+  detectFrame(frame: RgbaFrame, options: DetectFrameOptions = {}): Promise<DetectedFrame> {
+    const data = movable(frame.data);
+    return this.request('detectFrame', { frame: { ...frame, data }, options }, [
+      data.buffer as ArrayBuffer,
+    ]) as Promise<DetectedFrame>;
+  }
+
+  finishFrame(ticket: number, options: FaceOptions = {}): Promise<HostAnalysis> {
+    return this.request('finishFrame', { ticket, options }, []) as Promise<HostAnalysis>;
+  }
+
+  /** The detector thread's call (an overlapped host's runner to its detector runner). */
+  detect(frame: RgbaFrame, options: DetectFrameOptions = {}): Promise<DetectorReply> {
+    const data = movable(frame.data);
+    return this.request('detect', { frame: { ...frame, data }, options }, [
+      data.buffer as ArrayBuffer,
+    ]) as Promise<DetectorReply>;
   }
 
   onExit(listener: (reason: string) => void): () => void {

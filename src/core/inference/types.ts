@@ -17,6 +17,14 @@ export interface InferenceLoadOptions {
   liveness?: boolean;
   /** Overrides the pack's measured liveness threshold (null or absent keeps it). */
   livenessThreshold?: number | null;
+  /**
+   * Overlapped frames (docs/DESIGN.md, "Frame path figures"): a second thread in the host runs the
+   * detector, so detectFrame() of frame n+1 runs while finishFrame() of frame n embeds and judges.
+   * Off (the default), detectFrame() runs in the host's own thread.
+   */
+  overlap?: boolean;
+  /** Load only the detector (the detector thread of an overlapped host). */
+  detectorOnly?: boolean;
 }
 
 /** Whether the pack's liveness judge loaded; when not, the message says why (the door fails closed). */
@@ -53,6 +61,29 @@ export interface FaceOptions {
   track?: TrackRequest;
 }
 
+/** Which faces a detected frame keeps (the first stage of an overlapped frame). */
+export interface DetectFrameOptions {
+  maxFaces?: number;
+  minFaceSize?: number;
+}
+
+/** A frame detected by detectFrame(), waiting in the host for finishFrame(ticket). */
+export interface DetectedFrame {
+  ticket: number;
+  /** Faces found. */
+  faces: number;
+  /** Whether detection ran on the host's detector thread (overlapped) or its own thread. */
+  overlapped: boolean;
+}
+
+/** What the detector thread hands back: the frame as RGB (moved, not copied) and its faces. */
+export interface DetectorReply {
+  image: RgbImage;
+  faces: TrackedFace[];
+  detectMs: number;
+  prepareMs: number;
+}
+
 /** A camera frame as the renderer sends it: RGBA, row by row. */
 export interface RgbaFrame {
   width: number;
@@ -87,6 +118,17 @@ export interface InferenceHost {
   analyzePhoto(bytes: Uint8Array, name: string, options?: FaceOptions): Promise<HostAnalysis>;
   /** Embed an aligned crop again (a model change re-embeds stored templates). */
   embedAligned(crop: RgbImage): Promise<Float32Array>;
+  /**
+   * An overlapped frame, stage 1: convert and detect (on the detector thread when the host was
+   * loaded with overlap), not queued behind finishFrame() work. The frame stays in the host under
+   * the ticket; the host keeps a few and forgets the oldest.
+   */
+  detectFrame(frame: RgbaFrame, options?: DetectFrameOptions): Promise<DetectedFrame>;
+  /**
+   * Stage 2: what analyzeFrame() does after detection (track, liveness, align, embed) for a frame
+   * detectFrame() kept; its options are decided now, after the frames before it were judged.
+   */
+  finishFrame(ticket: number, options?: FaceOptions): Promise<HostAnalysis>;
   /** Called when the host stops on its own (a crash); pending calls have been rejected. */
   onExit(listener: (reason: string) => void): () => void;
   close(): Promise<void>;
@@ -99,6 +141,10 @@ export type InferenceRequest =
   | { id: number; type: 'analyzeFrame'; frame: RgbaFrame; options: FaceOptions }
   | { id: number; type: 'analyzePhoto'; bytes: Uint8Array; name: string; options: FaceOptions }
   | { id: number; type: 'embedAligned'; crop: RgbImage }
+  | { id: number; type: 'detectFrame'; frame: RgbaFrame; options: DetectFrameOptions }
+  | { id: number; type: 'finishFrame'; ticket: number; options: FaceOptions }
+  /** The detector thread's own call: detect and hand the RGB frame back. */
+  | { id: number; type: 'detect'; frame: RgbaFrame; options: DetectFrameOptions }
   | { id: number; type: 'release' };
 
 export type InferenceResponse =

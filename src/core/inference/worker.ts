@@ -2,11 +2,13 @@
 import { parentPort, type MessagePort } from 'node:worker_threads';
 import { FramePorts, isAttachFramePort, nodePortEnd, type AttachFramePort } from './frame-ports';
 import { InferenceRunner } from './runner';
+import { createWorkerInferenceHost } from './worker-host';
 import type { InferenceRequest } from './types';
 
 if (!parentPort) throw new Error('The inference worker must run as a worker thread.');
 const port = parentPort;
-const runner = new InferenceRunner();
+// Overlapped frames: the detector runs in a second inference worker of this one (its own thread).
+const runner = new InferenceRunner({ detectorThread: () => createWorkerInferenceHost() });
 // Kiosks' frame ports (src/core/inference/frame-ports.ts): frames that never pass the host's thread.
 const framePorts = new FramePorts();
 

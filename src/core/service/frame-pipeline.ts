@@ -13,7 +13,7 @@ import type { LivenessResult } from '../face/types';
 import type { Gallery } from '../gallery/gallery';
 import type { Person } from '../../shared/people';
 import { SerialQueue } from '../serial-queue';
-import type { InferenceHost } from '../inference';
+import type { FaceOptions, HostAnalysis, InferenceHost } from '../inference';
 import type { DoorManager } from './door-manager';
 import type { EventSnapshots } from '../attendance/snapshots';
 import type { RgbImage } from '../image/types';
@@ -58,6 +58,12 @@ export interface FramePipelineDeps {
   decided?: (session: CallerSession, decision: AccessDecision) => void;
   /** Track, then recognise (default true): embed a kiosk's faces per track, not on every frame. */
   tracking?: boolean;
+  /**
+   * Overlapped frames (default false): a kiosk's frame n+1 is detected while frame n is embedded
+   * and judged (at most one frame per stage, the newest waiting frame wins, results in order).
+   * The host must be loaded with overlap for the detection to run on its own thread.
+   */
+  overlap?: boolean;
 }
 
 /** A face of the deciding frame, as the snapshot needs it. */
@@ -70,6 +76,9 @@ interface SeenFace {
 /** What each kiosk (connection) has of its own: two kiosks on one host never share it. */
 interface KioskState {
   busy: boolean;
+  /** Overlapped frames: the detect stage and the finish stage, each bounded (newest wins). */
+  detecting: SerialQueue;
+  finishing: SerialQueue;
   choice: { kind: Direction; until: number } | null;
   policy: AccessPolicy;
   frozen: FrozenStreamCheck;
@@ -134,7 +143,15 @@ export class FramePipeline {
         { now: this.deps.now },
       );
       policy.configure(this.policySettings());
-      state = { busy: false, choice: null, policy, frozen: new FrozenStreamCheck(), session };
+      state = {
+        busy: false,
+        detecting: new SerialQueue(),
+        finishing: new SerialQueue(),
+        choice: null,
+        policy,
+        frozen: new FrozenStreamCheck(),
+        session,
+      };
       this.kiosks.set(session.id, state);
     }
     return state;
@@ -188,7 +205,7 @@ export class FramePipeline {
 
   async submit(frame: Frame, session: CallerSession): Promise<FrameResult> {
     const kiosk = this.kiosk(session);
-    if (kiosk.busy) {
+    if (!this.deps.overlap && kiosk.busy) {
       this.dropped++;
       return { status: 'dropped', timestamp: frame.timestamp, reason: 'busy' };
     }
@@ -200,96 +217,134 @@ export class FramePipeline {
       if (frozen === 'injection') this.noteInjection(kiosk, session);
       return { status: 'dropped', timestamp: frame.timestamp, reason: 'frozen' };
     }
-    kiosk.busy = true;
     const arrived = performance.now();
-    try {
-      const settings = this.deps.settings();
-      const livenessReady = this.deps.models.liveness.state === 'ready';
-      const analysis = await this.deps.host.analyzeFrame(
-        'held' in frame
-          ? { width: frame.width, height: frame.height, data: new Uint8Array(0), held: frame.held }
-          : { width: frame.width, height: frame.height, data: frame.data },
-        {
+    // A frame held in the inference host (a kiosk's frame port) travels by reference.
+    const pixels =
+      'held' in frame
+        ? { width: frame.width, height: frame.height, data: new Uint8Array(0), held: frame.held }
+        : { width: frame.width, height: frame.height, data: frame.data };
+    if (!this.deps.overlap) {
+      kiosk.busy = true;
+      try {
+        return await this.process(frame, kiosk, session, arrived, (options) =>
+          this.deps.host.analyzeFrame(pixels, options),
+        );
+      } finally {
+        kiosk.busy = false;
+      }
+    }
+    // Overlapped: detect as soon as the detect stage is free, then finish in arrival order once the
+    // frame before has been judged (so the options below see the policy after it, as serially).
+    const busy = (): FrameResult => {
+      this.dropped++;
+      return { status: 'dropped', timestamp: frame.timestamp, reason: 'busy' };
+    };
+    const settings = this.deps.settings();
+    const detected = await kiosk.detecting.runLatest(
+      () =>
+        this.deps.host.detectFrame(pixels, {
           maxFaces: settings.recognition.maxFaces,
           minFaceSize: settings.recognition.minFaceSize,
-          liveness: livenessReady,
-          // The pack's second liveness opinion, on the frame after a decision came near (issue 12).
-          secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
-          // The aligned crops come back only when event snapshots are kept (docs/ui.md).
-          keepAligned: settings.snapshots.keepDays > 0,
-          // Track, then recognise: the main face is embedded afresh whenever the policy may decide
-          // on this frame; while a decision holds, the track's embedding is reused and re-verified.
-          ...(this.deps.tracking !== false
-            ? {
-                track: {
-                  stream: session.id,
-                  verifyMain: !kiosk.policy.settled(defaultRecognitionSchedule.everyMs),
-                },
-              }
-            : {}),
-        },
-      );
-      const matchStarted = performance.now();
-      this.people.clear();
-      const faces = analysis.faces.map((face) => this.identify(face, settings));
-      const decision = kiosk.policy.observe({
-        faces: faces.map(({ view, personId, liveness, track }) => ({
-          personId,
-          similarity: view.similarity,
-          liveness,
-          box: view.box,
-          landmarks: view.landmarks,
-          ...(track !== undefined ? { track } : {}),
-        })),
-      });
-      const acted =
-        decision.fresh && decision.kind !== 'pending'
-          ? this.act(
-              decision,
-              settings,
-              kiosk,
-              analysis.faces.map((f, i) => ({ box: f.box, personId: faces[i].personId, aligned: f.aligned })),
-            )
-          : null;
-      if (acted) this.deps.decided?.(session, acted);
-      const matchMs = performance.now() - matchStarted;
-      const now = this.deps.now();
-      this.processed++;
-      this.lastFrameAt = now;
-      this.recent.push(now);
-      return {
-        status: 'processed',
-        frameId: this.frameId++,
-        timestamp: frame.timestamp,
-        width: analysis.width,
-        height: analysis.height,
-        faces: faces.map((f) => f.view),
-        decision: acted,
-        tracking: {
-          kind: decision.kind,
-          reason: decision.reason,
-          agreeing: decision.agreeing,
-          needed: settings.access.framesToAgree,
-          challenge: decision.challenge
-            ? {
-                action: decision.challenge.action,
-                msLeft: Math.max(0, decision.challenge.deadline - decision.at),
-              }
-            : null,
-        },
-        timings: {
-          detect: analysis.timings.detect,
-          align: analysis.timings.align,
-          embed: analysis.timings.embed,
-          liveness: analysis.timings.liveness,
-          analyze: analysis.timings.total + analysis.prepareMs,
-          match: matchMs,
-          total: performance.now() - arrived,
-        },
-      };
-    } finally {
-      kiosk.busy = false;
-    }
+        }),
+      () => null,
+    );
+    if (!detected) return busy();
+    return await kiosk.finishing.runLatest(
+      () =>
+        this.process(frame, kiosk, session, arrived, (options) =>
+          this.deps.host.finishFrame(detected.ticket, options),
+        ),
+      busy,
+    );
+  }
+
+  /** A frame after the checks: analysed by `analyse` with this frame's options, matched, judged, acted on. */
+  private async process(
+    frame: Frame,
+    kiosk: KioskState,
+    session: CallerSession,
+    arrived: number,
+    analyse: (options: FaceOptions) => Promise<HostAnalysis>,
+  ): Promise<FrameResult> {
+    const settings = this.deps.settings();
+    const livenessReady = this.deps.models.liveness.state === 'ready';
+    const analysis = await analyse({
+      maxFaces: settings.recognition.maxFaces,
+      minFaceSize: settings.recognition.minFaceSize,
+      liveness: livenessReady,
+      // The pack's second liveness opinion, on the frame after a decision came near (issue 12).
+      secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
+      // The aligned crops come back only when event snapshots are kept (docs/ui.md).
+      keepAligned: settings.snapshots.keepDays > 0,
+      // Track, then recognise: the main face is embedded afresh whenever the policy may decide
+      // on this frame; while a decision holds, the track's embedding is reused and re-verified.
+      ...(this.deps.tracking !== false
+        ? {
+            track: {
+              stream: session.id,
+              verifyMain: !kiosk.policy.settled(defaultRecognitionSchedule.everyMs),
+            },
+          }
+        : {}),
+    });
+    const matchStarted = performance.now();
+    this.people.clear();
+    const faces = analysis.faces.map((face) => this.identify(face, settings));
+    const decision = kiosk.policy.observe({
+      faces: faces.map(({ view, personId, liveness, track }) => ({
+        personId,
+        similarity: view.similarity,
+        liveness,
+        box: view.box,
+        landmarks: view.landmarks,
+        ...(track !== undefined ? { track } : {}),
+      })),
+    });
+    const acted =
+      decision.fresh && decision.kind !== 'pending'
+        ? this.act(
+            decision,
+            settings,
+            kiosk,
+            analysis.faces.map((f, i) => ({ box: f.box, personId: faces[i].personId, aligned: f.aligned })),
+          )
+        : null;
+    if (acted) this.deps.decided?.(session, acted);
+    const matchMs = performance.now() - matchStarted;
+    const now = this.deps.now();
+    this.processed++;
+    this.lastFrameAt = now;
+    this.recent.push(now);
+    return {
+      status: 'processed',
+      frameId: this.frameId++,
+      timestamp: frame.timestamp,
+      width: analysis.width,
+      height: analysis.height,
+      faces: faces.map((f) => f.view),
+      decision: acted,
+      tracking: {
+        kind: decision.kind,
+        reason: decision.reason,
+        agreeing: decision.agreeing,
+        needed: settings.access.framesToAgree,
+        challenge: decision.challenge
+          ? {
+              action: decision.challenge.action,
+              msLeft: Math.max(0, decision.challenge.deadline - decision.at),
+            }
+          : null,
+      },
+      timings: {
+        detect: analysis.timings.detect,
+        align: analysis.timings.align,
+        embed: analysis.timings.embed,
+        liveness: analysis.timings.liveness,
+        analyze: analysis.timings.total + analysis.prepareMs,
+        match: matchMs,
+        total: performance.now() - arrived,
+      },
+    };
   }
 
   /**

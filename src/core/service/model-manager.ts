@@ -46,6 +46,8 @@ export class ModelManager {
     private readonly options: {
       searchPath?: string[];
       threads?: number;
+      /** Load the host with a detector thread (overlapped frames). */
+      overlap?: boolean;
       onChange: () => void;
       log: (line: string) => void;
     },
@@ -114,6 +116,7 @@ export class ModelManager {
         livenessThreshold: settings.liveness.threshold,
         ...(this.options.searchPath ? { searchPath: this.options.searchPath } : {}),
         ...(this.options.threads ? { threads: this.options.threads } : {}),
+        ...(this.options.overlap ? { overlap: true } : {}),
       });
       this.info = loaded.info;
       this.liveness = loaded.liveness;

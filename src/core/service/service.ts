@@ -87,6 +87,12 @@ export interface FaceGateServiceOptions {
   siteUrl?: string;
   /** Track, then recognise (default true); false embeds every face of every frame (to measure it). */
   tracking?: boolean;
+  /**
+   * Overlapped frames (default false; docs/DESIGN.md "Frame path figures"): the inference host runs
+   * the detector on a thread of its own, and a kiosk's next frame is detected while the one before
+   * is embedded and judged.
+   */
+  overlap?: boolean;
   /** Outbox backoff and MQTT acknowledgement timeout (tests shorten them). */
   integrations?: { baseDelayMs?: number; maxDelayMs?: number; mqttAckTimeoutMs?: number };
 }
@@ -181,6 +187,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
   const models = new ModelManager(options.inference, gallery, bus, {
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.overlap ? { overlap: true } : {}),
     onChange: () => {
       frames.configure();
       statusChanged();
@@ -209,6 +216,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     snapshots,
     decided: (session, decision) => decided(session, decision),
     tracking: options.tracking ?? true,
+    overlap: options.overlap ?? false,
   });
   const credentialStore = new CredentialStore(gallery.db);
   const credentials = new KioskCredentials({

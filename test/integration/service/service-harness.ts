@@ -30,7 +30,7 @@ export interface Harness {
 
 /** A real service on a temporary database with the real analyzer in a worker thread. */
 export async function startService(
-  options: { log?: boolean; onWorker?: (worker: Worker) => void } = {},
+  options: { log?: boolean; overlap?: boolean; onWorker?: (worker: Worker) => void } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-service-'));
   const databasePath = path.join(dir, 'facegate.db');
@@ -39,6 +39,7 @@ export async function startService(
     inference: createWorkerInferenceHost(options.onWorker ? { onWorker: options.onWorker } : {}),
     databasePath,
     validateResults: true,
+    ...(options.overlap ? { overlap: true } : {}),
     log: (line) => (options.log ? console.log(line) : logs.push(line)),
   });
   const events: { name: EventName; payload: unknown }[] = [];
