@@ -93,6 +93,10 @@ const injectionLogMs = 60_000;
  * the gallery, feed the access policy, and act on a fresh decision (pulse the door, write the
  * attendance event, announce it). One frame in flight at most per kiosk: a frame arriving while
  * one is being analysed is dropped and counted, never queued, so the kiosk always sees the newest.
+ * With `overlap`, two stages per kiosk (detect; then track, judge, embed, match, decide), each with
+ * one frame at work and the newest one waiting (SerialQueue.runLatest): frame n+1 is detected while
+ * frame n is judged, results come in arrival order, and each frame's options are decided after the
+ * frame before it was judged, as in the serial path.
  * Each kiosk (connection) has its own K-of-N window, cool-down and In/Out choice. A frame that is
  * bit-identical to the one before (a picture injected in a loop, a frozen stream) is refused
  * before analysis and never counts as evidence; such runs are logged as `injection`.
