@@ -219,7 +219,14 @@ ws.on('message', (data) => {
   waiting.delete(message.id);
   resolve?.(message);
 });
-const call = (i, message) => new Promise((resolve) => { waiting.set(i, resolve); ws.send(message); });
+const call = (id, message) => new Promise((resolve) => { waiting.set(id, resolve); ws.send(message); });
+// Frame i goes as version i % 2 (a camera never repeats a frame); messages[k] is version k % 2 with
+// call id k + 1, two ids per version, so a frame never takes the id of one still in flight even
+// when a later frame's answer (a drop) overtakes it.
+const frameCall = (i) => {
+  const k = [i % 2, (i % 2) + 2].find((k) => !waiting.has(k + 1));
+  return call(k + 1, messages[k]);
+};
 ws.on('error', (error) => parentPort.postMessage({ error: error.message }));
 ws.on('open', async () => {
   const latency = [], analyze = [], transport = [], timings = [];
@@ -228,13 +235,14 @@ ws.on('open', async () => {
   const paired = await call(0, pair);
   if (!paired.ok) { parentPort.postMessage({ error: paired.error.message }); return; }
   // messages[k] carries call id k + 1: consecutive frames alternate, so two in flight never share an id.
-  for (let i = 0; i < warmup; i++) await call((i % 2) + 1, messages[i % 2]);
+  for (let i = 0; i < warmup; i++) await frameCall(i);
   const started = performance.now();
   const inFlight = new Set();
   for (let i = 0; i < iterations; i++) {
     while (inFlight.size >= depth) await Promise.race(inFlight);
     const sent = performance.now();
-    const done = call((i % 2) + 1, messages[i % 2]).then((result) => {
+    // Numbered on from the warm-up, so the first timed frame is not a repeat of the last one.
+    const done = frameCall(warmup + i).then((result) => {
       inFlight.delete(done);
       if (!result.ok) { failed = result.error.message; return; }
       if (result.value.status !== 'processed') { dropped++; return; }
@@ -277,8 +285,14 @@ async function socketTimed(
   iterations: number,
   options: { warmup: number; loop: ReturnType<typeof monitorEventLoopDelay>; depth?: number },
 ): Promise<Timed> {
-  const messages = [frame.data, withSensorNoise(frame.data, 1)].map((data, k) =>
-    encodeMessage({ t: 'call', id: k + 1, name: 'frames.submit', input: { ...frame, data, timestamp: k } }),
+  const versions = [frame.data, withSensorNoise(frame.data, 1)];
+  const messages = [0, 1, 2, 3].map((k) =>
+    encodeMessage({
+      t: 'call',
+      id: k + 1,
+      name: 'frames.submit',
+      input: { ...frame, data: versions[k % 2], timestamp: k },
+    }),
   );
   const pair = encodeMessage({ t: 'call', id: 0, name: 'pairing.redeem', input: { code: pairingCode } });
   const { loop } = options;
@@ -302,12 +316,19 @@ async function socketTimed(
     type Reply = Omit<Timed, 'cpuMs' | 'bytes'> & {
       timings: Extract<FrameResult, { status: 'processed' }>['timings'][];
     };
+    // A stream that stops answering fails the suite, loudly, instead of hanging it.
+    const limitMs = 60_000 + (options.warmup + iterations) * 5_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const { timings, ...timed } = await new Promise<Reply>((resolve, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`the WebSocket stream got no answer within ${limitMs / 1000} s`)),
+        limitMs,
+      );
       worker.once('message', (m: Reply & { error?: string }) =>
         m.error ? reject(new Error(m.error)) : resolve(m),
       );
       worker.once('error', reject);
-    });
+    }).finally(() => clearTimeout(timer));
     const stages = noStages();
     for (const t of timings) noteStages(stages, t);
     const used = process.cpuUsage(cpu);
