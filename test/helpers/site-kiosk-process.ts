@@ -1,7 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { repoRoot } from './paths';
+import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../src/core/face';
+import { recognizerOf } from '../../src/core/gallery/face-engine';
+import { SiteStore } from '../../src/core/site';
+import { facesDir, repoRoot, sharedModelsDir } from './paths';
+import { Postgres } from './postgres';
 
 const kioskScript = path.join(repoRoot, 'test/helpers/site-kiosk.ts');
 
@@ -93,5 +97,40 @@ export class Kiosk {
     const exited = new Promise((resolve) => this.child.once('exit', resolve));
     await this.call('stop').catch(() => undefined);
     await exited;
+  }
+}
+
+/**
+ * The start of a site test: a throwaway PostgreSQL with the site's schema and name, the admin's
+ * store on it, and the embeddings of some ../shared/faces photos from the real `open` pack (with
+ * the model they come from, which the kiosks must use).
+ */
+export async function startSiteWithFaces(
+  siteName: string,
+  files: readonly string[],
+): Promise<{
+  pg: Postgres;
+  admin: SiteStore;
+  model: { modelId: string; modelSha256: string };
+  emb: Record<string, Float32Array>;
+}> {
+  const pg = new Postgres();
+  await pg.init();
+  const admin = SiteStore.open(pg.url);
+  await admin.migrate();
+  await admin.ensureSite(siteName);
+  const emb: Record<string, Float32Array> = {};
+  const analyzer = await FaceAnalyzer.load({ pack: 'open', searchPath: [sharedModelsDir], threads: 1 });
+  try {
+    for (const file of files) {
+      const full = path.join(facesDir, file);
+      emb[file] = requireMainFace(
+        (await analyzeFile(analyzer, full, { embed: 'main' })).result,
+        full,
+      ).embedding;
+    }
+    return { pg, admin, model: recognizerOf(analyzer), emb };
+  } finally {
+    await analyzer.release();
   }
 }

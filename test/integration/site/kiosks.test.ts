@@ -3,15 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/face';
-import { recognizerOf } from '../../../src/core/gallery/face-engine';
 import { FaceGateDatabase } from '../../../src/core/gallery/database';
 import { AccessRulesStore } from '../../../src/core/gallery/access-rules-store';
-import { SiteStore } from '../../../src/core/site';
+import type { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
-import { facesDir, hasSharedFaces, hasSharedModels, sharedModelsDir } from '../../helpers/paths';
-import { Postgres, postgresBin } from '../../helpers/postgres';
-import { Kiosk } from '../../helpers/site-kiosk-process';
+import { hasSharedFaces, hasSharedModels } from '../../helpers/paths';
+import { postgresBin, type Postgres } from '../../helpers/postgres';
+import { Kiosk, startSiteWithFaces } from '../../helpers/site-kiosk-process';
 import { until } from '../../helpers/until';
 
 /**
@@ -35,24 +33,9 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
 
     beforeAll(async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'facegate-site-'));
-      pg = new Postgres();
-      await pg.init();
-      admin = SiteStore.open(pg.url);
-      await admin.migrate();
-      await admin.ensureSite('test site');
-      const analyzer = await FaceAnalyzer.load({ pack: 'open', searchPath: [sharedModelsDir], threads: 1 });
-      try {
-        model = recognizerOf(analyzer);
-        for (const file of ['img1.jpg', 'img2.jpg', 'img3.jpg', 'img12.jpg']) {
-          const full = path.join(facesDir, file);
-          emb[file] = requireMainFace(
-            (await analyzeFile(analyzer, full, { embed: 'main' })).result,
-            full,
-          ).embedding;
-        }
-      } finally {
-        await analyzer.release();
-      }
+      const site = await startSiteWithFaces('test site', ['img1.jpg', 'img2.jpg', 'img3.jpg', 'img12.jpg']);
+      ({ pg, admin, model } = site);
+      Object.assign(emb, site.emb);
       a = new Kiosk('A', path.join(dir, 'a.sqlite'));
       b = new Kiosk('B', path.join(dir, 'b.sqlite'));
       c = new Kiosk('C', path.join(dir, 'c.sqlite'));
