@@ -5,7 +5,7 @@ import { FaceGateError } from '../../core/errors';
 import { AccessRulesStore } from '../../core/gallery/access-rules-store';
 import type { Gallery } from '../../core/gallery/gallery';
 import { storedSection } from '../../core/gallery/stored-settings';
-import type { SiteMember } from '../../core/service/site-member';
+import type { GalleryWrites } from '../../core/gallery/gallery-writes';
 
 /** The site's time zone: the app's attendance setting, else the system's. */
 export function siteTimeZone(gallery: Gallery): string {
@@ -51,7 +51,7 @@ export async function applyAccessOptions(
   gallery: Gallery,
   personId: number,
   actor: string,
-  site: SiteMember | null = null,
+  writes: GalleryWrites,
 ): Promise<boolean> {
   const from = stringOption(ctx, 'valid-from');
   const until = stringOption(ctx, 'valid-until');
@@ -73,8 +73,8 @@ export async function applyAccessOptions(
         }
       : {}),
   };
-  // A site kiosk's file: made in the site (docs/site.md).
-  const after = site ? await site.setPersonAccess(personId, change) : store.setPersonAccess(personId, change);
+  // The file, or a site kiosk's file: made in the site (docs/site.md).
+  const after = await writes.setPersonAccess(personId, change);
   gallery.audit.record({ actor, action: 'access.person', personId, details: { before, after } });
   return true;
 }

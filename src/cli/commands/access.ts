@@ -14,7 +14,7 @@ import { formatWindow, parseWindow } from '../../shared/schedule-text';
 import { defaultSettings } from '../../shared/settings';
 import { siteTimeZone } from './access-options';
 import { cliActor, databaseHelp, databaseOptions, withGallery } from './people';
-import { withSiteWrites } from './site-writes';
+import { withWrites } from './site-writes';
 
 function groupLine(g: AccessGroup, scheduleName: (id: number | null) => string): string {
   const doors = g.doors === 'all' ? 'all doors' : `doors ${g.doors.join(', ') || '(none)'}`;
@@ -98,9 +98,7 @@ export const groupsCommand: Command = {
             mode: modeOption(ctx) ?? current?.mode ?? 'face',
             doors: doorsOption(ctx) ?? current?.doors ?? 'all',
           };
-          const group = await withSiteWrites(gallery, async (site) =>
-            site ? site.saveGroup(input, current?.id) : store.saveGroup(input, current?.id),
-          );
+          const group = await withWrites(gallery, (writes) => writes.saveGroup(input, current?.id));
           gallery.audit.record({
             actor: cliActor,
             action: 'access.group',
@@ -113,9 +111,7 @@ export const groupsCommand: Command = {
         }
         case 'rm': {
           const group = store.group(needName());
-          await withSiteWrites(gallery, async (site) =>
-            site ? site.deleteGroup(group.id) : store.deleteGroup(group.id),
-          );
+          await withWrites(gallery, (writes) => writes.deleteGroup(group.id));
           gallery.audit.record({
             actor: cliActor,
             action: 'access.group',
@@ -197,9 +193,7 @@ export const schedulesCommand: Command = {
             name: stringOption(ctx, 'name') ?? current?.name ?? arg1,
             windows: given.length || !current ? given : current.windows,
           };
-          const schedule = await withSiteWrites(gallery, async (site) =>
-            site ? site.saveSchedule(input, current?.id) : store.saveSchedule(input, current?.id),
-          );
+          const schedule = await withWrites(gallery, (writes) => writes.saveSchedule(input, current?.id));
           gallery.audit.record({
             actor: cliActor,
             action: 'access.schedule',
@@ -213,9 +207,7 @@ export const schedulesCommand: Command = {
         case 'rm': {
           if (!arg1) throw new FaceGateError('INVALID_INPUT', 'schedules rm needs a schedule name.');
           const schedule = store.schedule(arg1);
-          await withSiteWrites(gallery, async (site) =>
-            site ? site.deleteSchedule(schedule.id) : store.deleteSchedule(schedule.id),
-          );
+          await withWrites(gallery, (writes) => writes.deleteSchedule(schedule.id));
           gallery.audit.record({
             actor: cliActor,
             action: 'access.schedule',
@@ -230,9 +222,7 @@ export const schedulesCommand: Command = {
           const [date, ...nameParts] = rest;
           if (arg1 === 'add') {
             const input = { date, name: nameParts.join(' ') };
-            const holiday = await withSiteWrites(gallery, async (site) =>
-              site ? site.saveHoliday(input) : store.saveHoliday(input),
-            );
+            const holiday = await withWrites(gallery, (writes) => writes.saveHoliday(input));
             gallery.audit.record({
               actor: cliActor,
               action: 'access.holiday',
@@ -246,9 +236,7 @@ export const schedulesCommand: Command = {
           if (arg1 === 'rm') {
             const holiday = store.holidays().find((h) => h.date === date);
             if (!holiday) throw new FaceGateError('NOT_FOUND', `There is no holiday on '${date}'.`);
-            await withSiteWrites(gallery, async (site) =>
-              site ? site.deleteHoliday(holiday.id) : store.deleteHoliday(holiday.id),
-            );
+            await withWrites(gallery, (writes) => writes.deleteHoliday(holiday.id));
             gallery.audit.record({
               actor: cliActor,
               action: 'access.holiday',

@@ -3,10 +3,8 @@ import { badgePattern, isValidPersonalPin } from '../../shared/credentials';
 import type { CommandContext } from '../command';
 import { stringOption } from '../command';
 import { FaceGateError } from '../../core/errors';
-import { CredentialStore } from '../../core/gallery/credential-store';
 import type { Gallery } from '../../core/gallery/gallery';
-import { hashPin } from '../../core/service/pin-hash';
-import type { SiteMember } from '../../core/service/site-member';
+import type { GalleryWrites } from '../../core/gallery/gallery-writes';
 
 export const credentialEditOptions = {
   pin: { type: 'string' },
@@ -29,8 +27,8 @@ export async function applyCredentialOptions(
   gallery: Gallery,
   personId: number,
   actor: string,
-  input: NodeJS.ReadableStream = process.stdin,
-  site: SiteMember | null = null,
+  input: NodeJS.ReadableStream,
+  writes: GalleryWrites,
 ): Promise<boolean> {
   const pinOption = stringOption(ctx, 'pin');
   const duressOption = stringOption(ctx, 'duress-pin');
@@ -61,27 +59,12 @@ export async function applyCredentialOptions(
   if (badge !== undefined && badge !== '' && !badgePattern.test(badge)) {
     throw new FaceGateError('INVALID_INPUT', `A badge number is 4 to 32 digits, got '${badge}'.`);
   }
-  const store = new CredentialStore(gallery.db);
-  const hashed = async (value: string | null | undefined) =>
-    value === undefined
-      ? undefined
-      : value === null
-        ? null
-        : { hash: await hashPin(value), tag: store.tag(value) };
-  if (site) {
-    // A site kiosk's file: set in the site (hashes and tags only), for every kiosk.
-    await site.setCredentials(personId, {
-      ...(pin !== undefined ? { pin } : {}),
-      ...(duress !== undefined ? { duressPin: duress } : {}),
-      ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
-    });
-  } else {
-    store.set(personId, {
-      ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
-      ...(duress !== undefined ? { duress: await hashed(duress) } : {}),
-      ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
-    });
-  }
+  // The file, or a site kiosk's file: set in the site (hashes and tags only), for every kiosk.
+  await writes.setCredentials(personId, {
+    ...(pin !== undefined ? { pin } : {}),
+    ...(duress !== undefined ? { duressPin: duress } : {}),
+    ...(badge !== undefined ? { badge: badge === '' ? null : badge } : {}),
+  });
   gallery.audit.record({
     actor,
     action: 'person.credentials',

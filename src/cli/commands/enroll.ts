@@ -19,10 +19,10 @@ import {
   gateOptions,
   matchRule,
   withGallery,
-  withWrites,
   parsePersonId,
   qualityGates,
 } from './people';
+import { withWrites } from './site-writes';
 
 /** The person the command line means: --id, else the holder of --code, else the one named --name. */
 function targetPerson(ctx: CommandContext, gallery: Gallery): { person: Person | null; create: boolean } {

@@ -20,9 +20,9 @@ import {
   gateOptions,
   matchRule,
   withGallery,
-  withWrites,
   qualityGates,
 } from './people';
+import { withWrites } from './site-writes';
 
 export const importCommand: Command = {
   name: 'import',

@@ -9,8 +9,6 @@ import { defaultDatabasePath } from '../../core/paths';
 import { FaceGateError } from '../../core/errors';
 import { asDatabaseError } from '../../core/gallery/database';
 import { Gallery } from '../../core/gallery/gallery';
-import { DeskWrites, type GalleryWrites } from '../../core/gallery/gallery-writes';
-import { SiteMember } from '../../core/service/site-member';
 import type { DecisionRule } from '../../core/gallery/matcher/decide';
 import { defaultQualityGates, type QualityGates } from '../../core/gallery/quality';
 import { storedNumber, storedSection } from '../../core/gallery/stored-settings';
@@ -24,7 +22,7 @@ import {
 } from '../command';
 import { exitCodes } from '../exit-codes';
 import { accessEditHelp, accessEditOptions, applyAccessOptions } from './access-options';
-import { withSiteWrites } from './site-writes';
+import { withWrites } from './site-writes';
 
 // --- Shared by the gallery and attendance commands -----------------------------------------
 
@@ -55,26 +53,6 @@ export async function withGallery<T>(
     throw asDatabaseError(error, gallery.db.file);
   } finally {
     gallery.close();
-  }
-}
-
-/**
- * The admin writes for a command that changes people or faces (enroll, import, people edit/rm):
- * the file itself, or, for a site kiosk's file with FACEGATE_DATABASE_URL set, the site database
- * (docs/site.md), whence the change reaches this file and every kiosk. A kiosk's file without the
- * URL keeps refusing its own changes (Gallery), with what to do.
- */
-export async function withWrites<T>(
-  gallery: Gallery,
-  run: (writes: GalleryWrites) => Promise<T>,
-): Promise<T> {
-  const url = process.env.FACEGATE_DATABASE_URL;
-  if (!url || gallery.siteCopy === null) return run(new DeskWrites(gallery));
-  const site = await SiteMember.attach(url, gallery);
-  try {
-    return await run(site.writes);
-  } finally {
-    await site.stop();
   }
 }
 
@@ -290,16 +268,16 @@ export const peopleCommand: Command = {
           };
           const fields = Object.values(patch).some((v) => v !== undefined);
           // A site kiosk's file: access, PIN and badge changes are made in the site (docs/site.md).
-          await withSiteWrites(
-            gallery,
-            async (site) => {
-              await applyAccessOptions(ctx, gallery, id, cliActor, site);
-              await applyCredentialOptions(ctx, gallery, id, cliActor, process.stdin, site);
-            },
+          if (
             [...Object.keys(accessEditOptions), ...Object.keys(credentialEditOptions)].some(
               (o) => ctx.values[o] !== undefined,
-            ),
-          );
+            )
+          ) {
+            await withWrites(gallery, async (writes) => {
+              await applyAccessOptions(ctx, gallery, id, cliActor, writes);
+              await applyCredentialOptions(ctx, gallery, id, cliActor, process.stdin, writes);
+            });
+          }
           // The person's own fields: the file, or at a site kiosk the site (GalleryWrites).
           const person = fields
             ? await withWrites(gallery, (writes) => writes.updatePerson(id, patch, cliActor))
@@ -356,13 +334,9 @@ export const peopleCommand: Command = {
           const other = parsePersonId(ctx.positionals[2]);
           const withdraw = Boolean(ctx.values.withdraw);
           // A site kiosk's file: the pair is confirmed in the site and reaches every kiosk.
-          const { names, changed } = await withSiteWrites(gallery, async (site) => {
+          const { names, changed } = await withWrites(gallery, async (writes) => {
             const names = [gallery.people.require(id).name, gallery.people.require(other).name];
-            const changed = site
-              ? await site.setDifferentPeople(id, other, !withdraw, cliActor)
-              : withdraw
-                ? gallery.withdrawDifferentPeople(id, other, cliActor)
-                : (gallery.confirmDifferentPeople(id, other, cliActor), true);
+            const changed = await writes.setDifferentPeople(id, other, !withdraw, cliActor);
             return { names, changed };
           });
           if (ctx.json) writeJson(ctx, { personId: id, otherPersonId: other, confirmed: !withdraw, changed });

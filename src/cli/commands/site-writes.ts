@@ -1,32 +1,23 @@
-import { FaceGateError } from '../../core/errors';
 import type { Gallery } from '../../core/gallery/gallery';
+import { DeskWrites, type GalleryWrites } from '../../core/gallery/gallery-writes';
 import { SiteMember } from '../../core/service/site-member';
 
 /**
- * Runs a command's change on a site kiosk's file through the site (docs/site.md): access rules,
- * a person's access, PINs and badges, look-alike pairs are the site's, so they are written there
- * and reach this file and every kiosk through the change feed. A single desk's file: `site` is
- * null and the command writes its file as before. A kiosk's file without FACEGATE_DATABASE_URL is
- * refused (writing the copy would be undone by the next site change and reach no other kiosk).
+ * The admin writes for a command that changes people, faces, access rules, PINs and badges or
+ * look-alike pairs (docs/site.md): the file itself, or, for a site kiosk's file with
+ * FACEGATE_DATABASE_URL set, the site database, whence the change reaches this file and every
+ * kiosk. A kiosk's file without the URL keeps refusing its own changes (Gallery, DeskWrites), with
+ * what to do (writing the copy would be undone by the next site change and reach no other kiosk).
  */
-export async function withSiteWrites<T>(
+export async function withWrites<T>(
   gallery: Gallery,
-  run: (site: SiteMember | null) => Promise<T>,
-  /** False when the command has nothing for the site to do this time. */
-  needed = true,
+  run: (writes: GalleryWrites) => Promise<T>,
 ): Promise<T> {
-  if (gallery.siteCopy === null || !needed) return run(null);
   const url = process.env.FACEGATE_DATABASE_URL;
-  if (!url) {
-    throw new FaceGateError(
-      'CONFLICT',
-      `${gallery.db.file} is a kiosk's copy of the site '${gallery.siteCopy}': this change is made in the site ` +
-        'database. Set FACEGATE_DATABASE_URL to it and run the command again (docs/site.md).',
-    );
-  }
+  if (!url || gallery.siteCopy === null) return run(new DeskWrites(gallery));
   const site = await SiteMember.attach(url, gallery);
   try {
-    return await run(site);
+    return await run(site.writes);
   } finally {
     await site.stop();
   }

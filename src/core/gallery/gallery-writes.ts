@@ -1,7 +1,28 @@
+import type { AccessGroup, Holiday, PersonAccess, Schedule } from '../../shared/access-rules';
 import type { ErasurePolicy } from '../../shared/attendance';
+import type { PersonCredentials } from '../../shared/credentials';
 import type { Person, PersonCreate, PersonUpdate, TemplateSource } from '../../shared/people';
+import type { SettingsSection } from '../../shared/settings';
+import { hashPin } from '../service/pin-hash';
+import { AccessRulesStore } from './access-rules-store';
+import { CredentialStore } from './credential-store';
 import type { Gallery } from './gallery';
 import type { ModelRef } from './template-repository';
+import { FaceGateError } from '../errors';
+
+/** A person's access change: groups (replaced as a whole) and validity bounds (epoch ms or null), what is given. */
+export interface PersonAccessChange {
+  groupIds?: readonly number[];
+  validFrom?: number | null;
+  validUntil?: number | null;
+}
+
+/** A person's PIN, duress PIN (plain digits, hashed by the engine) and badge: null removes, absent keeps. */
+export interface CredentialsChange {
+  pin?: string | null;
+  duressPin?: string | null;
+  badge?: string | null;
+}
 
 /** An accepted face to store (enrolFace decided; the writes only store it). */
 export interface EnrolWrite {
@@ -74,13 +95,48 @@ export interface GalleryWrites {
   deleteTemplate(personId: number, templateId: number, actor: string): Promise<boolean>;
   /** The photo with this content hash, if it was stored before (preferring one that is still a template). */
   photoRecord(sha256: string): Promise<PhotoRecord | null>;
+
+  // Access rules, credentials, look-alike pairs and settings (docs/access.md). Validated as the
+  // desk validates them; the caller audits (except setDifferentPeople and putSettings, below).
+  saveSchedule(input: unknown, id?: number): Promise<Schedule>;
+  deleteSchedule(id: number): Promise<boolean>;
+  saveGroup(input: unknown, id?: number): Promise<AccessGroup>;
+  deleteGroup(id: number): Promise<boolean>;
+  saveHoliday(input: unknown): Promise<Holiday>;
+  deleteHoliday(id: number): Promise<boolean>;
+  setPersonAccess(personId: number, change: PersonAccessChange): Promise<PersonAccess>;
+  /** PINs are hashed (and tagged under the engine's tag key) here: a PIN is never stored or sent. */
+  setCredentials(personId: number, change: CredentialsChange): Promise<PersonCredentials>;
+  /** Confirms (or withdraws) that two look-alike people are different people, audited; false: nothing changed. */
+  setDifferentPeople(
+    a: number,
+    b: number,
+    confirmed: boolean,
+    actor: string,
+    similarity?: number | null,
+  ): Promise<boolean>;
+  /**
+   * Settings sections changed by an admin, before SettingsManager stores them in the local file:
+   * a site kiosk writes the site's sections (siteSettingSections) to the site first, audited, so
+   * every kiosk applies them; a single desk has nothing to do here (the file is the store).
+   */
+  putSettings(sections: Partial<Record<SettingsSection, unknown>>, actor: string): Promise<void>;
 }
 
 /** The single desk: the SQLite file itself (unchanged behaviour of Gallery's audited changes). */
 export class DeskWrites implements GalleryWrites {
   readonly engine = 'desk' as const;
 
-  constructor(private readonly gallery: Gallery) {}
+  private readonly rules: AccessRulesStore;
+  private readonly credentials: CredentialStore;
+
+  constructor(
+    private readonly gallery: Gallery,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.rules = new AccessRulesStore(gallery.db);
+    this.credentials = new CredentialStore(gallery.db);
+  }
 
   async createPerson(input: PersonCreate, actor: string): Promise<Person> {
     return this.gallery.createPerson(input, actor);
@@ -141,5 +197,90 @@ export class DeskWrites implements GalleryWrites {
       )
       .get(sha256) as PhotoRecord | undefined;
     return row ?? null;
+  }
+
+  async saveSchedule(input: unknown, id?: number): Promise<Schedule> {
+    this.ownChanges();
+    return this.rules.saveSchedule(input, id, this.now());
+  }
+
+  async deleteSchedule(id: number): Promise<boolean> {
+    this.ownChanges();
+    return this.rules.deleteSchedule(id);
+  }
+
+  async saveGroup(input: unknown, id?: number): Promise<AccessGroup> {
+    this.ownChanges();
+    return this.rules.saveGroup(input, id, this.now());
+  }
+
+  async deleteGroup(id: number): Promise<boolean> {
+    this.ownChanges();
+    return this.rules.deleteGroup(id);
+  }
+
+  async saveHoliday(input: unknown): Promise<Holiday> {
+    this.ownChanges();
+    return this.rules.saveHoliday(input);
+  }
+
+  async deleteHoliday(id: number): Promise<boolean> {
+    this.ownChanges();
+    return this.rules.deleteHoliday(id);
+  }
+
+  async setPersonAccess(personId: number, change: PersonAccessChange): Promise<PersonAccess> {
+    this.ownChanges();
+    return this.rules.setPersonAccess(personId, change);
+  }
+
+  async setCredentials(personId: number, change: CredentialsChange): Promise<PersonCredentials> {
+    this.ownChanges();
+    const hashed = async (value: string | null | undefined) =>
+      value === undefined
+        ? undefined
+        : value === null
+          ? null
+          : { hash: await hashPin(value), tag: this.credentials.tag(value) };
+    return this.credentials.set(
+      personId,
+      {
+        ...(change.pin !== undefined ? { pin: await hashed(change.pin) } : {}),
+        ...(change.duressPin !== undefined ? { duress: await hashed(change.duressPin) } : {}),
+        ...(change.badge !== undefined ? { badge: change.badge } : {}),
+      },
+      this.now(),
+    );
+  }
+
+  async setDifferentPeople(
+    a: number,
+    b: number,
+    confirmed: boolean,
+    actor: string,
+    similarity: number | null = null,
+  ): Promise<boolean> {
+    if (!confirmed) return this.gallery.withdrawDifferentPeople(a, b, actor);
+    this.gallery.confirmDifferentPeople(a, b, actor, similarity);
+    return true;
+  }
+
+  /**
+   * A kiosk's copy of a site used without the site (no FACEGATE_DATABASE_URL): its rules and
+   * credentials are the site's, so a change here would reach no other kiosk and be undone by the
+   * next site change: refused, like Gallery refuses people and templates.
+   */
+  private ownChanges(): void {
+    const site = this.gallery.siteCopy;
+    if (site === null) return;
+    throw new FaceGateError(
+      'CONFLICT',
+      `${this.gallery.db.file} is a kiosk's copy of the site '${site}': access rules, PINs and badges are ` +
+        'changed in the site database (docs/site.md): make the change with FACEGATE_DATABASE_URL set to it.',
+    );
+  }
+
+  async putSettings(): Promise<void> {
+    // The desk's file is the store: SettingsManager writes and audits the sections.
   }
 }

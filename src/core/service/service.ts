@@ -354,7 +354,7 @@ export async function createFaceGateService(options: FaceGateServiceOptions): Pr
     applySettings,
     ...(options.searchPath ? { searchPath: options.searchPath } : {}),
     ...(site ? { site } : {}),
-    writes: site?.writes ?? new DeskWrites(gallery),
+    writes: site?.writes ?? new DeskWrites(gallery, now),
   };
 
   // Start: relock the door before anything else, then the models.

@@ -1,4 +1,15 @@
+import {
+  accessGroupInputSchema,
+  holidayInputSchema,
+  scheduleInputSchema,
+  type AccessGroup,
+  type Holiday,
+  type PersonAccess,
+  type Schedule,
+} from '../../shared/access-rules';
 import type { ErasurePolicy } from '../../shared/attendance';
+import type { PersonCredentials } from '../../shared/credentials';
+import type { SettingsSection } from '../../shared/settings';
 import {
   personCreateSchema,
   personUpdateSchema,
@@ -7,10 +18,22 @@ import {
   type PersonUpdate,
 } from '../../shared/people';
 import { FaceGateError } from '../errors';
+import { AccessRulesStore } from '../gallery/access-rules-store';
+import { CredentialStore, pinTag } from '../gallery/credential-store';
 import type { Gallery } from '../gallery/gallery';
 import { parseInput } from '../gallery/validate';
-import type { EnrolWrite, GalleryWrites, PersonErasure, PhotoRecord } from '../gallery/gallery-writes';
+import type {
+  CredentialsChange,
+  EnrolWrite,
+  GalleryWrites,
+  PersonAccessChange,
+  PersonErasure,
+  PhotoRecord,
+} from '../gallery/gallery-writes';
+import { hashPin } from '../service/pin-hash';
 import type { KioskSync } from './kiosk-sync';
+import { siteSettingSections } from './import-sqlite';
+import * as siteRules from './site-rules';
 
 /** How long a write waits for the kiosk's own copy to apply it before saying so. */
 const arrivalTimeoutMs = 5000;
@@ -133,6 +156,163 @@ export class SiteWrites implements GalleryWrites {
 
   photoRecord(sha256: string): Promise<PhotoRecord | null> {
     return this.sync.store.photoRecord(sha256);
+  }
+
+  // Access rules, credentials, look-alike pairs and settings (moved here from SiteMember).
+  // Each is one site transaction announced on the feed, validated here as a single desk would,
+  // and returns once this kiosk's copy has applied it; nothing is written here when the site
+  // cannot be reached (the call fails with the reason).
+
+  /** arrived() for a write that may have changed nothing (seq null). */
+  private async applied(seq: number | null, what: string): Promise<void> {
+    if (seq !== null) await this.arrived(seq, `The ${what} was stored in the site database`);
+  }
+
+  private get rules(): AccessRulesStore {
+    return new AccessRulesStore(this.gallery.db);
+  }
+
+  async saveSchedule(input: unknown, id?: number): Promise<Schedule> {
+    const data = parseInput(scheduleInputSchema, input);
+    const written = await siteRules.saveSchedule(
+      this.sync.store,
+      { name: data.name, windows: JSON.stringify(data.windows) },
+      id,
+      Date.now(),
+    );
+    await this.applied(written.seq, 'schedule');
+    return this.rules.schedule(written.id);
+  }
+
+  async deleteSchedule(id: number): Promise<boolean> {
+    const { removed, seq } = await siteRules.deleteSchedule(this.sync.store, id, Date.now());
+    await this.applied(seq, 'schedule');
+    return removed;
+  }
+
+  async saveGroup(input: unknown, id?: number): Promise<AccessGroup> {
+    const data = parseInput(accessGroupInputSchema, input);
+    const written = await siteRules.saveGroup(
+      this.sync.store,
+      { name: data.name, doors: JSON.stringify(data.doors), scheduleId: data.scheduleId, mode: data.mode },
+      id,
+      Date.now(),
+    );
+    await this.applied(written.seq, 'access group');
+    return this.rules.group(written.id);
+  }
+
+  async deleteGroup(id: number): Promise<boolean> {
+    const { removed, seq } = await siteRules.deleteGroup(this.sync.store, id, Date.now());
+    await this.applied(seq, 'access group');
+    return removed;
+  }
+
+  async saveHoliday(input: unknown): Promise<Holiday> {
+    const data = parseInput(holidayInputSchema, input);
+    const { seq } = await siteRules.saveHoliday(this.sync.store, data, Date.now());
+    await this.applied(seq, 'holiday');
+    const holiday = this.rules.holidays().find((h) => h.date === data.date);
+    if (!holiday)
+      throw new FaceGateError('INTERNAL', `The holiday on ${data.date} did not reach this kiosk.`);
+    return holiday;
+  }
+
+  async deleteHoliday(id: number): Promise<boolean> {
+    const { removed, seq } = await siteRules.deleteHoliday(this.sync.store, id, Date.now());
+    await this.applied(seq, 'holiday');
+    return removed;
+  }
+
+  /** A person's groups (replaced as a whole) and validity bounds (epoch ms or null), what is given. */
+  async setPersonAccess(personId: number, change: PersonAccessChange): Promise<PersonAccess> {
+    const { seq } = await siteRules.setPersonAccess(this.sync.store, personId, change, Date.now());
+    await this.applied(seq, 'access of the person');
+    return this.rules.personAccess(personId);
+  }
+
+  /**
+   * A person's PIN, duress PIN (hashed and tagged here under the site's tag key: the PIN never
+   * leaves this process) and badge; null removes, absent keeps.
+   */
+  async setCredentials(personId: number, change: CredentialsChange): Promise<PersonCredentials> {
+    const pins = [change.pin, change.duressPin].filter((p): p is string => typeof p === 'string');
+    const key = pins.length ? await siteRules.siteTagKey(this.sync.store, Date.now()) : '';
+    const hashed = async (value: string | null | undefined) =>
+      value === undefined
+        ? undefined
+        : value === null
+          ? null
+          : { hash: await hashPin(value), tag: pinTag(key, value) };
+    const { seq } = await siteRules.setCredentials(
+      this.sync.store,
+      personId,
+      {
+        ...(change.pin !== undefined ? { pin: await hashed(change.pin) } : {}),
+        ...(change.duressPin !== undefined ? { duress: await hashed(change.duressPin) } : {}),
+        ...(change.badge !== undefined ? { badge: change.badge } : {}),
+      },
+      Date.now(),
+    );
+    await this.applied(seq, 'PIN or badge');
+    return new CredentialStore(this.gallery.db).summary(personId);
+  }
+
+  /** Confirms (or withdraws) that two look-alike people are different people; false: nothing changed. */
+  async setDifferentPeople(
+    a: number,
+    b: number,
+    confirmed: boolean,
+    actor: string,
+    similarity: number | null = null,
+  ): Promise<boolean> {
+    if (a === b)
+      throw new FaceGateError('INVALID_INPUT', 'A person cannot be confirmed as different from themselves.');
+    const { changed, seq } = await siteRules.setDifferentPeople(
+      this.sync.store,
+      { a, b, similarity, actor, confirmed },
+      Date.now(),
+    );
+    await this.applied(seq, 'look-alike pair');
+    if (changed) {
+      for (const [personId, otherPersonId] of [
+        [a, b],
+        [b, a],
+      ]) {
+        this.gallery.audit.record({
+          action: 'people.different',
+          actor,
+          target: `person:${personId}`,
+          personId,
+          details: { confirmed, otherPersonId, ...(confirmed ? { similarity } : {}), via: 'site' },
+        });
+      }
+    }
+    return changed;
+  }
+
+  /**
+   * Site settings sections (siteSettingSections: recognition, liveness, access, …) written to the
+   * site in one transaction; every kiosk's running service applies them when they arrive (this
+   * one before the call returns). Audited here per section, as SettingsManager does.
+   */
+  async putSettings(sections: Partial<Record<SettingsSection, unknown>>, actor: string): Promise<void> {
+    // The kiosk's own sections stay in its file (SettingsManager writes them after this).
+    const entries = Object.entries(sections)
+      .filter(([section]) => (siteSettingSections as readonly string[]).includes(section))
+      .map(([section, value]) => [`app.${section}`, value] as const);
+    if (entries.length === 0) return;
+    const before = new Map(entries.map(([key]) => [key, this.gallery.settings.get(key)]));
+    const { seq } = await siteRules.putSettings(this.sync.store, entries, Date.now());
+    await this.applied(seq, 'setting');
+    for (const [key, value] of entries) {
+      this.gallery.audit.record({
+        action: 'settings.set',
+        actor,
+        target: `setting:${key}`,
+        details: { before: before.get(key) ?? null, after: value, via: 'site' },
+      });
+    }
   }
 
   /** Waits until the change feed has brought a change the site just committed (seq) into this copy. */

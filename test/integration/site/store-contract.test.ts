@@ -8,6 +8,8 @@ import { analyzeFile, FaceAnalyzer, requireMainFace } from '../../../src/core/fa
 import { enrolFace } from '../../../src/core/gallery/enrolment';
 import { recognizerOf } from '../../../src/core/gallery/face-engine';
 import { Gallery } from '../../../src/core/gallery/gallery';
+import { AccessRulesStore } from '../../../src/core/gallery/access-rules-store';
+import { CredentialStore } from '../../../src/core/gallery/credential-store';
 import { DeskWrites, type GalleryWrites } from '../../../src/core/gallery/gallery-writes';
 import { importFolder } from '../../../src/core/gallery/import-folder';
 import { joinSite, KioskSync, SiteStore, SiteWrites } from '../../../src/core/site';
@@ -303,6 +305,109 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
         expect(engine.elsewhere.gallery.differentPeople(mark.id).map((p) => p.personId)).toContain(twin.id);
       });
 
+      it("saves a schedule, a group and a person's access: the same rules everywhere; bad input refused", async () => {
+        const rulesOf = (place: Place) => new AccessRulesStore(place.gallery.db);
+        const ann = await engine.writes.createPerson({ name: 'Ann Rules' }, actor);
+        await rejectsWith(engine.writes.saveSchedule({ name: '', windows: [] }), 'INVALID_INPUT');
+        const schedule = await engine.writes.saveSchedule({
+          name: 'Office hours',
+          windows: [{ days: ['mon', 'tue'], start: '08:00', end: '18:00' }],
+        });
+        const group = await engine.writes.saveGroup({
+          name: 'Staff',
+          doors: ['main'],
+          scheduleId: schedule.id,
+          mode: 'face_or_pin',
+        });
+        // Returned: this place's copy holds it already (read back from the local file).
+        expect(rulesOf(engine).group(group.id)).toMatchObject({ name: 'Staff', scheduleId: schedule.id });
+        const until2030 = Date.parse('2030-01-01T00:00:00Z');
+        const access = await engine.writes.setPersonAccess(ann.id, {
+          groupIds: [group.id],
+          validUntil: until2030,
+        });
+        expect(access).toMatchObject({ personId: ann.id, groupIds: [group.id] });
+        expect(Date.parse(access.validUntil!)).toBe(until2030);
+        const holiday = await engine.writes.saveHoliday({ date: '2030-12-25', name: 'Christmas' });
+        expect(holiday).toMatchObject({ date: '2030-12-25', name: 'Christmas' });
+        await everywhere('the rules', (place) => {
+          const rules = rulesOf(place);
+          return (
+            rules
+              .groups()
+              .some((g) => g.id === group.id && g.scheduleId === schedule.id && g.mode === 'face_or_pin') &&
+            rules.schedule(schedule.id).windows.length === 1 &&
+            rules.personAccess(ann.id).groupIds.includes(group.id) &&
+            rules.holidays().some((h) => h.date === '2030-12-25')
+          );
+        });
+        // Renamed, then removed (group, holiday, schedule): gone everywhere.
+        expect(
+          (await engine.writes.saveGroup({ name: 'Staff 2', scheduleId: schedule.id }, group.id)).name,
+        ).toBe('Staff 2');
+        expect(await engine.writes.deleteGroup(group.id)).toBe(true);
+        expect(await engine.writes.deleteHoliday(holiday.id)).toBe(true);
+        expect(await engine.writes.deleteSchedule(schedule.id)).toBe(true);
+        expect(await engine.writes.deleteGroup(group.id)).toBe(false);
+        await everywhere('the rules removed', (place) => {
+          const rules = rulesOf(place);
+          return (
+            !rules.groups().some((g) => g.id === group.id) &&
+            !rules.schedules().some((x) => x.id === schedule.id) &&
+            rules.holidays().length === 0 &&
+            rules.personAccess(ann.id).groupIds.length === 0
+          );
+        });
+      });
+
+      it('sets a PIN and a badge: the person is found by them everywhere; a taken PIN is refused', async () => {
+        const credentialsOf = (place: Place) => new CredentialStore(place.gallery.db);
+        const pat = await engine.writes.createPerson({ name: 'Pat Pin' }, actor);
+        const sam = await engine.writes.createPerson({ name: 'Sam Pin' }, actor);
+        expect(await engine.writes.setCredentials(pat.id, { pin: '4711', badge: '0012345678' })).toEqual({
+          personId: pat.id,
+          pin: true,
+          duressPin: false,
+          badge: '0012345678',
+        });
+        await everywhere('the PIN and badge', (place) => {
+          const store = credentialsOf(place);
+          return (
+            store.byTag(store.tag('4711'))?.credentials.personId === pat.id &&
+            store.byBadge('0012345678')?.personId === pat.id
+          );
+        });
+        // A PIN is stored as a hash and a tag, never as the digits.
+        const stored = credentialsOf(engine.elsewhere).get(pat.id)!;
+        expect(JSON.stringify(stored)).not.toContain('4711');
+        await rejectsWith(engine.writes.setCredentials(sam.id, { pin: '4711' }), 'CONFLICT');
+        await rejectsWith(
+          engine.writes.setCredentials(pat.id, { pin: '1234', duressPin: '1234' }),
+          'INVALID_INPUT',
+        );
+        // Removed: no longer found anywhere.
+        await engine.writes.setCredentials(pat.id, { pin: null, badge: null });
+        await everywhere('the PIN removed', (place) => {
+          const store = credentialsOf(place);
+          return store.byTag(store.tag('4711')) === undefined && store.byBadge('0012345678') === undefined;
+        });
+      });
+
+      it('confirms and withdraws a look-alike pair: known everywhere, audited; a person with themselves refused', async () => {
+        const lee = await engine.writes.createPerson({ name: 'Lee' }, actor);
+        const leo = await engine.writes.createPerson({ name: 'Leo' }, actor);
+        expect(await engine.writes.setDifferentPeople(lee.id, leo.id, true, actor, 0.61)).toBe(true);
+        await everywhere('the pair', (place) =>
+          place.gallery.differentPeople(leo.id).some((p) => p.personId === lee.id),
+        );
+        await rejectsWith(engine.writes.setDifferentPeople(lee.id, lee.id, true, actor), 'INVALID_INPUT');
+        expect(await engine.writes.setDifferentPeople(lee.id, leo.id, false, actor)).toBe(true);
+        expect(await engine.writes.setDifferentPeople(lee.id, leo.id, false, actor)).toBe(false);
+        await everywhere('the pair withdrawn', (place) => place.gallery.differentPeople(leo.id).length === 0);
+        await engine.settle();
+        expect(await engine.auditActions()).toContain('people.different');
+      });
+
       it('erases a person: gone from every index and the file, their events deleted, audited', async () => {
         const [, , query] = jack();
         const templates = engine.gallery.templates.listForPerson(jackId).map((t) => t.id);
@@ -434,6 +539,14 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
             unreachable,
           );
           await expect(writes.erasePerson(person.id, 'delete', actor)).rejects.toThrow(unreachable);
+          await expect(writes.saveGroup({ name: 'Offline group' })).rejects.toThrow(unreachable);
+          await expect(writes.setPersonAccess(person.id, { validUntil: null })).rejects.toThrow(unreachable);
+          await expect(writes.setCredentials(person.id, { badge: '0099887766' })).rejects.toThrow(
+            unreachable,
+          );
+          await expect(writes.setDifferentPeople(person.id, person.id + 1, true, actor)).rejects.toThrow(
+            unreachable,
+          );
           await expect(
             importFolder(gallery, path.join(dir, 'photos'), {
               engine: analyzer,
@@ -443,6 +556,14 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
             }),
           ).rejects.toThrow(unreachable);
           expect(local()).toEqual(before);
+          // The copy written past the site (DeskWrites, as the service or CLI without the URL would):
+          // refused too, not written where the next site change would undo it.
+          const desk = new DeskWrites(gallery);
+          await rejectsWith(desk.saveGroup({ name: 'Local group' }), 'CONFLICT');
+          await rejectsWith(desk.setCredentials(person.id, { badge: '0099887766' }), 'CONFLICT');
+          await rejectsWith(desk.setDifferentPeople(person.id, person.id + 1, true, actor), 'CONFLICT');
+          expect(new AccessRulesStore(gallery.db).groups()).toEqual([]);
+          expect(new CredentialStore(gallery.db).get(person.id)?.badge ?? null).toBeNull();
           // The frame path still decides from the local copy.
           expect(
             gallery.identify(requireMainFace(faces.get(first.path)!, first.path).embedding, {

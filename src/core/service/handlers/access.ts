@@ -29,12 +29,10 @@ function changed(ctx: ServiceContext): void {
 /** Access groups, schedules, holidays, a person's access (docs/access.md) and admin accounts; every change audited. */
 export const accessHandlers: Pick<Handlers, AccessCalls> = {
   'groups.list': (_args, _session, ctx) => ({ groups: ctx.rules.store.groups() }),
-  // A site's kiosk (ctx.site): rule edits are made in the site and reach this copy (and every
-  // other kiosk) through the change feed; refused, with nothing written, when it cannot be reached.
+  // Rule edits go through ctx.writes: the desk's file, or at a site's kiosk the site, whence they
+  // reach this copy and every other kiosk; refused, with nothing written, when it cannot be reached.
   'groups.save': async ({ id, ...input }, session, ctx) => {
-    const group = ctx.site
-      ? await ctx.site.saveGroup(input, id)
-      : ctx.rules.store.saveGroup(input, id, ctx.now());
+    const group = await ctx.writes.saveGroup(input, id);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.group',
@@ -46,7 +44,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     return group;
   },
   'groups.delete': async ({ id }, session, ctx) => {
-    const removed = ctx.site ? await ctx.site.deleteGroup(id) : ctx.rules.store.deleteGroup(id);
+    const removed = await ctx.writes.deleteGroup(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -64,9 +62,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     holidays: ctx.rules.store.holidays(),
   }),
   'schedules.save': async ({ id, ...input }, session, ctx) => {
-    const schedule = ctx.site
-      ? await ctx.site.saveSchedule(input, id)
-      : ctx.rules.store.saveSchedule(input, id, ctx.now());
+    const schedule = await ctx.writes.saveSchedule(input, id);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.schedule',
@@ -78,7 +74,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     return schedule;
   },
   'schedules.delete': async ({ id }, session, ctx) => {
-    const removed = ctx.site ? await ctx.site.deleteSchedule(id) : ctx.rules.store.deleteSchedule(id);
+    const removed = await ctx.writes.deleteSchedule(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -91,7 +87,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     return { removed };
   },
   'schedules.saveHoliday': async (input, session, ctx) => {
-    const holiday = ctx.site ? await ctx.site.saveHoliday(input) : ctx.rules.store.saveHoliday(input);
+    const holiday = await ctx.writes.saveHoliday(input);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.holiday',
@@ -103,7 +99,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
     return holiday;
   },
   'schedules.deleteHoliday': async ({ id }, session, ctx) => {
-    const removed = ctx.site ? await ctx.site.deleteHoliday(id) : ctx.rules.store.deleteHoliday(id);
+    const removed = await ctx.writes.deleteHoliday(id);
     if (removed) {
       ctx.gallery.audit.record({
         actor: actorOf(session),
@@ -130,9 +126,7 @@ export const accessHandlers: Pick<Handlers, AccessCalls> = {
       ...(validFrom !== undefined ? { validFrom: msOf(validFrom) } : {}),
       ...(validUntil !== undefined ? { validUntil: msOf(validUntil) } : {}),
     };
-    const after = ctx.site
-      ? await ctx.site.setPersonAccess(personId, change)
-      : ctx.rules.store.setPersonAccess(personId, change);
+    const after = await ctx.writes.setPersonAccess(personId, change);
     ctx.gallery.audit.record({
       actor: actorOf(session),
       action: 'access.person',

@@ -1,5 +1,4 @@
 import { FaceGateError } from '../../errors';
-import { hashPin } from '../pin-hash';
 import { actorOf, type Handlers } from '../context';
 
 type CredentialCalls =
@@ -19,29 +18,12 @@ export const credentialHandlers: Pick<Handlers, CredentialCalls> = {
     return ctx.credentialStore.summary(personId);
   },
   'people.setCredentials': async ({ personId, pin, duressPin, badge }, session, ctx) => {
-    const store = ctx.credentialStore;
-    const hashed = async (value: string | null | undefined) =>
-      value === undefined
-        ? undefined
-        : value === null
-          ? null
-          : { hash: await hashPin(value), tag: store.tag(value) };
-    // A site's kiosk: set in the site (hashes and tags only), for every kiosk; refused offline.
-    const result = ctx.site
-      ? await ctx.site.setCredentials(personId, {
-          ...(pin !== undefined ? { pin } : {}),
-          ...(duressPin !== undefined ? { duressPin } : {}),
-          ...(badge !== undefined ? { badge } : {}),
-        })
-      : store.set(
-          personId,
-          {
-            ...(pin !== undefined ? { pin: await hashed(pin) } : {}),
-            ...(duressPin !== undefined ? { duress: await hashed(duressPin) } : {}),
-            ...(badge !== undefined ? { badge } : {}),
-          },
-          ctx.now(),
-        );
+    // The desk's file, or at a site's kiosk the site (hashes and tags only), for every kiosk.
+    const result = await ctx.writes.setCredentials(personId, {
+      ...(pin !== undefined ? { pin } : {}),
+      ...(duressPin !== undefined ? { duressPin } : {}),
+      ...(badge !== undefined ? { badge } : {}),
+    });
     // A new PIN starts its lockout count over.
     if (pin !== undefined) ctx.credentials.clearPerson(personId);
     ctx.gallery.audit.record({

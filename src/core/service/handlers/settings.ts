@@ -4,7 +4,6 @@ import { calibrateGallery } from '../../gallery/calibration';
 import { recognizerOf } from '../../gallery/face-engine';
 import { listPacks, modelSearchPath, resolvePack } from '../../models';
 import { FaceGateError } from '../../errors';
-import { siteSettingSections } from '../../site';
 import { actorOf, type Handlers } from '../context';
 
 export const settingsHandlers: Pick<
@@ -18,18 +17,13 @@ export const settingsHandlers: Pick<
       // Refuse a pack whose files are missing or damaged now, rather than stop recognising later.
       await resolvePack(pack, ctx.searchPath ? { searchPath: ctx.searchPath } : {});
     }
-    if (ctx.site) {
-      // A site's kiosk: the site's sections go to the site (every kiosk applies them as they
-      // arrive, this one before the call returns); the kiosk's own sections stay in its file.
-      const preview = ctx.settings.preview(patch);
-      const siteSections = preview.changed.filter((s) =>
-        (siteSettingSections as readonly string[]).includes(s),
-      );
-      await ctx.site.putSettings(
-        Object.fromEntries(siteSections.map((s) => [s, preview.settings[s]])),
-        actorOf(session),
-      );
-    }
+    // A site's kiosk writes the site's sections to the site first (every kiosk applies them as
+    // they arrive, this one before the call returns); the desk's file is written just below.
+    const preview = ctx.settings.preview(patch);
+    await ctx.writes.putSettings(
+      Object.fromEntries(preview.changed.map((s) => [s, preview.settings[s]])),
+      actorOf(session),
+    );
     const { settings, changed } = ctx.settings.update(patch, actorOf(session));
     if (changed.length > 0) {
       await ctx.applySettings(settings);
