@@ -558,10 +558,16 @@ describe.skipIf(skipWithout('PostgreSQL (apt-get install postgresql) and ../shar
           expect(local()).toEqual(before);
           // The copy written past the site (DeskWrites, as the service or CLI without the URL would):
           // refused too, not written where the next site change would undo it.
-          const desk = new DeskWrites(gallery);
-          await rejectsWith(desk.saveGroup({ name: 'Local group' }), 'CONFLICT');
-          await rejectsWith(desk.setCredentials(person.id, { badge: '0099887766' }), 'CONFLICT');
-          await rejectsWith(desk.setDifferentPeople(person.id, person.id + 1, true, actor), 'CONFLICT');
+          const copy = Gallery.open(gallery.db.file);
+          try {
+            expect(copy.siteCopy).not.toBeNull();
+            const desk = new DeskWrites(copy);
+            await rejectsWith(desk.saveGroup({ name: 'Local group' }), 'CONFLICT');
+            await rejectsWith(desk.setCredentials(person.id, { badge: '0099887766' }), 'CONFLICT');
+            await rejectsWith(desk.setDifferentPeople(person.id, person.id + 1, true, actor), 'CONFLICT');
+          } finally {
+            copy.close();
+          }
           expect(new AccessRulesStore(gallery.db).groups()).toEqual([]);
           expect(new CredentialStore(gallery.db).get(person.id)?.badge ?? null).toBeNull();
           // The frame path still decides from the local copy.
