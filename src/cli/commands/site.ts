@@ -2,7 +2,7 @@ import type { Command, CommandContext } from '../command';
 import { stringOption, writeJson } from '../command';
 import { exitCodes } from '../exit-codes';
 import { FaceGateError } from '../../core/errors';
-import { hashPin } from '../../core/service/pin-hash';
+import { hashPin } from '../../core/gallery/pin-hash';
 import { importSqlite, joinSite, latestPgSchemaVersion, SiteStore } from '../../core/site';
 import { readNewPin } from './admin';
 import { databaseHelp, databaseOptions, withGallery } from './people';

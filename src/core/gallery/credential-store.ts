@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { PersonCredentials } from '../../shared/credentials';
 import { FaceGateError } from '../errors';
-import { pinHashSchema, type PinHash } from '../service/pin-hash';
+import { pinHashSchema, type PinHash } from './pin-hash';
 import type { FaceGateDatabase } from './database';
 
 interface Row {
@@ -47,7 +47,7 @@ export function pinTag(keyBase64: string, pin: string): string {
 
 /**
  * Personal PINs, duress PINs and badge numbers (migration 8, docs/access.md). A PIN is kept as a
- * scrypt hash (src/core/service/pin-hash.ts, like an admin secret) and as a tag, an HMAC-SHA256
+ * scrypt hash (src/core/gallery/pin-hash.ts, like an admin secret) and as a tag, an HMAC-SHA256
  * of the PIN under a random key of this database: a PIN typed alone at the kiosk finds its person
  * by the tag (one scrypt check, not one per person), and no two people, nor one person's PIN and
  * duress PIN, can share a PIN (the kiosk could not tell them apart).

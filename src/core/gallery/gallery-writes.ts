@@ -3,7 +3,7 @@ import type { ErasurePolicy } from '../../shared/attendance';
 import type { PersonCredentials } from '../../shared/credentials';
 import type { Person, PersonCreate, PersonUpdate, TemplateSource } from '../../shared/people';
 import type { SettingsSection } from '../../shared/settings';
-import { hashPin } from '../service/pin-hash';
+import { hashPin } from './pin-hash';
 import { AccessRulesStore } from './access-rules-store';
 import { CredentialStore } from './credential-store';
 import type { Gallery } from './gallery';

@@ -3,7 +3,7 @@ import { FaceGateError } from '../errors';
 import type { FaceGateDatabase } from '../gallery/database';
 import { isoFromMs } from '../gallery/time';
 import type { CallerSession } from './session';
-import { pinHashSchema, type PinHash } from './pin-hash';
+import { pinHashSchema, type PinHash } from '../gallery/pin-hash';
 
 interface AccountRow {
   id: number;

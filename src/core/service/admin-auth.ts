@@ -6,7 +6,7 @@ import { FaceGateError } from '../errors';
 import { setSessionAccount, type AccountStore, type StoredAccount } from './accounts';
 import type { KeyValueStore } from './key-value-store';
 import { LockoutBook, type Lockout } from './lockout-book';
-import { hashPin, verifyPin, type PinHash } from './pin-hash';
+import { hashPin, verifyPin, type PinHash } from '../gallery/pin-hash';
 import type { CallerSession } from './session';
 import { SerialQueue } from '../serial-queue';
 

@@ -12,7 +12,7 @@ import type { DoorManager } from './door-manager';
 import type { EventBus } from './event-bus';
 import type { KeyValueStore } from './key-value-store';
 import { LockoutBook } from './lockout-book';
-import { verifyPin } from './pin-hash';
+import { verifyPin } from '../gallery/pin-hash';
 import type { CallerSession } from './session';
 import { SerialQueue } from '../serial-queue';
 

@@ -30,7 +30,7 @@ import type {
   PersonErasure,
   PhotoRecord,
 } from '../gallery/gallery-writes';
-import { hashPin } from '../service/pin-hash';
+import { hashPin } from '../gallery/pin-hash';
 import type { KioskSync } from './kiosk-sync';
 import { siteSettingSections } from './import-sqlite';
 import * as siteRules from './site-rules';

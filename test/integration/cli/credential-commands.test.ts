@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gallery } from '../../../src/core/gallery/gallery';
 import { CredentialStore } from '../../../src/core/gallery/credential-store';
-import { verifyPin } from '../../../src/core/service/pin-hash';
+import { verifyPin } from '../../../src/core/gallery/pin-hash';
 import { repoRoot } from '../../helpers/paths';
 
 /** `facegate people edit --pin - --duress-pin - --badge N` and `people passback-reset` on a real database file. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventLog } from '../../../src/core/attendance/event-log';
 import { CredentialStore, pinTag } from '../../../src/core/gallery/credential-store';
 import { Gallery } from '../../../src/core/gallery/gallery';
-import { hashPin } from '../../../src/core/service/pin-hash';
+import { hashPin } from '../../../src/core/gallery/pin-hash';
 import { SiteStore } from '../../../src/core/site';
 import { skipWithout } from '../../helpers/fixtures';
 import { repoRoot } from '../../helpers/paths';

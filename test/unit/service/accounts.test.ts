@@ -7,7 +7,7 @@ import { Gallery } from '../../../src/core/gallery/gallery';
 import { migrations } from '../../../src/core/gallery/migrations';
 import { AccountStore } from '../../../src/core/service/accounts';
 import { AdminAuth } from '../../../src/core/service/admin-auth';
-import { hashPin } from '../../../src/core/service/pin-hash';
+import { hashPin } from '../../../src/core/gallery/pin-hash';
 import { newSession } from '../../../src/core/service/session';
 import { callNames, isAdminCall } from '../../../src/shared/contract';
 import { rolesFor } from '../../../src/shared/roles';
