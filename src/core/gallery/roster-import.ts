@@ -261,7 +261,7 @@ function splitGroups(text: string, delimiter: string): string[] {
 export interface RosterContext {
   gallery: Gallery;
   /** Access groups by name; without it, groups set only the person's group. */
-  access?: Pick<AccessRulesStore, 'groups' | 'personAccess' | 'setPersonAccess'>;
+  access?: Pick<AccessRulesStore, 'groups' | 'personAccess'>;
   /** Where people and faces are written: the desk's file (default) or, at a site kiosk, the site. */
   writes?: GalleryWrites;
 }
@@ -459,7 +459,7 @@ export async function importRosterRow(
     );
     created = true;
   }
-  addAccessGroups(ctx, person.id, row.groups, options.actor);
+  await addAccessGroups(ctx, writes, person.id, row.groups, options.actor);
   const ref = { id: person.id, name: person.name };
   const detailsOnly = created ? 'added' : 'updated';
   if (!photo) {
@@ -565,13 +565,18 @@ function rosterLine(row: RosterRow): string {
   );
 }
 
-/** The row's groups that are access groups are added to the person's (never taken away). */
-function addAccessGroups(
+/**
+ * The row's groups that are access groups are added to the person's (never taken away), written
+ * where the person is (at a site kiosk: the site, so every kiosk gets them and the next change of
+ * the person does not undo them).
+ */
+async function addAccessGroups(
   ctx: RosterContext,
+  writes: GalleryWrites,
   personId: number,
   groups: readonly string[],
   actor: string,
-): void {
+): Promise<void> {
   if (!ctx.access || !groups.length) return;
   const byName = new Map(ctx.access.groups().map((g) => [g.name.toLowerCase(), g.id]));
   const wanted = groups
@@ -581,7 +586,7 @@ function addAccessGroups(
   const current = ctx.access.personAccess(personId).groupIds;
   const next = [...new Set([...current, ...wanted])];
   if (next.length === current.length) return;
-  ctx.access.setPersonAccess(personId, { groupIds: next });
+  await writes.setPersonAccess(personId, { groupIds: next });
   ctx.gallery.audit.record({
     action: 'access.person',
     actor,

@@ -266,6 +266,10 @@ describe.skipIf(
     const env = { FACEGATE_DATABASE_URL: pg.url, FACEGATE_MODELS_PATH: sharedModelsDir };
     const importAt = (file: string) => runCli(['import', '--json', '--db', file, folder], { env });
 
+    // An access group made in the site (at kiosk D), for the roster below.
+    const staff = runCli(['groups', 'add', 'Staff', '--db', d], { env });
+    expect(staff.status, staff.stderr).toBe(0);
+
     const first = importAt(d);
     expect(first.status, first.stderr).toBe(0);
     const report = JSON.parse(first.stdout) as { added: number; peopleCreated: number };
@@ -281,13 +285,13 @@ describe.skipIf(
     expect(JSON.parse(second.stdout)).toMatchObject({ added: 0, alreadyImported: 2, peopleCreated: 0 });
     expect((await admin.people(scarlett)).templates).toHaveLength(2);
 
-    // A roster at kiosk E: the person is added in the site with their photo.
+    // A roster at kiosk E: the person is added in the site with their photo and access group.
     const rosterDir = path.join(dir, 'roster');
     mkdirSync(rosterDir);
     copyFileSync(path.join(facesDir, 'img16.jpg'), path.join(rosterDir, 'jack.jpg'));
     writeFileSync(
       path.join(rosterDir, 'roster.csv'),
-      'name,employee code,groups,photo\nJack,J-7,,jack.jpg\n',
+      'name,employee code,groups,photo\nJack,J-7,Staff,jack.jpg\n',
     );
     const roster = runCli(
       ['import', '--json', '--db', e, '--roster', path.join(rosterDir, 'roster.csv'), rosterDir],
@@ -299,6 +303,9 @@ describe.skipIf(
     ).map((r) => Number(r.id));
     expect(jack).toHaveLength(1);
     expect((await admin.people(jack)).templates).toHaveLength(1);
+    // The access group is the site's too (was only in E's copy, undone by the next change).
+    const [staffGroup] = (await admin.accessRules()).groups.filter((g) => g.name === 'Staff');
+    expect((await admin.people(jack)).people[0].groupIds).toEqual([staffGroup.id]);
 
     const counts = async () => admin.counts();
     const before = await counts();
