@@ -89,13 +89,7 @@ export class SettingsManager {
 
   /** Validates the merged result, saves the sections that changed (audited) and tells listeners. */
   update(patch: SettingsPatch, actor: string): { settings: Settings; changed: SettingsSection[] } {
-    const result = applySettingsPatch(this.settings, patch);
-    if (!result.success)
-      throw new FaceGateError('INVALID_INPUT', describeIssues('settings.set', result.error));
-    const next = result.data;
-    const changed = settingsSections.filter(
-      (section) => JSON.stringify(next[section]) !== JSON.stringify(this.settings[section]),
-    );
+    const { settings: next, changed } = this.preview(patch);
     if (changed.length === 0) return { settings: this.settings, changed };
     this.gallery.db.transaction(() => {
       for (const section of changed) this.gallery.setSetting(keyOf(section), next[section], actor);
