@@ -88,17 +88,48 @@ export const boxSchema = z.object({ x1: z.number(), y1: z.number(), x2: z.number
 export const maxFrameSide = 4096;
 export const maxPhotoBytes = 25 * 1024 * 1024;
 
-/** One camera frame: RGBA pixels, row by row, no padding. */
+/**
+ * How a frame's bytes are laid out. rgba: 4 bytes a pixel, row by row (a canvas's ImageData).
+ * i420: the camera's own planes, as WebCodecs' VideoFrame.copyTo gives them: Y (width x height),
+ * then U and V at half width and height. nv12: Y, then U and V interleaved at half resolution.
+ * The planar formats carry 1.5 bytes a pixel instead of 4 (460,800 bytes for 640x480 instead of
+ * 1,228,800) and skip the browser's conversion; the inference process converts them to RGB.
+ */
+export const frameFormats = ['rgba', 'i420', 'nv12'] as const;
+export type FrameFormat = (typeof frameFormats)[number];
+
+/** The YUV to RGB conversion of a planar frame (VideoFrame.colorSpace); BT.601, limited range unless said. */
+export const yuvColorSchema = z.strictObject({
+  matrix: z.enum(['bt601', 'bt709']).default('bt601'),
+  fullRange: z.boolean().default(false),
+});
+export type YuvColor = z.output<typeof yuvColorSchema>;
+
+/** How many bytes a frame of this format and size holds (planar formats need even sides). */
+export function frameByteLength(format: FrameFormat, width: number, height: number): number {
+  return format === 'rgba' ? width * height * 4 : (width * height * 3) / 2;
+}
+
+/** One camera frame: RGBA pixels row by row with no padding, or the camera's planes (frameFormats). */
 export const frameSchema = z
   .strictObject({
     width: z.int().min(16).max(maxFrameSide),
     height: z.int().min(16).max(maxFrameSide),
+    /** rgba unless said. */
+    format: z.enum(frameFormats).optional(),
+    /** For i420 and nv12: the frame's colour space (what VideoFrame.colorSpace says). */
+    color: yuvColorSchema.optional(),
     data: bytesSchema,
     /** When the frame was captured (ms, the sender's clock); echoed in the result. */
     timestamp: z.number().nonnegative(),
   })
-  .refine((f) => f.data.byteLength === f.width * f.height * 4, {
-    message: 'data must hold exactly width x height x 4 RGBA bytes',
+  .refine((f) => (f.format ?? 'rgba') === 'rgba' || (f.width % 2 === 0 && f.height % 2 === 0), {
+    message: 'an i420 or nv12 frame must have an even width and height',
+    path: ['width'],
+  })
+  .refine((f) => f.data.byteLength === frameByteLength(f.format ?? 'rgba', f.width, f.height), {
+    message:
+      'data must hold exactly the bytes of its format: width x height x 4 for rgba, x 1.5 for i420 and nv12',
     path: ['data'],
   });
 export type Frame = z.input<typeof frameSchema>;

@@ -6,7 +6,7 @@
  * the pixels), and main's answer goes back on the port. This file is the renderer's side and the
  * message shapes; browser-safe (no Node or Electron API), used by the preload and by tests.
  */
-import type { FrameResult } from './contract';
+import type { FrameFormat, FrameResult, YuvColor } from './contract';
 import type { ErrorInfo } from './errors';
 
 /** The IPC channel on which the kiosk window asks main for its frame port and receives it. */
@@ -21,6 +21,9 @@ export interface PortFrameMessage {
   height: number;
   timestamp: number;
   data: Uint8Array;
+  /** rgba unless said (contract.ts frameFormats). */
+  format?: FrameFormat;
+  color?: Partial<YuvColor>;
 }
 
 /** Inference process -> renderer: what frames.submit would have answered, or its error. */
@@ -123,6 +126,8 @@ export function createFramePortClient(
       height: number;
       data: Uint8Array | Uint8ClampedArray;
       timestamp: number;
+      format?: FrameFormat;
+      color?: Partial<YuvColor>;
     }) {
       if (!open) return Promise.reject(portGone);
       const id = ++seq;
@@ -136,6 +141,8 @@ export function createFramePortClient(
         height: frame.height,
         timestamp: frame.timestamp,
         data,
+        ...(frame.format ? { format: frame.format } : {}),
+        ...(frame.color ? { color: frame.color } : {}),
       };
       return new Promise<FrameResult>((resolve, reject) => {
         const timer = setTimeout(fail, replyMs);

@@ -9,3 +9,4 @@ export { warpAffine } from './warp';
 export { alignFace, alignmentMatrix, arcfaceTemplate, arcfaceTemplate112 } from './align';
 export { letterboxToTensor, resizeToTensor, tensorChannels, toTensor, warpAffineToTensor } from './tensor';
 export { laplacianVariance } from './quality';
+export { frameToRgb, rgbToI420, yuvToRgb, type PixelFrame } from './yuv';

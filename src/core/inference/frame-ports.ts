@@ -11,7 +11,7 @@
  * does. Plain Node: Electron's ports are adapted to PortEnd in src/main.
  */
 import type { MessagePort } from 'node:worker_threads';
-import { frameSchema, type FrameResult } from '../../shared/contract';
+import { frameSchema, type FrameFormat, type FrameResult, type YuvColor } from '../../shared/contract';
 import type { ErrorInfo } from '../../shared/errors';
 import type { PortEnd, PortFrameMessage, PortReply, PortReplyMessage } from '../../shared/frame-port';
 import { frozenSamples } from '../service/frozen-stream';
@@ -59,7 +59,7 @@ interface Binding {
   control: PortEnd;
   /** False once main revoked the port (its session ended). */
   live: boolean;
-  held: { seq: number; data: Uint8Array } | null;
+  held: { seq: number; data: Uint8Array; format?: FrameFormat; color?: Partial<YuvColor> } | null;
 }
 
 const noSession: ErrorInfo = {
@@ -112,7 +112,7 @@ export class FramePorts {
       };
     }
     const { held: _ref, ...frame } = request.frame;
-    return { ...request, frame: { ...frame, data: held.data } };
+    return { ...request, frame: { ...frame, data: held.data, format: held.format, color: held.color } };
   }
 
   private onFrame(binding: Binding, key: string, data: unknown): void {
@@ -130,6 +130,8 @@ export class FramePorts {
       height: message.height,
       data: message.data,
       timestamp: message.timestamp,
+      ...(message.format !== undefined ? { format: message.format } : {}),
+      ...(message.color !== undefined ? { color: message.color } : {}),
     });
     if (!parsed.success) {
       reply({
@@ -147,7 +149,7 @@ export class FramePorts {
       reply({ ok: true, value: dropped });
       return;
     }
-    binding.held = { seq, data: frame.data };
+    binding.held = { seq, data: frame.data, format: frame.format, color: frame.color };
     const notice: HeldFrameNotice = {
       t: 'frame',
       seq,

@@ -7,7 +7,7 @@ export type {
   InferenceLoadOptions,
   LivenessInfo,
   LoadedModels,
-  RgbaFrame,
+  HostFrame,
 } from './types';
 export { RpcInferenceHost, type InferenceChannel } from './rpc-host';
 export { InferenceRunner, type RunnerReply } from './runner';

@@ -8,7 +8,7 @@ import type {
   InferenceHost,
   InferenceLoadOptions,
   LoadedModels,
-  RgbaFrame,
+  HostFrame,
 } from './types';
 
 export interface RestartOptions {
@@ -71,7 +71,7 @@ export class RestartingInferenceHost implements InferenceHost {
     return await this.live().load(options);
   }
 
-  async analyzeFrame(frame: RgbaFrame, options?: FaceOptions): Promise<HostAnalysis> {
+  async analyzeFrame(frame: HostFrame, options?: FaceOptions): Promise<HostAnalysis> {
     return await this.live().analyzeFrame(frame, options);
   }
 
@@ -83,7 +83,7 @@ export class RestartingInferenceHost implements InferenceHost {
     return await this.live().embedAligned(crop);
   }
 
-  async detectFrame(frame: RgbaFrame, options?: DetectFrameOptions): Promise<DetectedFrame> {
+  async detectFrame(frame: HostFrame, options?: DetectFrameOptions): Promise<DetectedFrame> {
     return await this.live().detectFrame(frame, options);
   }
 

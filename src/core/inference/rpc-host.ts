@@ -11,7 +11,7 @@ import type {
   InferenceRequest,
   InferenceResponse,
   LoadedModels,
-  RgbaFrame,
+  HostFrame,
 } from './types';
 
 type Payload<T extends InferenceRequest['type']> = Omit<
@@ -53,7 +53,7 @@ export class RpcInferenceHost implements InferenceHost {
     return this.request('load', { options }, []) as Promise<LoadedModels>;
   }
 
-  analyzeFrame(frame: RgbaFrame, options: FaceOptions = {}): Promise<HostAnalysis> {
+  analyzeFrame(frame: HostFrame, options: FaceOptions = {}): Promise<HostAnalysis> {
     const data = movable(frame.data);
     return this.request('analyzeFrame', { frame: { ...frame, data }, options }, [
       data.buffer as ArrayBuffer,
@@ -71,7 +71,7 @@ export class RpcInferenceHost implements InferenceHost {
     return this.request('embedAligned', { crop }, []) as Promise<Float32Array>;
   }
 
-  detectFrame(frame: RgbaFrame, options: DetectFrameOptions = {}): Promise<DetectedFrame> {
+  detectFrame(frame: HostFrame, options: DetectFrameOptions = {}): Promise<DetectedFrame> {
     const data = movable(frame.data);
     return this.request('detectFrame', { frame: { ...frame, data }, options }, [
       data.buffer as ArrayBuffer,
@@ -83,7 +83,7 @@ export class RpcInferenceHost implements InferenceHost {
   }
 
   /** The detector thread's call (an overlapped host's runner to its detector runner). */
-  detect(frame: RgbaFrame, options: DetectFrameOptions = {}): Promise<DetectorReply> {
+  detect(frame: HostFrame, options: DetectFrameOptions = {}): Promise<DetectorReply> {
     const data = movable(frame.data);
     return this.request('detect', { frame: { ...frame, data }, options }, [
       data.buffer as ArrayBuffer,

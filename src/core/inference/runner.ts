@@ -4,7 +4,7 @@ import { FaceAnalyzer } from '../face';
 import { detectFaces } from '../face/frame-detector';
 import type { Detector } from '../face/types';
 import { attachLiveness } from '../face/liveness';
-import { decodeImage, rgbaToRgb } from '../image';
+import { decodeImage, frameToRgb } from '../image';
 import { resolvePack } from '../models';
 import { RecognitionTracks } from './recognition-tracks';
 import type { RpcInferenceHost } from './rpc-host';
@@ -95,8 +95,7 @@ export class InferenceRunner {
       }
       case 'analyzeFrame': {
         const started = performance.now();
-        const { width, height, data } = request.frame;
-        const image = rgbaToRgb(data, width, height);
+        const image = frameToRgb(request.frame);
         return this.analyze(image, request.options, performance.now() - started);
       }
       case 'analyzePhoto': {
@@ -111,8 +110,7 @@ export class InferenceRunner {
       case 'detect': {
         if (!this.detector) throw notLoaded();
         const started = performance.now();
-        const { width, height, data } = request.frame;
-        const image = rgbaToRgb(data, width, height);
+        const image = frameToRgb(request.frame);
         const detectStarted = performance.now();
         const faces = await detectFaces(this.detector, image, request.options);
         const reply: DetectorReply = {
@@ -129,8 +127,7 @@ export class InferenceRunner {
         if (this.helper) reply = await this.helper.detect(request.frame, request.options);
         else {
           const started = performance.now();
-          const { width, height, data } = request.frame;
-          const image = rgbaToRgb(data, width, height);
+          const image = frameToRgb(request.frame);
           const detectStarted = performance.now();
           const faces = await analyzer.detect(image, request.options);
           reply = {

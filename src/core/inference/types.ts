@@ -3,6 +3,7 @@ import type { AnalyzerInfo } from '../face';
 import type { AnalyzeResult } from '../face/types';
 import type { TrackedFace, TrackRequest } from './recognition-tracks';
 import type { RgbImage } from '../image/types';
+import type { PixelFrame } from '../image/yuv';
 import type { ProviderName } from '../../shared/settings';
 
 /** How the analyzer is loaded (from the recognition settings). */
@@ -85,10 +86,8 @@ export interface DetectorReply {
 }
 
 /** A camera frame as the renderer sends it: RGBA, row by row. */
-export interface RgbaFrame {
-  width: number;
-  height: number;
-  data: Uint8Array;
+/** A camera frame handed to the host: RGBA or the camera's YUV planes (frameToRgb converts it there). */
+export interface HostFrame extends PixelFrame {
   /**
    * A frame the inference process already holds (a kiosk's frame port, src/core/inference/frame-ports.ts):
    * its reference, and `data` is empty; the pixels never leave that process.
@@ -113,7 +112,7 @@ export interface InferenceHost {
   readonly kind: string;
   /** (Re)load the analyzer and its liveness judge; resolves with what was loaded. */
   load(options: InferenceLoadOptions): Promise<LoadedModels>;
-  analyzeFrame(frame: RgbaFrame, options?: FaceOptions): Promise<HostAnalysis>;
+  analyzeFrame(frame: HostFrame, options?: FaceOptions): Promise<HostAnalysis>;
   /** Decode a photo file's bytes (JPEG, PNG, WebP; EXIF orientation applied) and analyse it. */
   analyzePhoto(bytes: Uint8Array, name: string, options?: FaceOptions): Promise<HostAnalysis>;
   /** Embed an aligned crop again (a model change re-embeds stored templates). */
@@ -123,7 +122,7 @@ export interface InferenceHost {
    * loaded with overlap), not queued behind finishFrame() work. The frame stays in the host under
    * the ticket; the host keeps a few and forgets the oldest.
    */
-  detectFrame(frame: RgbaFrame, options?: DetectFrameOptions): Promise<DetectedFrame>;
+  detectFrame(frame: HostFrame, options?: DetectFrameOptions): Promise<DetectedFrame>;
   /**
    * Stage 2: what analyzeFrame() does after detection (track, liveness, align, embed) for a frame
    * detectFrame() kept; its options are decided now, after the frames before it were judged.
@@ -138,13 +137,13 @@ export interface InferenceHost {
 
 export type InferenceRequest =
   | { id: number; type: 'load'; options: InferenceLoadOptions }
-  | { id: number; type: 'analyzeFrame'; frame: RgbaFrame; options: FaceOptions }
+  | { id: number; type: 'analyzeFrame'; frame: HostFrame; options: FaceOptions }
   | { id: number; type: 'analyzePhoto'; bytes: Uint8Array; name: string; options: FaceOptions }
   | { id: number; type: 'embedAligned'; crop: RgbImage }
-  | { id: number; type: 'detectFrame'; frame: RgbaFrame; options: DetectFrameOptions }
+  | { id: number; type: 'detectFrame'; frame: HostFrame; options: DetectFrameOptions }
   | { id: number; type: 'finishFrame'; ticket: number; options: FaceOptions }
   /** The detector thread's own call: detect and hand the RGB frame back. */
-  | { id: number; type: 'detect'; frame: RgbaFrame; options: DetectFrameOptions }
+  | { id: number; type: 'detect'; frame: HostFrame; options: DetectFrameOptions }
   | { id: number; type: 'release' };
 
 export type InferenceResponse =

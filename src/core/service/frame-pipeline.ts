@@ -226,7 +226,13 @@ export class FramePipeline {
     const pixels =
       'held' in frame
         ? { width: frame.width, height: frame.height, data: new Uint8Array(0), held: frame.held }
-        : { width: frame.width, height: frame.height, data: frame.data };
+        : {
+            width: frame.width,
+            height: frame.height,
+            data: frame.data,
+            format: frame.format,
+            color: frame.color,
+          };
     if (!this.deps.overlap) {
       kiosk.busy = true;
       try {

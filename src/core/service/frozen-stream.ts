@@ -1,3 +1,5 @@
+import type { FrameFormat } from '../../shared/contract';
+
 /** Pixels compared per frame: a fixed scattered set, so the check costs microseconds at any size. */
 export const frozenSamplePixels = 4096;
 /** Frames refused in a row before the run counts as an injection attempt (one repeat can be a glitch). */
@@ -5,10 +7,11 @@ export const injectionRun = 2;
 /** A frame whose samples span less than this (of 255) is blank (a covered lens): nobody to let in. */
 const blankSpread = 16;
 
-interface RgbaFrame {
+interface HostFrame {
   width: number;
   height: number;
   data: Uint8Array;
+  format?: FrameFormat;
 }
 
 /**
@@ -30,7 +33,7 @@ export class FrozenStreamCheck {
    * Looks at a frame; returns null when it may be analysed, else why not: 'repeat' (identical to
    * the one before), 'injection' (a run of them: log it), 'blank' (identical and featureless).
    */
-  observe(frame: RgbaFrame | SampledFrame): 'repeat' | 'injection' | 'blank' | null {
+  observe(frame: HostFrame | SampledFrame): 'repeat' | 'injection' | 'blank' | null {
     const samples = 'samples' in frame ? frame.samples : frozenSamples(frame);
     const size = `${frame.width}x${frame.height}`;
     const same = this.previous !== null && this.previousSize === size && equalBytes(this.previous, samples);
@@ -56,16 +59,25 @@ export interface SampledFrame {
   samples: Uint8Array;
 }
 
-/** The RGB of the fixed pixel set the check compares (what SampledFrame carries). */
-export function frozenSamples(frame: RgbaFrame): Uint8Array {
+/**
+ * The fixed pixel set the check compares (what SampledFrame carries): the RGB of 4,096 pixels of
+ * an RGBA frame, or the luma of three times as many pixels of an I420 or NV12 frame (a sensor's
+ * noise shows in luma; a covered lens is flat there whatever its colour).
+ */
+export function frozenSamples(frame: HostFrame): Uint8Array {
   const pixels = frame.width * frame.height;
-  const count = Math.min(frozenSamplePixels, pixels);
-  const out = new Uint8Array(count * 3);
+  const planar = (frame.format ?? 'rgba') !== 'rgba';
+  const count = Math.min(frozenSamplePixels * (planar ? 3 : 1), pixels);
+  const out = new Uint8Array(planar ? count : count * 3);
   // A multiplicative (golden ratio) step visits pixels spread over the whole frame, not one column.
   const step = Math.floor(pixels * 0.6180339887) | 1;
   let index = 0;
   for (let i = 0; i < count; i++) {
     index = (index + step) % pixels;
+    if (planar) {
+      out[i] = frame.data[index];
+      continue;
+    }
     const at = index * 4;
     out[i * 3] = frame.data[at];
     out[i * 3 + 1] = frame.data[at + 1];

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +7,8 @@ import { startHeadlessHost, type HeadlessHost } from '../../../src/server/host';
 import { createSocketClient, type SocketLike } from '../../../src/server/client';
 import type { FaceGateApi } from '../../../src/shared/contract';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
-import { rgbaFrameFromPhoto } from '../service/camera-frames';
+import { rgbaFrameFromPhoto, toRgba } from '../service/camera-frames';
+import { decodeImage, resizeBilinear, rgbToI420, yuvToRgb } from '../../../src/core/image';
 import { startService, type Harness } from '../service/service-harness';
 import { skipWithout } from '../../helpers/fixtures';
 
@@ -127,6 +128,52 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       const result = await (await pairedApi()).frames.submit({ ...frame, timestamp: 42 });
       expect(result).toMatchObject({ status: 'processed', timestamp: 42, width: 640, height: 480 });
       if (result.status === 'processed') expect(result.faces.length).toBeGreaterThanOrEqual(1);
+    });
+
+    it('carries an I420 frame (the camera’s planes, 460,800 bytes): the same face, box and liveness as RGBA', async () => {
+      // The whole portrait on grey, clear of the edges, so liveness judges it.
+      const photo = await decodeImage(readFileSync(identityPhotos()[0].path), 'photo.jpg');
+      const scale = Math.min(640 / photo.width, 480 / photo.height);
+      const small = resizeBilinear(
+        photo,
+        Math.round(photo.width * scale) & ~1,
+        Math.round(photo.height * scale) & ~1,
+      );
+      const rgb = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3).fill(128) };
+      const [x0, y0] = [(640 - small.width) >> 1, (480 - small.height) >> 1];
+      for (let row = 0; row < small.height; row++)
+        rgb.data.set(
+          small.data.subarray(row * small.width * 3, (row + 1) * small.width * 3),
+          ((row + y0) * 640 + x0) * 3,
+        );
+      const planes = rgbToI420(rgb);
+      expect(planes.byteLength).toBe(460_800);
+      // The RGBA frame a browser would draw from those planes, and the planes themselves.
+      const rgba = toRgba(yuvToRgb(planes, 640, 480, 'i420'));
+      const viaRgba = await (await pairedApi()).frames.submit({ ...rgba, timestamp: 1 });
+      const viaI420 = await (
+        await pairedApi()
+      ).frames.submit({
+        width: 640,
+        height: 480,
+        format: 'i420',
+        data: planes,
+        timestamp: 2,
+      });
+      expect(viaRgba.status).toBe('processed');
+      expect(viaI420).toMatchObject({ status: 'processed', timestamp: 2, width: 640, height: 480 });
+      if (viaRgba.status !== 'processed' || viaI420.status !== 'processed') return;
+      expect(viaI420.faces).toHaveLength(viaRgba.faces.length);
+      const [a, b] = [viaRgba.faces[0], viaI420.faces[0]];
+      expect(Math.abs(a.box.x1 - b.box.x1) + Math.abs(a.box.y2 - b.box.y2)).toBeLessThan(1);
+      // Liveness ran on both (the pack has it) and reads the same pixels.
+      expect(a.liveness?.verdict).toBe('live');
+      expect(b.liveness?.verdict).toBe('live');
+      expect(Math.abs((a.liveness?.score ?? 0) - (b.liveness?.score ?? 1))).toBeLessThan(0.01);
+      // A frame whose bytes do not match its format is refused before any analysis.
+      await expect(
+        (await pairedApi()).frames.submit({ ...rgba, format: 'i420', timestamp: 3 }),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('i420') });
     });
 
     it('reports invalid input with the contract’s message', async () => {

@@ -7,6 +7,7 @@ import { createFramePortClient, type PortEnd } from '../../../src/shared/frame-p
 import { skipWithout } from '../../helpers/fixtures';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
 import { rgbaFrameFromPhoto, withSensorNoise } from './camera-frames';
+import { rgbaToRgb, rgbToI420 } from '../../../src/core/image';
 import { startService, type Harness } from './service-harness';
 
 type Rgba = { width: number; height: number; data: Uint8Array };
@@ -106,6 +107,25 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       expect(seen.map((m) => m.t)).toEqual(['frame', 'frame', 'frame']);
       // A 640x480 frame is 1,228,800 bytes; main sees the frozen-stream samples (4096 pixels, RGB).
       expect(Math.max(...seen.map((m) => m.bytes))).toBe(4096 * 3);
+      broker.revoke(session);
+    });
+
+    it('carries an I420 frame: analysed as frames.submit analyses it, main sees luma samples only', async () => {
+      const session = h.service.openSession('window', { trustedKiosk: true });
+      const client = createFramePortClient(nodePortEnd(broker.open(session)));
+      const direct = h.service.openSession('direct-i420', { trustedKiosk: true });
+      const planes = rgbToI420(rgbaToRgb(frame.data, frame.width, frame.height));
+      const before = toMain.length;
+      const f = { width: 640, height: 480, format: 'i420' as const, data: planes, timestamp: 7 };
+      const viaCall = await h.service.call('frames.submit', { ...f, data: planes.slice() }, direct);
+      const viaPort = await client.submit(f);
+      if (viaPort.status !== 'processed' || viaCall.status !== 'processed')
+        throw new Error('frame not processed');
+      expect(viaPort.faces).toHaveLength(1);
+      expect(viaPort.faces[0].box.x1).toBeCloseTo(viaCall.faces[0].box.x1, 3);
+      expect(viaPort.faces[0].liveness?.score ?? null).toBeCloseTo(viaCall.faces[0].liveness?.score ?? 0, 4);
+      // The notice carries the frozen-stream samples of an I420 frame: 3 x 4,096 luma bytes.
+      expect(toMain.slice(before).map((m) => m.bytes)).toEqual([3 * 4096]);
       broker.revoke(session);
     });
 
