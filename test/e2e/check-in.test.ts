@@ -211,7 +211,19 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
 
     it('opens the door for the enrolled person: ON, then OFF after the pulse, "granted" on screen and a check-in in the log', async () => {
       const browser = browsers[0];
-      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`);
+      // What the kiosk puts on the wire: the fake camera's own I420 planes, not canvas RGBA.
+      const frames: { format: unknown; width: unknown; height: unknown; bytes: number }[] = [];
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`, {
+        onFrameSent: (header, blobs) => {
+          if (header.name === 'frames.submit')
+            frames.push({
+              format: header.input?.format,
+              width: header.input?.width,
+              height: header.input?.height,
+              bytes: blobs[0],
+            });
+        },
+      });
       await pairKiosk(page, pin, 'Front desk');
       const from = board.commands.length;
 
@@ -244,6 +256,11 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       expect(await audit(page, 'admin-attendance-check-in')).toEqual([]);
       // The fake camera's frames (a still photo with sensor-like noise) never look injected.
       expect(await page.locator('tr[data-kind="injection"]').count()).toBe(0);
+      // Every frame went as the camera's planes: 640x480 I420, 460,800 bytes (RGBA: 1,228,800).
+      expect(frames.length).toBeGreaterThan(0);
+      expect(new Set(frames.map((f) => JSON.stringify(f)))).toEqual(
+        new Set([JSON.stringify({ format: 'i420', width: 640, height: 480, bytes: 460_800 })]),
+      );
       expect(errors).toEqual([]);
       await browser.close();
     }, 120_000);

@@ -20,13 +20,47 @@ export interface OpenedPage {
   errors: string[];
 }
 
-export async function openPage(browser: Browser, url: string): Promise<OpenedPage> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: { onFrameSent?: (header: SentCall, blobBytes: number[]) => void } = {},
+): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  const { onFrameSent } = options;
+  if (onFrameSent)
+    page.on('websocket', (socket) =>
+      socket.on('framesent', ({ payload }) => {
+        if (typeof payload === 'string') return;
+        const sent = sentCall(payload);
+        if (sent) onFrameSent(sent.header, sent.blobs);
+      }),
+    );
   await page.goto(url);
   return { page, errors };
+}
+
+/** The JSON header of a binary call the page sent (src/server/codec.ts framing). */
+export interface SentCall {
+  t: string;
+  name?: string;
+  input?: Record<string, unknown>;
+}
+
+/** A binary WebSocket message as the codec frames it: its header and the length of each blob. */
+function sentCall(payload: Buffer): { header: SentCall; blobs: number[] } | null {
+  if (payload.byteLength < 4) return null;
+  const headerLength = payload.readUInt32LE(0);
+  const header = JSON.parse(payload.subarray(4, 4 + headerLength).toString('utf8')) as SentCall;
+  const blobs: number[] = [];
+  for (let at = 4 + headerLength; at + 4 <= payload.byteLength;) {
+    const length = payload.readUInt32LE(at);
+    blobs.push(length);
+    at += 4 + length;
+  }
+  return { header, blobs };
 }
 
 /** Change the hash route inside the same page (the WebSocket connection, and its login, stay). */

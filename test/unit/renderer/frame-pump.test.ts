@@ -127,4 +127,36 @@ describe('FramePump', () => {
     expect(sent).toEqual([7]);
     pump.stop();
   });
+
+  it('takes a grab that answers later (camera planes): busy meanwhile, one in flight, a null answer waits for the next picture', async () => {
+    const grabs: { resolve: (f: number | null) => void }[] = [];
+    const sent: number[] = [];
+    const pump = new FramePump<number, string>({
+      grab: () => new Promise<number | null>((resolve) => grabs.push({ resolve })),
+      submit: (frame) => {
+        sent.push(frame);
+        return Promise.resolve(`r${frame}`);
+      },
+      onResult: () => {},
+      onError: () => {},
+    });
+    pump.start();
+    expect(grabs).toHaveLength(1);
+    expect(pump.busy).toBe(true);
+    // New pictures while the copy runs start no second grab.
+    pump.frameAvailable();
+    pump.frameAvailable();
+    expect(grabs).toHaveLength(1);
+    grabs[0].resolve(null);
+    await Promise.resolve();
+    expect(pump.busy).toBe(false);
+    expect(sent).toEqual([]);
+    pump.frameAvailable();
+    expect(grabs).toHaveLength(2);
+    grabs[1].resolve(5);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(sent).toEqual([5]);
+    expect(pump.stats.sent).toBe(1);
+    pump.stop();
+  });
 });

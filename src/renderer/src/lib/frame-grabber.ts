@@ -1,17 +1,73 @@
 import type { Frame } from '../../../shared/contract';
+import {
+  isCameraPlanes,
+  packI420,
+  planeColor,
+  planeFactor,
+  type PlaneLayout,
+} from '../../../shared/frame-planes';
 import { grabSize } from './geometry';
 
 /**
- * Copies the video's current picture into RGBA bytes for frames.submit, scaled down so the longer
- * side is at most `maxSide` (the detector works at 640 anyway). One canvas, reused for every frame.
+ * The video's current picture for frames.submit, scaled down so the longer side is at most
+ * `maxSide` (the detector works at 640 anyway). Where the browser hands over the camera's own YUV
+ * planes (WebCodecs) at a whole multiple of that size, they go as an I420 frame: 1.5 bytes a
+ * pixel instead of 4, no canvas drawing (docs/DESIGN.md, "Frame path figures"). Otherwise the
+ * picture is drawn on one reused canvas and sent as RGBA.
  */
 export class FrameGrabber {
   private canvas: OffscreenCanvas | HTMLCanvasElement | null = null;
   private context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null = null;
+  /** False once the planes could not be had (no WebCodecs, an RGB camera, an odd size): RGBA from then on. */
+  private planes: boolean;
 
-  constructor(private readonly maxSide = 640) {}
+  constructor(
+    private readonly maxSide = 640,
+    options: { planes?: boolean } = {},
+  ) {
+    this.planes = options.planes ?? typeof VideoFrame !== 'undefined';
+  }
 
-  grab(video: HTMLVideoElement): Frame | null {
+  /** How the last frame went: 'i420' (the camera's planes) or 'rgba' (drawn on a canvas). */
+  lastFormat: 'i420' | 'rgba' | null = null;
+
+  /** The newest picture: the camera's planes where they can be had, else RGBA. */
+  async grab(video: HTMLVideoElement): Promise<Frame | null> {
+    if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight)
+      return null;
+    if (this.planes) {
+      try {
+        const frame = await this.grabPlanes(video);
+        if (frame) return frame;
+      } catch {
+        // A browser that cannot copy this camera's frames: canvas from now on.
+      }
+      this.planes = false;
+    }
+    return this.grabRgba(video);
+  }
+
+  /** The camera's planes as an I420 frame, or null when this camera's frames cannot go that way. */
+  private async grabPlanes(video: HTMLVideoElement): Promise<Frame | null> {
+    const picture = new VideoFrame(video);
+    try {
+      const rect = picture.visibleRect;
+      if (!rect || !isCameraPlanes(picture.format)) return null;
+      const target = grabSize(rect.width, rect.height, this.maxSide);
+      const factor = planeFactor(rect, target);
+      const color = planeColor(picture.colorSpace ?? {});
+      if (factor === null || color === null) return null;
+      const buffer = new Uint8Array(picture.allocationSize());
+      const layout: PlaneLayout[] = await picture.copyTo(buffer);
+      const data = packI420(buffer, layout, picture.format, rect.width, rect.height, factor);
+      this.lastFormat = 'i420';
+      return { ...target, format: 'i420', color, data, timestamp: performance.now() };
+    } finally {
+      picture.close();
+    }
+  }
+
+  grabRgba(video: HTMLVideoElement): Frame | null {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight)
       return null;
     const { width, height } = grabSize(video.videoWidth, video.videoHeight, this.maxSide);
@@ -19,6 +75,7 @@ export class FrameGrabber {
     if (!context) return null;
     context.drawImage(video, 0, 0, width, height);
     const image = context.getImageData(0, 0, width, height);
+    this.lastFormat = 'rgba';
     return { width, height, data: image.data, timestamp: performance.now() };
   }
 

@@ -8,8 +8,11 @@ import { backoffDelay } from './backoff';
  */
 
 export interface FramePumpOptions<F, R> {
-  /** The newest frame right now, or null when there is none yet (video not ready). */
-  grab: () => F | null;
+  /**
+   * The newest frame right now, or null when there is none yet (video not ready). May answer later
+   * (the camera's planes are copied asynchronously): the pump counts as busy meanwhile.
+   */
+  grab: () => F | null | Promise<F | null>;
   submit: (frame: F) => Promise<R>;
   onResult: (result: R) => void;
   onError: (error: unknown) => void;
@@ -85,10 +88,31 @@ export class FramePump<F, R> {
 
   private sendIfIdle(): void {
     if (!this.running || this.inFlight || this.timer !== undefined || !this.pending) return;
-    const frame = this.options.grab();
-    if (frame === null) return; // stays pending: the next frameAvailable() tries again
+    const grabbed = this.options.grab();
+    if (grabbed === null) return; // stays pending: the next frameAvailable() tries again
     this.pending = false;
     this.inFlight = true;
+    if (!(grabbed instanceof Promise)) {
+      this.send(grabbed);
+      return;
+    }
+    const generation = this.generation;
+    grabbed.then(
+      (frame) => {
+        if (generation !== this.generation) return;
+        if (frame !== null) {
+          this.send(frame);
+          return;
+        }
+        // Nothing to send after all: wait for the next picture, as a null grab does.
+        this.inFlight = false;
+        this.pending = true;
+      },
+      (error: unknown) => this.failed(generation, error),
+    );
+  }
+
+  private send(frame: F): void {
     this.stats.sent++;
     const generation = this.generation;
     this.options.submit(frame).then(
@@ -99,20 +123,22 @@ export class FramePump<F, R> {
         this.options.onResult(result);
         this.pauseThenContinue(this.options.pauseAfter?.(result) ?? 0);
       },
-      (error: unknown) => {
-        if (generation !== this.generation) return;
-        this.inFlight = false;
-        this.stats.errors++;
-        this.options.onError(error);
-        const delay = backoffDelay(
-          this.consecutiveErrors++,
-          this.options.errorBaseMs ?? 250,
-          this.options.errorMaxMs ?? 5000,
-        );
-        this.pending = true; // try again with a fresh frame after the pause
-        this.pauseThenContinue(delay);
-      },
+      (error: unknown) => this.failed(generation, error),
     );
+  }
+
+  private failed(generation: number, error: unknown): void {
+    if (generation !== this.generation) return;
+    this.inFlight = false;
+    this.stats.errors++;
+    this.options.onError(error);
+    const delay = backoffDelay(
+      this.consecutiveErrors++,
+      this.options.errorBaseMs ?? 250,
+      this.options.errorMaxMs ?? 5000,
+    );
+    this.pending = true; // try again with a fresh frame after the pause
+    this.pauseThenContinue(delay);
   }
 
   private pauseThenContinue(ms: number): void {
