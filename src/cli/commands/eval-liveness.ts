@@ -4,6 +4,7 @@ import { stringOption, writeJson, type Command } from '../command';
 import { exitCodes } from '../exit-codes';
 import { FaceGateError, toErrorInfo } from '../../core/errors';
 import { analyzeFile } from '../../core/face';
+import { cropImage, decodeImage, rgbToI420, yuvToRgb, type RgbImage } from '../../core/image';
 import {
   livenessErrorRates,
   parseLivenessLabels,
@@ -42,16 +43,23 @@ function describeRates(r: LivenessErrorRates): string {
     .join(', ');
 }
 
+/** An image as a browser kiosk's I420 frame would bring it: cropped to even sides, through the planes and back. */
+function throughI420(image: RgbImage): RgbImage {
+  const even = cropImage(image, 0, 0, image.width & ~1, image.height & ~1);
+  return yuvToRgb(rgbToI420(even), even.width, even.height, 'i420');
+}
+
 export const evalLivenessCommand: Command = {
   name: 'eval-liveness',
   summary: 'Measure liveness on labelled images: APCER, BPCER (ISO/IEC 30107-3) at the threshold',
   usage:
-    'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--context-margin M] [--plot FILE.svg] [--json]',
+    'LABELS.csv [--root DIR] [--pack ID] [--threshold T] [--context-margin M] [--frame-format rgb|i420] [--plot FILE.svg] [--json]',
   options: {
     ...analyzerCliOptions,
     root: { type: 'string' },
     threshold: { type: 'string' },
     'context-margin': { type: 'string' },
+    'frame-format': { type: 'string' },
     plot: { type: 'string' },
   },
   help: [
@@ -75,6 +83,9 @@ export const evalLivenessCommand: Command = {
     "  --threshold T         live when the score is at least T (default: the pack's measured threshold)",
     '  --context-margin M    background a crop must keep around the face, as a fraction of it, to be judged',
     '                        (default 0.05, docs/liveness.md "When a face cannot be judged")',
+    '  --frame-format F      rgb (default): each image as decoded; i420: first through the camera planes a',
+    '                        browser kiosk sends (BT.601 limited range, chroma at half resolution; the',
+    '                        image cropped to even sides), to check the wire format moves no verdict',
     '  --plot FILE.svg       write the score distributions (bona fide vs each attack species) as an SVG',
     '',
     analyzerCliHelp,
@@ -101,6 +112,9 @@ export const evalLivenessCommand: Command = {
     }
     const labels = parseLivenessLabels(text, labelsFile);
     const root = stringOption(ctx, 'root') ?? path.dirname(labelsFile);
+    const frameFormat = stringOption(ctx, 'frame-format') ?? 'rgb';
+    if (frameFormat !== 'rgb' && frameFormat !== 'i420')
+      throw new FaceGateError('INVALID_INPUT', `--frame-format must be rgb or i420, got '${frameFormat}'.`);
     const pipeline = await loadLivenessPipeline(ctx);
     const { analyzer, liveness } = pipeline;
     try {
@@ -115,12 +129,16 @@ export const evalLivenessCommand: Command = {
           source: label.source,
         };
         try {
-          const { result } = await analyzeFile(analyzer, file, {
+          const options = {
             maxFaces: 1,
             embed: false,
             liveness: true,
             secondOpinion: liveness.secondOpinion !== null,
-          });
+          };
+          const { result } =
+            frameFormat === 'i420'
+              ? { result: await analyzer.analyze(throughI420(await decodeImage(file)), options) }
+              : await analyzeFile(analyzer, file, options);
           const face = result.faces[0];
           const second = face?.liveness?.second;
           rows.push({
@@ -188,6 +206,7 @@ export const evalLivenessCommand: Command = {
       }
       const summary = {
         pack: analyzer.info.pack,
+        frameFormat,
         models: liveness.models,
         threshold: liveness.threshold,
         images: rows.length,
