@@ -6,6 +6,7 @@
  */
 import { chromium } from 'playwright-core';
 import { chromiumPath, hasChromium } from '../test/e2e/helpers/environment';
+import { cameraClockSource } from './camera-clock';
 
 export interface BrowserSocketTimes {
   latency: number[];
@@ -13,13 +14,14 @@ export interface BrowserSocketTimes {
   transport: number[];
   faces: number;
   elapsed: number;
+  skipped: number;
 }
 
 export async function streamFromChromium(
   hostUrl: string,
   pairingCode: string,
   frames: [Uint8Array, Uint8Array],
-  size: { width: number; height: number },
+  size: { width: number; height: number; format?: 'i420' },
   warmup: number,
   iterations: number,
   tick: number,
@@ -37,7 +39,9 @@ export async function streamFromChromium(
       url: new URL('/facegate', hostUrl).href.replace(/^http/, 'ws'),
       code: pairingCode,
       frames: frames.map((f) => Buffer.from(f).toString('base64')),
-      ...size,
+      width: size.width,
+      height: size.height,
+      format: size.format ?? null,
       warmup,
       iterations,
       tick,
@@ -76,12 +80,13 @@ const pageScript = `async (a) => {
   const paired = await call(1, 'pairing.redeem', { code: a.code });
   if (!paired.ok) throw new Error(paired.error.message);
   const latency = [], analyze = [], transport = [];
-  let faces = 0, started = 0;
+  let faces = 0, clock = null;
   for (let i = 0; i < a.warmup + a.iterations; i++) {
-    if (i === a.warmup) started = performance.now();
+    if (i === a.warmup) clock = (${cameraClockSource})(a.tick);
+    if (clock) await clock.next();
     const sent = performance.now();
     // The frame is framed per call, as the kiosk's client does (a copy into the message).
-    const result = await call(i + 2, 'frames.submit', { width: a.width, height: a.height, data: { $bin: 0 }, timestamp: i }, frames[i % 2]);
+    const result = await call(i + 2, 'frames.submit', { width: a.width, height: a.height, ...(a.format ? { format: a.format } : {}), data: { $bin: 0 }, timestamp: i }, frames[i % 2]);
     const took = performance.now() - sent;
     if (!result.ok) throw new Error(result.error.message);
     if (i >= a.warmup) {
@@ -92,9 +97,8 @@ const pageScript = `async (a) => {
         faces = Math.max(faces, result.value.faces.length);
       }
     }
-    const wait = sent + a.tick - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   ws.close();
-  return { latency, analyze, transport, faces, elapsed: performance.now() - started };
+  const elapsed = clock.span(performance.now() - clock.start);
+  return { latency, analyze, transport, faces, elapsed, skipped: clock.pictures() - a.iterations };
 }`;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
-import { decodeImage, rgbaToRgb } from '../src/core/image';
+import { decodeImage, rgbaToRgb, rgbToI420 } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { createWorkerInferenceHost } from '../src/core/inference';
 import { createFaceGateService, type CallerSession, type FaceGateService } from '../src/core/service';
@@ -16,6 +16,7 @@ import { nodePortEnd } from '../src/core/inference/frame-ports';
 import { FramePortBroker, workerFramePortWiring } from '../src/core/service/frame-port-broker';
 import { createFramePortClient } from '../src/shared/frame-port';
 import { streamFromChromium } from './browser-socket';
+import { cameraClock, cameraClockSource } from './camera-clock';
 import { kioskEncodeCosts } from './kiosk-encode';
 import { withSensorNoise } from './sensor-noise';
 import { cameraFrame, identityPhotos, sharedFacesDir } from './shared-faces';
@@ -41,6 +42,15 @@ export function rgbaFrame(
 }
 
 type Submit = (frame: CallInput<'frames.submit'>) => Promise<FrameResult>;
+/** A frame as the bench sends it: RGBA, or the camera's I420 planes (what a browser kiosk sends). */
+type BenchFrame = { width: number; height: number; data: Uint8Array; format?: 'i420' };
+/** The I420 frame a camera would have delivered for this RGBA picture (BT.601, limited range). */
+const asI420 = (f: BenchFrame): BenchFrame => ({
+  width: f.width,
+  height: f.height,
+  format: 'i420',
+  data: rgbToI420(rgbaToRgb(f.data, f.width, f.height)),
+});
 
 /**
  * Streams frames the way the kiosk does: the next frame goes as soon as the previous result is
@@ -50,15 +60,11 @@ type Submit = (frame: CallInput<'frames.submit'>) => Promise<FrameResult>;
 /** Camera rate of the input: a frame is offered every 1000/30 ms; one in flight, as the kiosk does. */
 const inputFps = 30;
 const tick = 1000 / inputFps;
-const nextTick = async (started: number) => {
-  const wait = started + tick - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-};
 
 export async function stream(
   label: string,
   submit: Submit,
-  frame: { width: number; height: number; data: Uint8Array },
+  frame: BenchFrame,
   iterations: number,
   bytesPerFrame = 0,
 ): Promise<BenchRow> {
@@ -74,7 +80,7 @@ export async function stream(
  */
 async function streamTimed(
   submit: Submit,
-  frame: { width: number; height: number; data: Uint8Array },
+  frame: BenchFrame,
   iterations: number,
   options: { warmup: number; loop: ReturnType<typeof monitorEventLoopDelay>; depth?: number; first?: number },
 ): Promise<Omit<Timed, 'bytes'> & { dropped: number; stages: Record<StageName, number[]> }> {
@@ -94,10 +100,11 @@ async function streamTimed(
   const stages = noStages();
   options.loop.enable();
   const cpu = process.cpuUsage();
-  const started = performance.now();
+  const clock = cameraClock(tick);
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < iterations; i++) {
     while (inFlight.size >= depth) await Promise.race(inFlight);
+    await clock.next();
     const sent = performance.now();
     const done: Promise<void> = send(first + options.warmup + i).then((result) => {
       inFlight.delete(done);
@@ -113,10 +120,9 @@ async function streamTimed(
     });
     inFlight.add(done);
     if (depth === 1) await done;
-    await nextTick(sent);
   }
   await Promise.all(inFlight);
-  const elapsed = performance.now() - started;
+  const elapsed = clock.span(performance.now() - clock.start);
   const used = process.cpuUsage(cpu);
   options.loop.disable();
   return {
@@ -127,6 +133,7 @@ async function streamTimed(
     elapsed,
     cpuMs: (used.user + used.system) / 1000,
     dropped,
+    skipped: clock.pictures() - iterations,
     stages,
   };
 }
@@ -144,6 +151,8 @@ interface Timed {
   bytes: number;
   /** Frames answered 'dropped' (busy): with two in flight, a frame the pipeline had no room for. */
   dropped?: number;
+  /** Camera pictures never sent: they appeared while a frame was in flight and a newer one followed. */
+  skipped?: number;
   /** Per processed frame, the result's own timings of each stage (ms). */
   stages?: Record<StageName, number[]>;
 }
@@ -192,6 +201,7 @@ function row(label: string, t: Timed, loop: LoopStats): BenchRow {
     'match ms': stage('match'),
     'cpu ms/frame': round(t.cpuMs / t.latency.length),
     dropped: t.dropped ?? 0,
+    'skipped pictures': t.skipped ?? 0,
     'bytes/frame': t.bytes,
     'loop p99 ms': round(loop.p99),
     'loop max ms': round(loop.max),
@@ -236,10 +246,11 @@ ws.on('open', async () => {
   if (!paired.ok) { parentPort.postMessage({ error: paired.error.message }); return; }
   // messages[k] carries call id k + 1: consecutive frames alternate, so two in flight never share an id.
   for (let i = 0; i < warmup; i++) await frameCall(i);
-  const started = performance.now();
+  const clock = (${cameraClockSource})(workerData.tick);
   const inFlight = new Set();
   for (let i = 0; i < iterations; i++) {
     while (inFlight.size >= depth) await Promise.race(inFlight);
+    await clock.next();
     const sent = performance.now();
     // Numbered on from the warm-up, so the first timed frame is not a repeat of the last one.
     const done = frameCall(warmup + i).then((result) => {
@@ -255,12 +266,11 @@ ws.on('open', async () => {
     inFlight.add(done);
     if (depth === 1) await done;
     if (failed) break;
-    const wait = sent + workerData.tick - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
   await Promise.all(inFlight);
   if (failed) { parentPort.postMessage({ error: failed }); return; }
-  parentPort.postMessage({ latency, analyze, transport, timings, faces, dropped, elapsed: performance.now() - started });
+  const elapsed = clock.span(performance.now() - clock.start);
+  parentPort.postMessage({ latency, analyze, transport, timings, faces, dropped, skipped: clock.pictures() - iterations, elapsed });
   ws.close();
 });
 `;
@@ -269,7 +279,7 @@ async function streamOverSocket(
   label: string,
   port: number,
   pairingCode: string,
-  frame: { width: number; height: number; data: Uint8Array },
+  frame: BenchFrame,
   iterations: number,
 ): Promise<BenchRow> {
   const loop = monitorEventLoopDelay({ resolution: 1 });
@@ -281,7 +291,7 @@ async function streamOverSocket(
 async function socketTimed(
   port: number,
   pairingCode: string,
-  frame: { width: number; height: number; data: Uint8Array },
+  frame: BenchFrame,
   iterations: number,
   options: { warmup: number; loop: ReturnType<typeof monitorEventLoopDelay>; depth?: number },
 ): Promise<Timed> {
@@ -420,7 +430,7 @@ const blocks = 3;
 
 async function pairedModes(
   pack: string | undefined,
-  scenes: { name: string; frame: { width: number; height: number; data: Uint8Array } }[],
+  scenes: { name: string; frame: BenchFrame }[],
   iterations: number,
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
@@ -437,6 +447,7 @@ async function pairedModes(
         cpuMs: 0,
         bytes: 0,
         dropped: 0,
+        skipped: 0,
         stages: noStages(),
       } as Required<Timed>,
       loop: { p99: 0, max: 0 } as LoopStats,
@@ -451,6 +462,7 @@ async function pairedModes(
     into.timed.cpuMs += t.cpuMs;
     into.timed.bytes = t.bytes;
     into.timed.dropped += t.dropped ?? 0;
+    into.timed.skipped += t.skipped ?? 0;
     // The worst block: each block has its own monitor (a re-enabled one counts the pause as delay).
     into.loop.p99 = Math.max(into.loop.p99, loop.p99);
     into.loop.max = Math.max(into.loop.max, loop.max);
@@ -537,10 +549,13 @@ export const streamSuite: BenchSuite = {
     const group = await groupFrame();
     const pack = options.packs[0];
     const rows: BenchRow[] = [];
-    const scenes = [
+    const scenes: { name: string; frame: BenchFrame }[] = [
       { name: 'one face', frame },
+      { name: 'one face, I420', frame: asI420(frame) },
       { name: 'group', frame: group },
+      { name: 'group, I420', frame: asI420(group) },
     ];
+    const rgbaScenes = scenes.filter((scene) => !scene.frame.format);
     await withService(pack, async (service, admin, worker) => {
       const ports = new FramePortBroker(service, workerFramePortWiring(worker));
       for (const scene of scenes) {
@@ -648,7 +663,7 @@ export const streamSuite: BenchSuite = {
     await withService(
       pack,
       async (service) => {
-        for (const scene of scenes) {
+        for (const scene of rgbaScenes) {
           const kiosk = service.openSession(`bench-untracked-${scene.name}`, { trustedKiosk: true });
           options.log(`stream: ${scene.name}: direct, tracking off`);
           rows.push(
@@ -663,7 +678,7 @@ export const streamSuite: BenchSuite = {
       },
       false,
     );
-    rows.push(...(await pairedModes(pack, scenes, options.iterations, options.log)));
+    rows.push(...(await pairedModes(pack, rgbaScenes, options.iterations, options.log)));
     const transport = await transportFormats(frame, options.iterations);
     options.log('stream: what each wire format costs the kiosk in Chromium');
     const kiosk = await kioskEncodeCosts(photo.path, options.iterations);
@@ -701,7 +716,7 @@ export const streamSuite: BenchSuite = {
  * the sender's conversion plus framing, and the host's unframing plus conversion to RGB.
  */
 async function transportFormats(
-  frame: { width: number; height: number; data: Uint8Array },
+  frame: BenchFrame,
   iterations: number,
 ): Promise<{ format: string; bytes: number; encode: number; decode: number }[]> {
   const { width, height } = frame;
