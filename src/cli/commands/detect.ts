@@ -22,6 +22,7 @@ export const analyzerCliOptions: OptionSpec = {
   pack: { type: 'string' },
   providers: { type: 'string' },
   'det-size': { type: 'string' },
+  'det-shape': { type: 'string' },
   'det-threshold': { type: 'string' },
   threads: { type: 'string' },
 };
@@ -31,6 +32,8 @@ export const analyzerCliHelp = [
   '  --pack ID             model pack (default: the first available of the catalog defaults, e.g. open, starter)',
   '  --providers LIST      execution providers in order, comma-separated (cuda,dml,coreml,webgpu,cpu; default cpu)',
   '  --det-size N          detector input size for models that accept any (SCRFD), a multiple of 32',
+  '  --det-shape S         frame (default): a landscape image in an input cut to its shape (640x480 for 4:3),',
+  "                        a quarter less work; square: letterbox every image into the detector's square input",
   "  --det-threshold T     minimum detection score (default: the model's own, from the catalog)",
   '  --threads N           threads per model (default: the cores available)',
 ].join('\n');
@@ -42,7 +45,11 @@ export function analyzerOptionsFrom(ctx: CommandContext): FaceAnalyzerOptions {
     .map((p) => p.trim())
     .filter(Boolean) as ProviderName[] | undefined;
   const detSize = numberOption(ctx, 'det-size');
+  const detShape = stringOption(ctx, 'det-shape');
+  if (detShape !== undefined && detShape !== 'square' && detShape !== 'frame')
+    throw new FaceGateError('INVALID_INPUT', `--det-shape must be square or frame, got '${detShape}'.`);
   return {
+    ...(detShape ? { detShape } : {}),
     pack: stringOption(ctx, 'pack'),
     providers,
     detSize,

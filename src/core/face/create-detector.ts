@@ -13,13 +13,15 @@ export function createDetector(
   session: ModelSession,
   landmarkSession: ModelSession | undefined,
   settings: DetectorSettings,
+  /** Opens the detection model again at another fixed input size (frame-shaped input). */
+  openAt?: (size: { width: number; height: number }) => Promise<ModelSession>,
 ): Detector {
   const spec = pack.detector.spec;
   switch (spec.kind) {
     case 'scrfd':
       return new ScrfdDetector(session, spec, settings);
     case 'yunet':
-      return new YunetDetector(session, spec, settings);
+      return new YunetDetector(session, spec, settings, openAt);
     case 'ultraface': {
       if (!pack.landmarks || !landmarkSession || pack.landmarks.spec.kind !== 'landmark68') {
         throw new FaceGateError(

@@ -16,6 +16,12 @@ export interface FaceAnalyzerOptions {
   providers?: ProviderName[];
   /** Detector input size where the model accepts any (SCRFD); fixed-size models ignore it. */
   detSize?: number | { width: number; height: number };
+  /**
+   * 'frame' (default): a landscape image is detected in an input cut to its shape (640x480 for a
+   * 4:3 camera frame) instead of letterboxed into the square, at the same scale, a quarter less
+   * work; 'square': always the square. Measured to change no decision (docs/face-pipeline.md).
+   */
+  detShape?: 'square' | 'frame';
   detThreshold?: number;
   nmsThreshold?: number;
   /** Intra-op threads per model (default: the cores available). */
@@ -156,6 +162,7 @@ export class FaceAnalyzer {
       },
       detector: {
         inputSize: toSize(options.detSize),
+        frameShaped: options.detShape !== 'square',
         scoreThreshold: options.detThreshold,
         nmsThreshold: options.nmsThreshold,
       },

@@ -30,9 +30,15 @@ export async function openPackDetector(
     createModelSession(pack.detector.path, sessionOptions),
     pack.landmarks ? createModelSession(pack.landmarks.path, sessionOptions) : Promise.resolve(undefined),
   ]);
-  const detector = createDetector(pack, session, landmarks, settings);
-  // The first run of an ONNX session is slow.
+  const from = { width: pack.detector.spec.input.width, height: pack.detector.spec.input.height };
+  const detector = createDetector(pack, session, landmarks, settings, (size) =>
+    createModelSession(pack.detector.path, { ...sessionOptions, inputSize: { ...size, from } }),
+  );
+  // The first run of an ONNX session is slow. A frame-shaped detector opens its 4:3 session (a
+  // webcam's shape) now rather than at the first camera frame.
   await detector.detect({ width: 64, height: 64, data: new Uint8Array(64 * 64 * 3) });
+  if (settings.frameShaped)
+    await detector.detect({ width: 64, height: 48, data: new Uint8Array(64 * 48 * 3) });
   return { detector, provider: session.provider, landmarkProvider: landmarks?.provider };
 }
 

@@ -174,6 +174,61 @@ describe.skipIf(skipWithout('../shared/models and ../shared/faces', ready))(
       }
     });
 
+    it('runs YuNet (a fixed 640x640 graph) in a frame-shaped input: the same faces on every landscape photo, one session per shape', async () => {
+      const { spec } = await session('yunet-2023mar');
+      const file = locateModel(spec, searchPath) as string;
+      const base = await session('yunet-2023mar');
+      const opened: string[] = [];
+      const shaped = new YunetDetector(base.session, spec, { frameShaped: true }, async (size) => {
+        opened.push(`${size.width}x${size.height}`);
+        return createModelSession(file, {
+          intraOpNumThreads: 2,
+          inputSize: { ...size, from: { width: 640, height: 640 } },
+        });
+      });
+      try {
+        const landscape = found.filter((f) => f.image.width > f.image.height);
+        expect(landscape.length).toBeGreaterThan(20);
+        let worstShift = 0;
+        // A face cut by the bottom edge sees different padding below it, and one near the score
+        // threshold can fall either side (img62's background face: 0.62 square, 0.57 shaped). Every
+        // face clear of that edge is found in both.
+        const clear = (faces: Detection[], image: RgbImage) => faces.filter((d) => d.box.y2 < image.height);
+        let compared = 0;
+        for (const f of landscape) {
+          const faces = clear(await shaped.detect(f.image), f.image);
+          const square = clear(f.faces.yunet, f.image);
+          expect(faces.length, f.file).toBe(square.length);
+          for (const face of faces) {
+            compared++;
+            // The same face, matched by its box; its landmarks move by a fraction of the eye distance.
+            const twin = square.reduce((a, b) => (iou(a.box, face.box) > iou(b.box, face.box) ? a : b));
+            expect(iou(twin.box, face.box), f.file).toBeGreaterThan(0.9);
+            const eyes = Math.hypot(
+              twin.landmarks[1].x - twin.landmarks[0].x,
+              twin.landmarks[1].y - twin.landmarks[0].y,
+            );
+            for (let k = 0; k < 5; k++)
+              worstShift = Math.max(
+                worstShift,
+                Math.hypot(
+                  face.landmarks[k].x - twin.landmarks[k].x,
+                  face.landmarks[k].y - twin.landmarks[k].y,
+                ) / eyes,
+              );
+          }
+        }
+        expect(compared).toBeGreaterThan(30);
+        expect(worstShift).toBeLessThan(0.1);
+        // Each shape opened once, never the square one (that is the base session).
+        expect(new Set(opened).size).toBe(opened.length);
+        expect(opened).not.toContain('640x640');
+        expect(opened.length).toBeGreaterThan(0);
+      } finally {
+        await shaped.release();
+      }
+    });
+
     it('finds no face on a plain wall', async () => {
       const selfie = await decodeImage(path.join(facesDir, 'group', 'selfie-many-people.jpg'));
       const wall = { width: 200, height: 220, data: new Uint8Array(200 * 220 * 3) };

@@ -9,7 +9,7 @@ import { InputBuffer, runFloat32 } from '../model-io';
 import { nms } from '../nms';
 import { SerialQueue } from '../serial-queue';
 import type { DetectOptions, Detection, Detector } from '../types';
-import { detectorInputSize, type DetectorSettings } from './settings';
+import { detectorInputSize, frameShapedInput, type DetectorSettings } from './settings';
 
 /**
  * InsightFace SCRFD (model_zoo/scrfd.py): letterbox at the top-left into the input size,
@@ -38,7 +38,11 @@ export class ScrfdDetector implements Detector {
 
   detect(image: RgbImage, options: DetectOptions = {}): Promise<Detection[]> {
     return this.queue.run(async () => {
-      const { width, height } = this.inputSize;
+      // The graph takes any size: a frame-shaped input needs no other session.
+      const { width, height } =
+        this.settings.frameShaped && this.spec.input.dynamicSize
+          ? frameShapedInput(this.inputSize, image, Math.max(...this.layout.strides))
+          : this.inputSize;
       const threshold = options.scoreThreshold ?? this.settings.scoreThreshold ?? this.layout.scoreThreshold;
       const nmsThreshold = options.nmsThreshold ?? this.settings.nmsThreshold ?? this.layout.nmsThreshold;
       const { data, scale } = letterboxToTensor(
