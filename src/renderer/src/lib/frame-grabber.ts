@@ -18,8 +18,14 @@ import { grabSize } from './geometry';
 export class FrameGrabber {
   private canvas: OffscreenCanvas | HTMLCanvasElement | null = null;
   private context: OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D | null = null;
-  /** False once the planes could not be had (no WebCodecs, an RGB camera, an odd size): RGBA from then on. */
-  private planes: boolean;
+  /** Whether to try the camera's planes at all (WebCodecs present, not switched off). */
+  private readonly planes: boolean;
+  /**
+   * The camera (its size) whose planes could not be had (an RGB camera, a size that is no whole
+   * multiple, three failed copies in a row): RGBA for it until the video changes size.
+   */
+  private refusedFor: string | null = null;
+  private failures = 0;
 
   constructor(
     private readonly maxSide = 640,
@@ -35,14 +41,17 @@ export class FrameGrabber {
   async grab(video: HTMLVideoElement): Promise<Frame | null> {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight)
       return null;
-    if (this.planes) {
+    const camera = `${video.videoWidth}x${video.videoHeight}`;
+    if (this.planes && this.refusedFor !== camera) {
       try {
         const frame = await this.grabPlanes(video);
+        this.failures = 0;
         if (frame) return frame;
+        this.refusedFor = camera;
       } catch {
-        // A browser that cannot copy this camera's frames: canvas from now on.
+        // A copy can fail while the camera changes; three in a row: this camera goes by canvas.
+        if (++this.failures >= 3) this.refusedFor = camera;
       }
-      this.planes = false;
     }
     return this.grabRgba(video);
   }
