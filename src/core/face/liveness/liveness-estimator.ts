@@ -18,6 +18,11 @@ export interface LivenessEstimatorOptions {
 
 export interface LivenessLoadOptions extends LivenessEstimatorOptions {
   providers?: ProviderName[];
+  /**
+   * Intra-op threads per model. Unset: one for the pair's small models (80x80 crops: a second
+   * thread saves them no time and costs about 4 ms CPU a frame, docs/liveness.md "Cost"), the
+   * cores for the second opinion.
+   */
   threads?: number;
 }
 
@@ -52,9 +57,10 @@ export class LivenessEstimator {
       ...(options.providers ? { providers: options.providers } : {}),
       ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
     };
+    const pairOptions = { ...sessionOptions, intraOpNumThreads: options.threads ?? 1 };
     const models = await Promise.all(
       resolved.map(
-        async (model) => new LivenessModel(await createModelSession(model.path, sessionOptions), model.spec),
+        async (model) => new LivenessModel(await createModelSession(model.path, pairOptions), model.spec),
       ),
     );
     const secondModel = second
