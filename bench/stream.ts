@@ -518,6 +518,64 @@ async function pairedModes(
   return rows;
 }
 
+/**
+ * RGBA against I420 on the WebSocket, paired: one service and host, the two formats taking turns
+ * in blocks of frames (a new kiosk client per block), so load and warm-up fall on both alike.
+ */
+async function pairedFormats(
+  pack: string | undefined,
+  frames: { name: string; frame: BenchFrame }[],
+  iterations: number,
+  log: (line: string) => void,
+): Promise<BenchRow[]> {
+  const per = Math.ceil(iterations / formatBlocks);
+  const acc = frames.map(() => ({
+    timed: {
+      latency: [],
+      analyze: [],
+      transport: [],
+      faces: 0,
+      elapsed: 0,
+      cpuMs: 0,
+      bytes: 0,
+      dropped: 0,
+      skipped: 0,
+      stages: noStages(),
+    } as Required<Timed>,
+    loop: { p99: 0, max: 0 } as LoopStats,
+  }));
+  await withService(pack, async (service, admin) => {
+    const host = await startHeadlessHost({ service, port: 0 });
+    try {
+      for (let b = 0; b < formatBlocks; b++)
+        for (const [k, f] of frames.entries()) {
+          log(`stream: one face: WebSocket, ${f.name}, paired block ${b + 1}/${formatBlocks}`);
+          const { code } = await service.call('pairing.create', { name: `bench ${f.name} ${b}` }, admin);
+          const loop = monitorEventLoopDelay({ resolution: 1 });
+          const t = await socketTimed(host.port, code, f.frame, per, { warmup: b === 0 ? warmup : 3, loop });
+          const into = acc[k];
+          for (const name of stageNames) into.timed.stages[name].push(...(t.stages?.[name] ?? []));
+          into.timed.latency.push(...t.latency);
+          into.timed.analyze.push(...t.analyze);
+          into.timed.transport.push(...t.transport);
+          into.timed.faces = Math.max(into.timed.faces, t.faces);
+          into.timed.elapsed += t.elapsed;
+          into.timed.cpuMs += t.cpuMs;
+          into.timed.bytes = t.bytes;
+          into.timed.dropped += t.dropped ?? 0;
+          into.timed.skipped += t.skipped ?? 0;
+          const l = loopStats(loop);
+          into.loop.p99 = Math.max(into.loop.p99, l.p99);
+          into.loop.max = Math.max(into.loop.max, l.max);
+        }
+    } finally {
+      await host.close();
+    }
+  });
+  return frames.map((f, k) => row(`one face: WebSocket ${f.name}, paired`, acc[k].timed, acc[k].loop));
+}
+const formatBlocks = 4;
+
 export async function waitReady(
   service: FaceGateService,
   session: ReturnType<FaceGateService['openSession']>,
@@ -678,6 +736,17 @@ export const streamSuite: BenchSuite = {
       },
       false,
     );
+    rows.push(
+      ...(await pairedFormats(
+        pack,
+        [
+          { name: 'RGBA', frame },
+          { name: 'I420', frame: asI420(frame) },
+        ],
+        options.iterations * 2,
+        options.log,
+      )),
+    );
     rows.push(...(await pairedModes(pack, rgbaScenes, options.iterations, options.log)));
     const transport = await transportFormats(frame, options.iterations);
     options.log('stream: what each wire format costs the kiosk in Chromium');
@@ -695,6 +764,7 @@ export const streamSuite: BenchSuite = {
         'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); its cpu and loop figures are this process’s, which also runs Playwright’s driver (the browser’s launch, the frames handed to the page): read its latency and transport ms.',
         `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',
+        `WebSocket RGBA / I420, paired: one service and host, the two wire formats taking turns in ${formatBlocks} blocks (a new kiosk client per block, so each block starts as a person arriving: a new track, embedded until decided, hence lower fps than the rows above for both), twice the iterations: the fair comparison of the formats (the scene rows above run one after another, so row order and warm-up move them).`,
         `Modes (rows "..., serial" to "..., overlapped"): four services open side by side, taking turns in ${blocks} blocks of frames each (paired, interleaved). serial: one frame in flight, detect, liveness, align, embed in one inference thread (today's path; intra-op threads = the cores, or 1). overlapped: the detector on a thread of its own, two frames in flight (frame n+1 detected while frame n is judged); intra-op 1, or the cores. dropped: frames answered busy.`,
         'Wire formats for one 640x480 frame (encode on the kiosk side, decode to the RGB the detector takes on the host side):',
         ...transport.map(
