@@ -11,6 +11,9 @@ import { SerialQueue } from '../serial-queue';
 import type { DetectOptions, Detection, Detector } from '../types';
 import { detectorInputSize, frameShapedInput, type DetectorSettings } from './settings';
 
+/** Sessions of other input sizes a YuNet detector opens at most (the 4:3 one is opened at load). */
+export const maxShapedSessions = 4;
+
 /**
  * libfacedetection YuNet: letterboxed at the top-left into its fixed input (like SCRFD, so the
  * same det_scale maps back), raw BGR 0-255 per the catalog, outputs cls/obj/bbox/kps per stride.
@@ -75,6 +78,9 @@ export class YunetDetector implements Detector {
     const key = `${size.width}x${size.height}`;
     let opening = this.shaped.get(key);
     if (!opening) {
+      // Each session holds its own buffers and threads: a few shapes (a camera's, a photo import's
+      // odd sizes), then the square for the rest.
+      if (this.shaped.size >= maxShapedSessions) return square;
       opening = this.openAt(size).catch(() => null);
       this.shaped.set(key, opening);
     }
