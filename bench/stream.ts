@@ -414,6 +414,42 @@ async function withService<T>(
   }
 }
 
+/** Rows merged over blocks of frames (paired runs take turns in blocks). */
+interface Blocks {
+  timed: Required<Timed>;
+  loop: LoopStats;
+}
+const emptyBlocks = (): Blocks => ({
+  timed: {
+    latency: [],
+    analyze: [],
+    transport: [],
+    faces: 0,
+    elapsed: 0,
+    cpuMs: 0,
+    bytes: 0,
+    dropped: 0,
+    skipped: 0,
+    stages: noStages(),
+  },
+  loop: { p99: 0, max: 0 },
+});
+function addBlock(into: Blocks, t: Timed, loop: LoopStats): void {
+  for (const name of stageNames) into.timed.stages[name].push(...(t.stages?.[name] ?? []));
+  into.timed.latency.push(...t.latency);
+  into.timed.analyze.push(...t.analyze);
+  into.timed.transport.push(...t.transport);
+  into.timed.faces = Math.max(into.timed.faces, t.faces);
+  into.timed.elapsed += t.elapsed;
+  into.timed.cpuMs += t.cpuMs;
+  into.timed.bytes = t.bytes;
+  into.timed.dropped += t.dropped ?? 0;
+  into.timed.skipped += t.skipped ?? 0;
+  // The worst block: each block has its own monitor (a re-enabled one counts the pause as delay).
+  into.loop.p99 = Math.max(into.loop.p99, loop.p99);
+  into.loop.max = Math.max(into.loop.max, loop.max);
+}
+
 /**
  * The frame path's modes (issue 19, "use both cores"): serial (one frame in flight, every stage in
  * one thread; intra-op threads = the cores, or 1) against overlapped (the detector on a thread of
@@ -436,37 +472,7 @@ async function pairedModes(
 ): Promise<BenchRow[]> {
   const opened: ((typeof modes)[number] & Awaited<ReturnType<typeof openService>>)[] = [];
   const rows: BenchRow[] = [];
-  const merged = () =>
-    opened.map(() => ({
-      timed: {
-        latency: [],
-        analyze: [],
-        transport: [],
-        faces: 0,
-        elapsed: 0,
-        cpuMs: 0,
-        bytes: 0,
-        dropped: 0,
-        skipped: 0,
-        stages: noStages(),
-      } as Required<Timed>,
-      loop: { p99: 0, max: 0 } as LoopStats,
-    }));
-  const add = (into: { timed: Required<Timed>; loop: LoopStats }, t: Timed, loop: LoopStats) => {
-    for (const name of stageNames) into.timed.stages[name].push(...(t.stages?.[name] ?? []));
-    into.timed.latency.push(...t.latency);
-    into.timed.analyze.push(...t.analyze);
-    into.timed.transport.push(...t.transport);
-    into.timed.faces = Math.max(into.timed.faces, t.faces);
-    into.timed.elapsed += t.elapsed;
-    into.timed.cpuMs += t.cpuMs;
-    into.timed.bytes = t.bytes;
-    into.timed.dropped += t.dropped ?? 0;
-    into.timed.skipped += t.skipped ?? 0;
-    // The worst block: each block has its own monitor (a re-enabled one counts the pause as delay).
-    into.loop.p99 = Math.max(into.loop.p99, loop.p99);
-    into.loop.max = Math.max(into.loop.max, loop.max);
-  };
+  const merged = () => opened.map(() => emptyBlocks());
   const per = Math.ceil(iterations / blocks);
   try {
     for (const mode of modes) opened.push({ ...mode, ...(await openService(pack, true, mode)) });
@@ -485,7 +491,7 @@ async function pairedModes(
             loop,
             depth: o.depth,
           });
-          add(acc[m], { ...t, bytes: 0 }, loopStats(loop));
+          addBlock(acc[m], { ...t, bytes: 0 }, loopStats(loop));
         }
       opened.forEach((o, m) => rows.push(row(`${scene.name}: direct, ${o.name}`, acc[m].timed, acc[m].loop)));
     }
@@ -504,7 +510,7 @@ async function pairedModes(
             loop,
             depth: o.depth,
           });
-          add(acc[m], t, loopStats(loop));
+          addBlock(acc[m], t, loopStats(loop));
         }
     } finally {
       await Promise.all(hosts.map((h) => h.close()));
@@ -529,21 +535,7 @@ async function pairedFormats(
   log: (line: string) => void,
 ): Promise<BenchRow[]> {
   const per = Math.ceil(iterations / formatBlocks);
-  const acc = frames.map(() => ({
-    timed: {
-      latency: [],
-      analyze: [],
-      transport: [],
-      faces: 0,
-      elapsed: 0,
-      cpuMs: 0,
-      bytes: 0,
-      dropped: 0,
-      skipped: 0,
-      stages: noStages(),
-    } as Required<Timed>,
-    loop: { p99: 0, max: 0 } as LoopStats,
-  }));
+  const acc = frames.map(() => emptyBlocks());
   await withService(pack, async (service, admin) => {
     const host = await startHeadlessHost({ service, port: 0 });
     try {
@@ -553,20 +545,7 @@ async function pairedFormats(
           const { code } = await service.call('pairing.create', { name: `bench ${f.name} ${b}` }, admin);
           const loop = monitorEventLoopDelay({ resolution: 1 });
           const t = await socketTimed(host.port, code, f.frame, per, { warmup: b === 0 ? warmup : 3, loop });
-          const into = acc[k];
-          for (const name of stageNames) into.timed.stages[name].push(...(t.stages?.[name] ?? []));
-          into.timed.latency.push(...t.latency);
-          into.timed.analyze.push(...t.analyze);
-          into.timed.transport.push(...t.transport);
-          into.timed.faces = Math.max(into.timed.faces, t.faces);
-          into.timed.elapsed += t.elapsed;
-          into.timed.cpuMs += t.cpuMs;
-          into.timed.bytes = t.bytes;
-          into.timed.dropped += t.dropped ?? 0;
-          into.timed.skipped += t.skipped ?? 0;
-          const l = loopStats(loop);
-          into.loop.p99 = Math.max(into.loop.p99, l.p99);
-          into.loop.max = Math.max(into.loop.max, l.max);
+          addBlock(acc[k], t, loopStats(loop));
         }
     } finally {
       await host.close();
