@@ -1,4 +1,4 @@
-import type { FrameFormat } from '../../shared/contract';
+import type { PixelFrame } from '../image/yuv';
 
 /** Pixels compared per frame: a fixed scattered set, so the check costs microseconds at any size. */
 export const frozenSamplePixels = 4096;
@@ -6,13 +6,6 @@ export const frozenSamplePixels = 4096;
 export const injectionRun = 2;
 /** A frame whose samples span less than this (of 255) is blank (a covered lens): nobody to let in. */
 const blankSpread = 16;
-
-interface HostFrame {
-  width: number;
-  height: number;
-  data: Uint8Array;
-  format?: FrameFormat;
-}
 
 /**
  * Refuses frames that cannot come from a live camera: a real sensor's noise changes some of the
@@ -33,7 +26,7 @@ export class FrozenStreamCheck {
    * Looks at a frame; returns null when it may be analysed, else why not: 'repeat' (identical to
    * the one before), 'injection' (a run of them: log it), 'blank' (identical and featureless).
    */
-  observe(frame: HostFrame | SampledFrame): 'repeat' | 'injection' | 'blank' | null {
+  observe(frame: PixelFrame | SampledFrame): 'repeat' | 'injection' | 'blank' | null {
     const samples = 'samples' in frame ? frame.samples : frozenSamples(frame);
     const size = `${frame.width}x${frame.height}`;
     const same = this.previous !== null && this.previousSize === size && equalBytes(this.previous, samples);
@@ -64,7 +57,7 @@ export interface SampledFrame {
  * an RGBA frame, or the luma of three times as many pixels of an I420 or NV12 frame (a sensor's
  * noise shows in luma; a covered lens is flat there whatever its colour).
  */
-export function frozenSamples(frame: HostFrame): Uint8Array {
+export function frozenSamples(frame: PixelFrame): Uint8Array {
   const pixels = frame.width * frame.height;
   const planar = (frame.format ?? 'rgba') !== 'rgba';
   const count = Math.min(frozenSamplePixels * (planar ? 3 : 1), pixels);

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,8 +7,8 @@ import { startHeadlessHost, type HeadlessHost } from '../../../src/server/host';
 import { createSocketClient, type SocketLike } from '../../../src/server/client';
 import type { FaceGateApi } from '../../../src/shared/contract';
 import { hasSharedFaces, identityPhotos } from '../../helpers/paths';
-import { rgbaFrameFromPhoto, toRgba } from '../service/camera-frames';
-import { decodeImage, resizeBilinear, rgbToI420, yuvToRgb } from '../../../src/core/image';
+import { containFrame, rgbaFrameFromPhoto, toRgba } from '../service/camera-frames';
+import { rgbToI420, yuvToRgb } from '../../../src/core/image';
 import { startService, type Harness } from '../service/service-harness';
 import { skipWithout } from '../../helpers/fixtures';
 
@@ -132,20 +132,7 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
 
     it('carries an I420 frame (the camera’s planes, 460,800 bytes): the same face, box and liveness as RGBA', async () => {
       // The whole portrait on grey, clear of the edges, so liveness judges it.
-      const photo = await decodeImage(readFileSync(identityPhotos()[0].path), 'photo.jpg');
-      const scale = Math.min(640 / photo.width, 480 / photo.height);
-      const small = resizeBilinear(
-        photo,
-        Math.round(photo.width * scale) & ~1,
-        Math.round(photo.height * scale) & ~1,
-      );
-      const rgb = { width: 640, height: 480, data: new Uint8Array(640 * 480 * 3).fill(128) };
-      const [x0, y0] = [(640 - small.width) >> 1, (480 - small.height) >> 1];
-      for (let row = 0; row < small.height; row++)
-        rgb.data.set(
-          small.data.subarray(row * small.width * 3, (row + 1) * small.width * 3),
-          ((row + y0) * 640 + x0) * 3,
-        );
+      const rgb = await containFrame(identityPhotos()[0].path);
       const planes = rgbToI420(rgb);
       expect(planes.byteLength).toBe(460_800);
       // The RGBA frame a browser would draw from those planes, and the planes themselves.

@@ -12,6 +12,28 @@ export async function rgbaFrameFromPhoto(
   return toRgba(cover(photo, width, height));
 }
 
+/**
+ * A camera-like RGB frame with the whole photo in it: scaled to fit width x height (even sides),
+ * centred on grey, so the face is clear of the edges and liveness judges it.
+ */
+export async function containFrame(file: string, width = 640, height = 480): Promise<RgbImage> {
+  const photo = await decodeImage(readFileSync(file), file);
+  const scale = Math.min(width / photo.width, height / photo.height);
+  const small = resizeBilinear(
+    photo,
+    Math.round(photo.width * scale) & ~1,
+    Math.round(photo.height * scale) & ~1,
+  );
+  const data = new Uint8Array(width * height * 3).fill(128);
+  const [x0, y0] = [(width - small.width) >> 1, (height - small.height) >> 1];
+  for (let row = 0; row < small.height; row++)
+    data.set(
+      small.data.subarray(row * small.width * 3, (row + 1) * small.width * 3),
+      ((row + y0) * width + x0) * 3,
+    );
+  return { width, height, data };
+}
+
 export function cover(photo: RgbImage, width: number, height: number): RgbImage {
   const scale = Math.max(width / photo.width, height / photo.height);
   const resized = resizeBilinear(photo, Math.round(photo.width * scale), Math.round(photo.height * scale));

@@ -34,9 +34,6 @@ export class FrameGrabber {
     this.planes = options.planes ?? typeof VideoFrame !== 'undefined';
   }
 
-  /** How the last frame went: 'i420' (the camera's planes) or 'rgba' (drawn on a canvas). */
-  lastFormat: 'i420' | 'rgba' | null = null;
-
   /** The newest picture: the camera's planes where they can be had, else RGBA. */
   async grab(video: HTMLVideoElement): Promise<Frame | null> {
     if (video.readyState < HTMLMediaElement.HAVE_CURRENT_DATA || !video.videoWidth || !video.videoHeight)
@@ -69,7 +66,6 @@ export class FrameGrabber {
       const buffer = new Uint8Array(picture.allocationSize());
       const layout: PlaneLayout[] = await picture.copyTo(buffer);
       const data = packI420(buffer, layout, picture.format, rect.width, rect.height, factor);
-      this.lastFormat = 'i420';
       return { ...target, format: 'i420', color, data, timestamp: performance.now() };
     } finally {
       picture.close();
@@ -84,7 +80,6 @@ export class FrameGrabber {
     if (!context) return null;
     context.drawImage(video, 0, 0, width, height);
     const image = context.getImageData(0, 0, width, height);
-    this.lastFormat = 'rgba';
     return { width, height, data: image.data, timestamp: performance.now() };
   }
 
