@@ -83,6 +83,8 @@ export class AccessPolicy {
   private window: Observation[] = [];
   private lastFaceAt = Number.NEGATIVE_INFINITY;
   private lastFrameAt = Number.NEGATIVE_INFINITY;
+  /** The gaps between the last frames (ms), newest last: how long a window of frames takes now. */
+  private gaps: number[] = [];
   private last: { identity: Identity; decision: PolicyDecision; until: number } | null = null;
   /** The last transient (cannot judge) outcome announced, so it is announced once. */
   private announced: string | null = null;
@@ -131,16 +133,21 @@ export class AccessPolicy {
 
   /**
    * True while a decision made on the current track holds (its cool-down) for at least marginMs
-   * more and no challenge is asked: no fresh decision can come from the next frame, so the caller
-   * may reuse the track's embedding instead of computing it again (track, then recognise).
+   * more, and for at least the time a window of frames takes at the current frame rate, and no
+   * challenge is asked. No fresh decision can come from the next frame, and the frames the next
+   * decision will count (the last frameWindow before the hold ends) are still to come: the caller
+   * may reuse the track's embedding and leave the main face's liveness unjudged (track, then
+   * recognise). A frame left unjudged counts as unjudged, never as live: if the frame rate drops
+   * so that one is still in the window when the hold ends, the decision waits for judged frames.
    */
   settled(marginMs: number): boolean {
+    const windowMs = (this.settings.frameWindow + 1) * Math.max(0, ...this.gaps);
     return (
       this.last !== null &&
       this.pending === null &&
       this.track !== null &&
       this.lastTrack === this.track &&
-      this.clock.now() + marginMs < this.last.until
+      this.clock.now() + Math.max(marginMs, windowMs) < this.last.until
     );
   }
 
@@ -162,6 +169,7 @@ export class AccessPolicy {
     this.last = null;
     this.announced = null;
     this.lastFaceAt = Number.NEGATIVE_INFINITY;
+    this.gaps = [];
     this.tracker.reset();
     this.track = null;
     this.lastTrack = null;
@@ -174,6 +182,10 @@ export class AccessPolicy {
     const now = this.clock.now();
     const { absenceResetMs, frameWindow } = this.settings;
     if (now - this.lastFrameAt >= absenceResetMs) this.reset();
+    else {
+      this.gaps.push(now - this.lastFrameAt);
+      if (this.gaps.length > frameWindow) this.gaps.shift();
+    }
     this.lastFrameAt = now;
 
     const face = frame.faces[0] ?? null;

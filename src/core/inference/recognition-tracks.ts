@@ -10,6 +10,12 @@ export interface TrackRequest {
   stream: string;
   /** Embed the main face in this frame whatever its track's age (the access policy may decide now). */
   verifyMain: boolean;
+  /**
+   * Judge the main face's liveness in this frame (default true). False while a decision holds on
+   * the main face's track and no frame before the hold ends can feed the next one (AccessPolicy's
+   * settled()): the frame is then left unjudged, never given the track's older score.
+   */
+  judgeMain?: boolean;
 }
 
 /** A face of a tracked frame: its track, and whether its embedding was computed for this frame. */
@@ -93,8 +99,10 @@ export class RecognitionTracks {
           faceQuality(face) >= known.quality * this.schedule.qualityGain
         );
       });
-      // The main face is judged on every frame (the policy's median); the others with their embedding.
-      return { embed, liveness: embed.map((e, i) => e || i === 0) };
+      // The main face is judged on every frame the policy may use (its median over the agreeing
+      // frames); the others with their embedding.
+      const judgeMain = request.judgeMain !== false;
+      return { embed, liveness: embed.map((e, i) => (i === 0 ? judgeMain : e)) };
     };
     const finish = (faces: AnalyzedFace[]): TrackedFace[] =>
       faces.map((face, i) => {
@@ -108,10 +116,11 @@ export class RecognitionTracks {
             track = tracker.split(track, now);
             ids[i] = track;
           }
+          const same = memory.get(track);
           memory.set(track, {
             // The face's own buffer moves to the caller; the track keeps a copy.
             embedding: face.embedding.slice(),
-            liveness: face.liveness,
+            liveness: face.liveness ?? same?.liveness,
             quality: faceQuality(face),
             embeddedAt: now,
             age: 0,
@@ -120,10 +129,13 @@ export class RecognitionTracks {
         }
         if (!known) return { ...face, track, fresh: false };
         known.age++;
+        // A face beside the main one shows its track's last score; the main face's liveness is
+        // only ever this frame's (the access policy's median must not count a score twice).
+        const shown = i !== 0 && !face.liveness && known.liveness ? { liveness: known.liveness } : {};
         return {
           ...face,
           embedding: known.embedding.slice(),
-          ...(face.liveness ? {} : known.liveness ? { liveness: known.liveness } : {}),
+          ...shown,
           track,
           fresh: false,
         };

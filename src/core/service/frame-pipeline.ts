@@ -278,6 +278,7 @@ export class FramePipeline {
   ): Promise<FrameResult> {
     const settings = this.deps.settings();
     const livenessReady = this.deps.models.liveness.state === 'ready';
+    const settled = kiosk.policy.settled(defaultRecognitionSchedule.everyMs);
     const analysis = await analyse({
       maxFaces: settings.recognition.maxFaces,
       minFaceSize: settings.recognition.minFaceSize,
@@ -286,15 +287,11 @@ export class FramePipeline {
       secondOpinion: livenessReady && kiosk.policy.wantsSecondOpinion,
       // The aligned crops come back only when event snapshots are kept (docs/ui.md).
       keepAligned: settings.snapshots.keepDays > 0,
-      // Track, then recognise: the main face is embedded afresh whenever the policy may decide
-      // on this frame; while a decision holds, the track's embedding is reused and re-verified.
+      // Track, then recognise: the main face is embedded and judged afresh whenever the policy may
+      // decide on this frame or count it later; while a decision holds, the track's embedding is
+      // reused and re-verified, and its liveness waits for the frames before the hold ends.
       ...(this.deps.tracking !== false
-        ? {
-            track: {
-              stream: session.id,
-              verifyMain: !kiosk.policy.settled(defaultRecognitionSchedule.everyMs),
-            },
-          }
+        ? { track: { stream: session.id, verifyMain: !settled, judgeMain: !settled } }
         : {}),
     });
     const matchStarted = performance.now();

@@ -124,5 +124,34 @@ describe.skipIf(skipWithout('../shared/faces', hasSharedFaces))(
       const similarities = results.map((r) => r.faces[0].similarity);
       expect(new Set(similarities).size).toBe(similarities.length);
     });
+
+    it('leaves the main face unjudged while a decision holds, and judges the frames the next decision counts', async () => {
+      const status = await h.call('status.get');
+      expect(status.liveness.state, 'the liveness models must have loaded').toBe('ready');
+      await h.call('settings.set', { patch: { access: { cooldownSeconds: 2 } } });
+      try {
+        await new Promise((r) => setTimeout(r, 1700)); // whoever stood there left
+        const arriving: Processed[] = [];
+        for (let i = 0; i < 10 && !arriving.at(-1)?.decision; i++)
+          arriving.push(await submit(frames.angelina));
+        expect(arriving.at(-1)?.decision).toMatchObject({ kind: 'granted', person: { id: ids.angelina } });
+        // Up to the decision every frame was judged.
+        for (const r of arriving) expect(r.faces[0].liveness).not.toBeNull();
+        // She stays: the decision holds for 2 s, then she is decided afresh on the same track.
+        const held: Processed[] = [];
+        let next: Processed;
+        while (!(next = await submit(frames.angelina)).decision && held.length < 200) held.push(next);
+        expect(next.decision).toMatchObject({ kind: 'granted', person: { id: ids.angelina } });
+        expect(next.faces[0].track).toBe(arriving.at(-1)?.faces[0].track);
+        const unjudged = held.filter((r) => r.faces[0].liveness === null);
+        expect(unjudged.length).toBeGreaterThan(held.length / 3);
+        // No liveness model ran on them (the stage costs about 9 ms a face when it does).
+        for (const r of unjudged) expect(r.timings.liveness).toBeLessThan(0.5);
+        // The frames the fresh decision was made on (the window before it) were all judged.
+        for (const r of [...held.slice(-4), next]) expect(r.faces[0].liveness?.verdict).toBeTypeOf('string');
+      } finally {
+        await h.call('settings.set', { patch: { access: { cooldownSeconds: 10 } } });
+      }
+    });
   },
 );

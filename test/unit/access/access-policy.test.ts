@@ -390,6 +390,77 @@ describe('AccessPolicy: cool-down and reset', () => {
   });
 });
 
+describe('AccessPolicy: settled (a decision holds; the main face need not be judged)', () => {
+  const box = { x1: 100, y1: 100, x2: 250, y2: 280 };
+  /**
+   * The frame path as the service runs it: a frame is judged (liveness) unless settled() says a
+   * decision holds; `liveness` is what judging this frame would give.
+   */
+  function stream(settings: ConstructorParameters<typeof AccessPolicy>[0] = {}) {
+    const { policy, clock } = setup({ cooldownSeconds: 3, ...settings });
+    let unjudged = 0;
+    const frame = (gapMs: number, liveness: LivenessResult = live()) => {
+      const judged = !policy.settled(500);
+      if (!judged) unjudged++;
+      clock.advance(gapMs);
+      return policy.observe({ faces: [{ ...face(ALICE, judged ? liveness : null), box }] });
+    };
+    return { policy, clock, frame, unjudged: () => unjudged };
+  }
+
+  it('holds while the decision does, and lets the last window of frames before it ends be judged', () => {
+    const { frame, unjudged, clock } = stream();
+    for (let i = 0; i < 2; i++) frame(100);
+    const first = frame(100);
+    expect(first).toMatchObject({ kind: 'granted', fresh: true });
+    let next = frame(100);
+    while (!next.fresh) next = frame(100);
+    // Most of the 3 s hold went unjudged; every frame of the window the decision after it was
+    // made on was judged.
+    expect(unjudged()).toBeGreaterThan(15);
+    expect(next).toMatchObject({ kind: 'granted', fresh: true, openDoor: true, liveness: { frames: 5 } });
+    expect(clock.t - first.at).toBeGreaterThanOrEqual(3000);
+  });
+
+  it('a picture of the person swapped in while the decision holds is judged, and refused, when it ends', () => {
+    const { frame, policy } = stream();
+    for (let i = 0; i < 3; i++) frame(100);
+    while (policy.settled(500)) frame(100);
+    // From here on a photo stands where the person stood: same person, same box, same track.
+    let next;
+    while (!(next = frame(100, spoof())).fresh);
+    expect(next).toMatchObject({ kind: 'not_live', reason: 'spoof', openDoor: false });
+  });
+
+  it('reaches further back at a lower frame rate (a window of frames takes longer)', () => {
+    const fast = stream();
+    const slow = stream();
+    for (let i = 0; i < 3; i++) {
+      fast.frame(100);
+      slow.frame(400);
+    }
+    // 2 s into a 3 s hold: at 10 fps six frames fit in the 1 s left, at 2.5 fps they do not.
+    fast.clock.advance(1700);
+    slow.clock.advance(800);
+    expect(fast.policy.settled(500)).toBe(true);
+    expect(slow.policy.settled(500)).toBe(false);
+  });
+
+  it('counts an unjudged frame as unjudged, never live: when the frame rate collapses, the decision waits', () => {
+    const { frame, policy } = stream();
+    for (let i = 0; i < 3; i++) frame(100);
+    while (policy.settled(500)) frame(100);
+    // settled() was true up to the last frame: the window still holds unjudged frames. The camera
+    // stalls until after the hold has ended; the frame after the stall is judged live.
+    const stalled = frame(900);
+    expect(stalled).toMatchObject({ kind: 'cannot_judge', reason: 'liveness_missing', openDoor: false });
+    const after = [stalled];
+    while (!after.at(-1)?.openDoor && after.length < 10) after.push(frame(100));
+    // Granted again only once framesToAgree judged frames are in the window.
+    expect(after.at(-1)).toMatchObject({ kind: 'granted', fresh: true, liveness: { frames: 3 } });
+  });
+});
+
 describe('AccessPolicy: settings', () => {
   it.each([
     { framesToAgree: 6, frameWindow: 5 },

@@ -24,12 +24,17 @@ function frame(
   now: number,
   faces: { box: Box; who: Float32Array; score?: number }[],
   verifyMain = false,
+  judgeMain?: boolean,
 ) {
-  const { select, finish } = tracks.begin({ stream: 'kiosk', verifyMain }, now);
+  const { select, finish } = tracks.begin(
+    { stream: 'kiosk', verifyMain, ...(judgeMain !== undefined ? { judgeMain } : {}) },
+    now,
+  );
   const detected = faces.map((f) => face(f.box, f.score));
   const selection = select(detected);
   detected.forEach((d, i) => {
     if (selection.embed[i]) d.embedding = faces[i].who.slice();
+    if (selection.liveness[i]) d.liveness = { score: 0.9, verdict: 'live', models: ['m'] };
   });
   const out = finish(detected);
   return { selection, faces: out };
@@ -78,6 +83,27 @@ describe('RecognitionTracks (track, then recognise)', () => {
     expect(selection.embed).toEqual([true, false]);
     // Liveness: the main face on every frame, the others with their embedding.
     expect(selection.liveness).toEqual([true, false]);
+  });
+
+  it('leaves the main face unjudged when the caller says a decision holds, and never lends it an older score', () => {
+    const tracks = new RecognitionTracks(0.5, schedule);
+    const two = (x: number) => [
+      { box: box(100 + x), who: ALICE },
+      { box: box(400 + x, 80), who: BOB },
+    ];
+    const first = frame(tracks, 0, two(0), true, true);
+    expect(first.selection.liveness).toEqual([true, true]);
+    expect(first.faces[0].liveness?.score).toBe(0.9);
+    for (let i = 1; i < 8; i++) {
+      const { selection, faces } = frame(tracks, i * 33, two(i), false, false);
+      // Not judged, even on the frames where the main face is re-verified (embedded).
+      expect(selection.liveness[0]).toBe(false);
+      expect(faces[0].liveness).toBeUndefined();
+      // The face beside it shows its track's last score (display only: the policy reads the main face).
+      expect(faces[1].liveness?.score).toBe(0.9);
+    }
+    // The policy may count the next frame: judged again.
+    expect(frame(tracks, 300, two(9), true, true).faces[0].liveness?.score).toBe(0.9);
   });
 
   it('embeds again when the face clearly improves (bigger, sharper detection)', () => {
