@@ -97,6 +97,7 @@ async function streamTimed(
   const transport: number[] = [];
   let faces = 0;
   let dropped = 0;
+  let judged = 0;
   const stages = noStages();
   options.loop.enable();
   const cpu = process.cpuUsage();
@@ -116,6 +117,7 @@ async function streamTimed(
       analyze.push(result.timings.analyze);
       transport.push(latency[latency.length - 1] - result.timings.total);
       noteStages(stages, result.timings);
+      if (result.faces[0]?.liveness) judged++;
       faces = Math.max(faces, result.faces.length);
     });
     inFlight.add(done);
@@ -133,6 +135,7 @@ async function streamTimed(
     elapsed,
     cpuMs: (used.user + used.system) / 1000,
     dropped,
+    judged,
     skipped: clock.pictures() - iterations,
     stages,
   };
@@ -155,6 +158,11 @@ interface Timed {
   skipped?: number;
   /** Per processed frame, the result's own timings of each stage (ms). */
   stages?: Record<StageName, number[]>;
+  /**
+   * Processed frames whose main face was judged for liveness: all of them until a decision, then
+   * only those the access policy may count (not while the decision holds: docs/app.md).
+   */
+  judged?: number;
 }
 
 const stageNames = ['detect', 'liveness', 'embed', 'match'] as const;
@@ -199,6 +207,7 @@ function row(label: string, t: Timed, loop: LoopStats): BenchRow {
     'liveness ms': stage('liveness'),
     'embed ms': stage('embed'),
     'match ms': stage('match'),
+    'judged %': t.judged === undefined ? null : round((100 * t.judged) / Math.max(1, t.latency.length)),
     'cpu ms/frame': round(t.cpuMs / t.latency.length),
     dropped: t.dropped ?? 0,
     'skipped pictures': t.skipped ?? 0,
@@ -240,7 +249,7 @@ const frameCall = (i) => {
 ws.on('error', (error) => parentPort.postMessage({ error: error.message }));
 ws.on('open', async () => {
   const latency = [], analyze = [], transport = [], timings = [];
-  let faces = 0, dropped = 0, failed;
+  let faces = 0, dropped = 0, judged = 0, failed;
   // A browser kiosk is paired first (a code from admin), then streams.
   const paired = await call(0, pair);
   if (!paired.ok) { parentPort.postMessage({ error: paired.error.message }); return; }
@@ -261,6 +270,7 @@ ws.on('open', async () => {
       analyze.push(result.value.timings.analyze);
       transport.push(latency[latency.length - 1] - result.value.timings.total);
       timings.push(result.value.timings);
+      if (result.value.faces[0]?.liveness) judged++;
       faces = Math.max(faces, result.value.faces.length);
     });
     inFlight.add(done);
@@ -270,7 +280,7 @@ ws.on('open', async () => {
   await Promise.all(inFlight);
   if (failed) { parentPort.postMessage({ error: failed }); return; }
   const elapsed = clock.span(performance.now() - clock.start);
-  parentPort.postMessage({ latency, analyze, transport, timings, faces, dropped, skipped: clock.pictures() - iterations, elapsed });
+  parentPort.postMessage({ latency, analyze, transport, timings, faces, dropped, judged, skipped: clock.pictures() - iterations, elapsed });
   ws.close();
 });
 `;
@@ -430,6 +440,7 @@ const emptyBlocks = (): Blocks => ({
     bytes: 0,
     dropped: 0,
     skipped: 0,
+    judged: 0,
     stages: noStages(),
   },
   loop: { p99: 0, max: 0 },
@@ -445,6 +456,7 @@ function addBlock(into: Blocks, t: Timed, loop: LoopStats): void {
   into.timed.bytes = t.bytes;
   into.timed.dropped += t.dropped ?? 0;
   into.timed.skipped += t.skipped ?? 0;
+  into.timed.judged = (into.timed.judged ?? 0) + (t.judged ?? 0);
   // The worst block: each block has its own monitor (a re-enabled one counts the pause as delay).
   into.loop.p99 = Math.max(into.loop.p99, loop.p99);
   into.loop.max = Math.max(into.loop.max, loop.max);
@@ -743,6 +755,7 @@ export const streamSuite: BenchSuite = {
         'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); its cpu and loop figures are this process’s, which also runs Playwright’s driver (the browser’s launch, the frames handed to the page): read its latency and transport ms.',
         `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
         'Liveness runs (the default pack has it; required for the door). Track, then recognise is on (the default).',
+        'judged %: processed frames whose main face was judged for liveness. Every frame until a decision; while the decision holds (10 s cool-down) only the frames the policy may count for the next one (AccessPolicy.settled(), docs/app.md), so a row of one person standing there is mostly unjudged after its first frames, and the paired blocks (a person arriving in each) show the cost of judging every frame.',
         `WebSocket RGBA / I420, paired: one service and host, the two wire formats taking turns in ${formatBlocks} blocks (a new kiosk client per block, so each block starts as a person arriving: a new track, embedded until decided, hence lower fps than the rows above for both), twice the iterations: the fair comparison of the formats (the scene rows above run one after another, so row order and warm-up move them).`,
         `Modes (rows "..., serial" to "..., overlapped"): four services open side by side, taking turns in ${blocks} blocks of frames each (paired, interleaved). serial: one frame in flight, detect, liveness, align, embed in one inference thread (today's path; intra-op threads = the cores, or 1). overlapped: the detector on a thread of its own, two frames in flight (frame n+1 detected while frame n is judged); intra-op 1, or the cores. dropped: frames answered busy.`,
         'Wire formats for one 640x480 frame (encode on the kiosk side, decode to the RGB the detector takes on the host side):',
