@@ -134,7 +134,8 @@ export class AccessPolicy {
   /**
    * True while a decision made on the current track holds (its cool-down) for at least marginMs
    * more, and for at least the time a window of frames takes at the current frame rate, and no
-   * challenge is asked. No fresh decision can come from the next frame, and the frames the next
+   * challenge is asked, and the last frame's main face was the person decided on. No fresh
+   * decision can come from the next frame, and the frames the next
    * decision will count (the last frameWindow before the hold ends) are still to come: the caller
    * may reuse the track's embedding and leave the main face's liveness unjudged (track, then
    * recognise). A frame left unjudged counts as unjudged, never as live: if the frame rate drops
@@ -147,6 +148,9 @@ export class AccessPolicy {
       this.pending === null &&
       this.track !== null &&
       this.lastTrack === this.track &&
+      // The last frame still showed the person decided on: someone else recognised on the same
+      // track (a look-alike the re-verification did not split off) is judged from the next frame.
+      this.window.at(-1)?.identity === this.last.identity &&
       this.clock.now() + Math.max(marginMs, windowMs) < this.last.until
     );
   }

@@ -399,11 +399,11 @@ describe('AccessPolicy: settled (a decision holds; the main face need not be jud
   function stream(settings: ConstructorParameters<typeof AccessPolicy>[0] = {}) {
     const { policy, clock } = setup({ cooldownSeconds: 3, ...settings });
     let unjudged = 0;
-    const frame = (gapMs: number, liveness: LivenessResult = live()) => {
+    const frame = (gapMs: number, liveness: LivenessResult = live(), person = ALICE) => {
       const judged = !policy.settled(500);
       if (!judged) unjudged++;
       clock.advance(gapMs);
-      return policy.observe({ faces: [{ ...face(ALICE, judged ? liveness : null), box }] });
+      return policy.observe({ faces: [{ ...face(person, judged ? liveness : null), box }] });
     };
     return { policy, clock, frame, unjudged: () => unjudged };
   }
@@ -430,6 +430,18 @@ describe('AccessPolicy: settled (a decision holds; the main face need not be jud
     let next;
     while (!(next = frame(100, spoof())).fresh);
     expect(next).toMatchObject({ kind: 'not_live', reason: 'spoof', openDoor: false });
+  });
+
+  it('judges someone else recognised on the same track from the next frame, not after the hold', () => {
+    const { frame } = stream({ cooldownSeconds: 10 });
+    for (let i = 0; i < 3; i++) frame(100);
+    for (let i = 0; i < 5; i++) frame(100);
+    // Bob where Alice stood, in her box (a look-alike the re-verification kept on her track).
+    const bob = [];
+    for (let i = 0; i < 8 && !bob.at(-1)?.fresh; i++) bob.push(frame(100, live(), BOB));
+    expect(bob.at(-1)).toMatchObject({ kind: 'granted', personId: BOB, fresh: true, openDoor: true });
+    // Only the first of his frames went unjudged (Alice's hold was still on when it came).
+    expect(bob.at(-1)?.liveness?.frames).toBeGreaterThanOrEqual(3);
   });
 
   it('reaches further back at a lower frame rate (a window of frames takes longer)', () => {
