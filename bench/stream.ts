@@ -364,7 +364,7 @@ async function socketTimed(
 /** A service with the stream's gallery (the streamed person enrolled), and how to close it. */
 async function openService(
   pack: string | undefined,
-  tracking: boolean,
+  tracking: boolean | 'judge-every-frame',
   mode: { overlap?: boolean; threads?: number },
 ): Promise<{
   service: FaceGateService;
@@ -414,7 +414,7 @@ async function openService(
 async function withService<T>(
   pack: string | undefined,
   run: (service: FaceGateService, admin: CallerSession, worker: () => Worker | undefined) => Promise<T>,
-  tracking = true,
+  tracking: boolean | 'judge-every-frame' = true,
 ): Promise<T> {
   const { service, admin, close, worker } = await openService(pack, tracking, {});
   try {
@@ -726,6 +726,36 @@ export const streamSuite: BenchSuite = {
         }
       },
       false,
+    );
+    // A person who is never settled: the main face judged on every frame (as while a person
+    // arrives, until the decision), through the WebSocket as the kiosk sends it.
+    await withService(
+      pack,
+      async (service, admin) => {
+        const host = await startHeadlessHost({ service, port: 0 });
+        try {
+          for (const scene of scenes.filter((s) => s.frame.format === 'i420')) {
+            options.log(`stream: ${scene.name}: WebSocket, judged on every frame`);
+            const { code } = await service.call(
+              'pairing.create',
+              { name: `bench judged ${scene.name}` },
+              admin,
+            );
+            rows.push(
+              await streamOverSocket(
+                `${scene.name}: WebSocket, judged on every frame`,
+                host.port,
+                code,
+                scene.frame,
+                options.iterations,
+              ),
+            );
+          }
+        } finally {
+          await host.close();
+        }
+      },
+      'judge-every-frame',
     );
     rows.push(
       ...(await pairedFormats(

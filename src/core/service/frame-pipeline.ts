@@ -56,8 +56,11 @@ export interface FramePipelineDeps {
   snapshots?: EventSnapshots;
   /** Every decision a kiosk's frames led to (PIN after face, anti-passback passages). */
   decided?: (session: CallerSession, decision: AccessDecision) => void;
-  /** Track, then recognise (default true): embed a kiosk's faces per track, not on every frame. */
-  tracking?: boolean;
+  /**
+   * Track, then recognise (default true): embed a kiosk's faces per track, not on every frame, and
+   * leave the main face unjudged while a decision holds; 'judge-every-frame' judges it anyway.
+   */
+  tracking?: boolean | 'judge-every-frame';
   /**
    * Overlapped frames (default false): a kiosk's frame n+1 is detected while frame n is embedded
    * and judged (at most one frame per stage, the newest waiting frame wins, results in order).
@@ -291,7 +294,13 @@ export class FramePipeline {
       // decide on this frame or count it later; while a decision holds, the track's embedding is
       // reused and re-verified, and its liveness waits for the frames before the hold ends.
       ...(this.deps.tracking !== false
-        ? { track: { stream: session.id, verifyMain: !settled, judgeMain: !settled } }
+        ? {
+            track: {
+              stream: session.id,
+              verifyMain: !settled,
+              judgeMain: !settled || this.deps.tracking === 'judge-every-frame',
+            },
+          }
         : {}),
     });
     const matchStarted = performance.now();

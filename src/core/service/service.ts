@@ -85,8 +85,12 @@ export interface FaceGateServiceOptions {
    * default FACEGATE_DATABASE_URL. Unset: a single desk, as before.
    */
   siteUrl?: string;
-  /** Track, then recognise (default true); false embeds every face of every frame (to measure it). */
-  tracking?: boolean;
+  /**
+   * Track, then recognise (default true); false embeds every face of every frame, and
+   * 'judge-every-frame' tracks but judges the main face's liveness on every frame, also while a
+   * decision holds (both to measure what tracking saves: `--suite stream`).
+   */
+  tracking?: boolean | 'judge-every-frame';
   /**
    * Overlapped frames (default false; docs/DESIGN.md "Frame path figures"): the inference host runs
    * the detector on a thread of its own, and a kiosk's next frame is detected while the one before
