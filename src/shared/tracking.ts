@@ -16,6 +16,12 @@ export interface RecognitionSchedule {
   everyMs: number;
   /** ... or when its quality (detection score x shorter box side) grew by this factor. */
   qualityGain: number;
+  /**
+   * Re-verifications (the embeddings due by frames or time alone) per frame at most; the main
+   * face's goes first, the others wait their turn. New tracks, clearly better faces and the main
+   * face the policy may decide on are embedded whatever this says.
+   */
+  reverifyPerFrame: number;
 }
 
 export const defaultRecognitionSchedule: RecognitionSchedule = Object.freeze({
@@ -23,4 +29,5 @@ export const defaultRecognitionSchedule: RecognitionSchedule = Object.freeze({
   mainEveryFrames: 3,
   everyMs: 500,
   qualityGain: 1.25,
+  reverifyPerFrame: 1,
 });

@@ -89,53 +89,68 @@ export class RecognitionTracks {
       );
       const live = new Set(tracker.current.map((t) => t.id));
       for (const id of memory.keys()) if (!live.has(id)) memory.delete(id);
+      /** Faces whose track is only due for its re-verification, and how many frames it waited. */
+      const due: { index: number; age: number }[] = [];
       const embed = faces.map((face, i) => {
         const known = memory.get(ids[i]);
         if (!known) return true;
         if (i === 0 && request.verifyMain) return true;
-        return (
+        if (faceQuality(face) >= known.quality * this.schedule.qualityGain) return true;
+        if (
           known.age + 1 >= (i === 0 ? this.schedule.mainEveryFrames : this.schedule.everyFrames) ||
-          now - known.embeddedAt >= this.schedule.everyMs ||
-          faceQuality(face) >= known.quality * this.schedule.qualityGain
-        );
+          now - known.embeddedAt >= this.schedule.everyMs
+        )
+          due.push({ index: i, age: known.age });
+        return false;
       });
+      // Re-verifications are spread out, the main face's first, then the longest waiting: a group
+      // that arrived together would otherwise be re-embedded all on one frame, every few frames.
+      due.sort((a, b) => (a.index === 0 ? -1 : b.index === 0 ? 1 : b.age - a.age));
+      for (const { index } of due.slice(0, this.schedule.reverifyPerFrame)) embed[index] = true;
       // The main face is judged on every frame the policy may use (its median over the agreeing
-      // frames); the others with their embedding.
+      // frames). The others only when their track appears: the policy never reads them, and a
+      // re-verification checks who the face is, not whether it is live.
       const judgeMain = request.judgeMain !== false;
-      return { embed, liveness: embed.map((e, i) => (i === 0 ? judgeMain : e)) };
+      return {
+        embed,
+        liveness: faces.map((_, i) => (i === 0 ? judgeMain : !memory.has(ids[i]))),
+      };
     };
+    // A face beside the main one shows its track's last score when this frame did not judge it;
+    // the main face's liveness is only ever this frame's (the policy's median must not count a
+    // score twice, nor one of another frame).
+    const shown = (face: AnalyzedFace, i: number, memo: TrackMemory | undefined) =>
+      i !== 0 && !face.liveness && memo?.liveness ? { liveness: memo.liveness } : {};
     const finish = (faces: AnalyzedFace[]): TrackedFace[] =>
       faces.map((face, i) => {
         let track = ids[i];
         if (track === undefined) return face;
-        const known = memory.get(track);
+        let known = memory.get(track);
         if (face.embedding) {
           if (known && cosineSimilarity(known.embedding, face.embedding) < this.sameThreshold) {
             // Someone else where the track's face was: a new track.
             memory.delete(track);
             track = tracker.split(track, now);
             ids[i] = track;
+            known = undefined;
           }
-          const same = memory.get(track);
+          const kept = shown(face, i, known);
           memory.set(track, {
             // The face's own buffer moves to the caller; the track keeps a copy.
             embedding: face.embedding.slice(),
-            liveness: face.liveness ?? same?.liveness,
+            liveness: face.liveness ?? known?.liveness,
             quality: faceQuality(face),
             embeddedAt: now,
             age: 0,
           });
-          return { ...face, track, fresh: true };
+          return { ...face, ...kept, track, fresh: true };
         }
         if (!known) return { ...face, track, fresh: false };
         known.age++;
-        // A face beside the main one shows its track's last score; the main face's liveness is
-        // only ever this frame's (the access policy's median must not count a score twice).
-        const shown = i !== 0 && !face.liveness && known.liveness ? { liveness: known.liveness } : {};
         return {
           ...face,
           embedding: known.embedding.slice(),
-          ...shown,
+          ...shown(face, i, known),
           track,
           fresh: false,
         };

@@ -41,7 +41,13 @@ function frame(
 }
 
 describe('RecognitionTracks (track, then recognise)', () => {
-  const schedule = { everyFrames: 5, mainEveryFrames: 3, everyMs: 10_000, qualityGain: 1.25 };
+  const schedule = {
+    everyFrames: 5,
+    mainEveryFrames: 3,
+    everyMs: 10_000,
+    qualityGain: 1.25,
+    reverifyPerFrame: 1,
+  };
 
   it('embeds a track when it appears, reuses its embedding, re-verifies every N frames (fewer for the main face)', () => {
     const tracks = new RecognitionTracks(0.5, schedule);
@@ -104,6 +110,33 @@ describe('RecognitionTracks (track, then recognise)', () => {
     }
     // The policy may count the next frame: judged again.
     expect(frame(tracks, 300, two(9), true, true).faces[0].liveness?.score).toBe(0.9);
+  });
+
+  it('spreads the re-verifications of a group that arrived together: one a frame, each in its turn', () => {
+    const tracks = new RecognitionTracks(0.5, { ...schedule, everyFrames: 10 });
+    const people = [ALICE, BOB, unit(0.2, 0, 1), unit(1, 1, 0), unit(0, 1, 1), unit(1, 0, 1)];
+    const group = (t: number) => people.map((who, k) => ({ box: box(20 + k * 105 + (t % 2), 90), who }));
+    // All six are new: all embedded, all judged.
+    const first = frame(tracks, 0, group(0));
+    expect(first.selection.embed).toEqual(people.map(() => true));
+    expect(first.selection.liveness).toEqual(people.map(() => true));
+    const last = people.map(() => 0);
+    for (let t = 1; t <= 40; t++) {
+      const { selection, faces } = frame(tracks, t * 33, group(t));
+      // One re-verification a frame at most, and none of the others is judged for liveness again.
+      expect(selection.embed.filter(Boolean).length).toBeLessThanOrEqual(1);
+      expect(selection.liveness).toEqual([true, false, false, false, false, false]);
+      selection.embed.forEach((e, k) => {
+        if (!e) return;
+        // Each face waits at most its turn: its 10 frames, plus the frames of the others due with
+        // it and of the main face's own re-verifications (every 3rd).
+        expect(t - last[k]).toBeLessThanOrEqual(k === 0 ? 3 : 10 + 8);
+        last[k] = t;
+      });
+      faces.forEach((f, k) => expect(Array.from(f.embedding ?? [])).toEqual(Array.from(people[k])));
+    }
+    // Every face was re-verified in the 40 frames, the main one every 3.
+    expect(last.every((t) => t > 25)).toBe(true);
   });
 
   it('embeds again when the face clearly improves (bigger, sharper detection)', () => {
