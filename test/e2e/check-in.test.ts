@@ -265,6 +265,44 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       await browser.close();
     }, 120_000);
 
+    it('without WebCodecs the kiosk falls back to canvas RGBA, and the enrolled person is still let in', async () => {
+      const browser = await launchWithCamera(videos.jack);
+      browsers.push(browser);
+      const frames: string[] = [];
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`, {
+        // A browser without WebCodecs (older Chromium, Safari before 16.4): no VideoFrame.
+        initScript: () => {
+          delete (globalThis as { VideoFrame?: unknown }).VideoFrame;
+        },
+        onFrameSent: (header, blobs) => {
+          if (header.name === 'frames.submit')
+            frames.push(
+              JSON.stringify({
+                format: header.input?.format ?? 'rgba',
+                width: header.input?.width,
+                height: header.input?.height,
+                bytes: blobs[0],
+              }),
+            );
+        },
+      });
+      expect(await page.evaluate(() => typeof (globalThis as { VideoFrame?: unknown }).VideoFrame)).toBe(
+        'undefined',
+      );
+      await pairKiosk(page, pin, 'Side desk');
+      const from = board.commands.length;
+      const on = await board.waitForCommand((c) => c.energise, { from, timeoutMs: 30_000 });
+      expect(on.bytes.equals(lcusOn)).toBe(true);
+      await page.locator('[data-result="granted"]', { hasText: 'Jack' }).waitFor({ timeout: 10_000 });
+      // Every frame went as the canvas's RGBA: 640x480, 1,228,800 bytes.
+      expect(frames.length).toBeGreaterThan(0);
+      expect(new Set(frames)).toEqual(
+        new Set([JSON.stringify({ format: 'rgba', width: 640, height: 480, bytes: 1_228_800 })]),
+      );
+      expect(errors).toEqual([]);
+      await browser.close();
+    }, 120_000);
+
     it('keeps the door shut for a person who is not enrolled ("unknown", no ON bytes), and survives the camera being unplugged', async () => {
       const browser = await launchWithCamera(videos.jeff);
       browsers.push(browser);

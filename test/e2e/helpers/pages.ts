@@ -23,9 +23,14 @@ export interface OpenedPage {
 export async function openPage(
   browser: Browser,
   url: string,
-  options: { onFrameSent?: (header: SentCall, blobBytes: number[]) => void } = {},
+  options: {
+    onFrameSent?: (header: SentCall, blobBytes: number[]) => void;
+    /** Runs in the page before its own scripts (e.g. to take an API away, as an older browser lacks it). */
+    initScript?: () => void;
+  } = {},
 ): Promise<OpenedPage> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  if (options.initScript) await context.addInitScript(options.initScript);
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
