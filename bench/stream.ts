@@ -5,6 +5,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import sharp from 'sharp';
+import { WebSocketServer } from 'ws';
 import { decodeImage, rgbaToRgb, rgbToI420 } from '../src/core/image';
 import type { RgbImage } from '../src/core/image/types';
 import { createWorkerInferenceHost } from '../src/core/inference';
@@ -770,6 +771,13 @@ export const streamSuite: BenchSuite = {
     );
     rows.push(...(await pairedModes(pack, rgbaScenes, options.iterations, options.log)));
     const transport = await transportFormats(frame, options.iterations);
+    options.log('stream: the WebSocket floor (bare ws round trips of a frame-sized message)');
+    const floors = [];
+    for (const [format, bytes] of [
+      ['RGBA', frame.data.byteLength],
+      ['I420', asI420(frame).data.byteLength],
+    ] as const)
+      floors.push({ format, bytes, ...(await socketFloor(bytes, options.iterations * 3)) });
     options.log('stream: what each wire format costs the kiosk in Chromium');
     const kiosk = await kioskEncodeCosts(photo.path, options.iterations);
     return {
@@ -781,6 +789,9 @@ export const streamSuite: BenchSuite = {
         'faces: most faces in one frame. cpu ms/frame: CPU time of the whole process (service, inference worker, WebSocket client thread) per frame. bytes/frame: what the transport carries.',
         'Loop delay is the event loop that serves the UI (the host’s main thread); the WebSocket client runs in a worker thread, as a browser would be elsewhere.',
         'transport ms: per frame, frame-to-result minus the service’s own time for it (timings.total), median: what the transport adds, paired frame by frame.',
+        'The WebSocket floor (a bare ws server answering a 1 KB result at once, the client in a worker thread, no codec, service or inference): ' +
+          floors.map((f) => `${f.format} ${f.bytes} bytes p50 ${f.p50} ms, p95 ${f.p95} ms`).join('; ') +
+          '. The WebSocket rows’ transport minus this is what FaceGate’s own framing and hand-over add.',
         'IPC via main (clone): the old Electron shape, the frame structured-cloned to main, then to the inference worker. frame port (clone): the app’s MessagePort shape, the same payload structured-cloned straight to the inference worker (here the bench thread plays the window, so the clone is on this loop; in the app it is in the renderer); main sees a 12,288-byte notice per frame.',
         'WebSocket from Chromium: the same frames sent by Debian’s Chromium from the host’s origin (native masking, messages framed per call as the kiosk’s client does); its cpu and loop figures are this process’s, which also runs Playwright’s driver (the browser’s launch, the frames handed to the page): read its latency and transport ms.',
         `WebSocket masking: ${nativeMasking() ? 'native (bufferutil)' : 'JavaScript fallback (bufferutil missing: about 2 ms per 1.2 MB frame on the serving thread)'}.`,
@@ -797,7 +808,7 @@ export const streamSuite: BenchSuite = {
           ? [`  ${kiosk}`]
           : kiosk.map((k) => `  ${k.format}: ${k.bytes} bytes, p50 ${k.encode} ms, p95 ${k.p95} ms`)),
       ],
-      details: { transport, kiosk },
+      details: { transport, kiosk, floors },
     };
   },
 };
@@ -905,6 +916,65 @@ async function transportFormats(
     });
   }
   return out;
+}
+
+/**
+ * The WebSocket's own floor for a frame: a client in a worker thread sends a message of the
+ * frame's size, a bare ws server on this thread answers a 1 KB text result at once (no codec, no
+ * service, no inference); the round trip's p50 and p95 over `iterations` messages, paced like the
+ * camera. What "transport ms" cannot go under on this machine.
+ */
+async function socketFloor(bytes: number, iterations: number): Promise<{ p50: number; p95: number }> {
+  const wsPath = createRequire(import.meta.url).resolve('ws');
+  const server = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const reply = JSON.stringify({ t: 'result', id: 1, ok: true, value: { pad: 'x'.repeat(1000) } });
+  server.on('connection', (ws) => ws.on('message', () => ws.send(reply)));
+  const worker = new Worker(
+    `
+    const { parentPort, workerData } = require('node:worker_threads');
+    const { performance } = require('node:perf_hooks');
+    const WebSocket = require(workerData.wsPath);
+    const ws = new WebSocket(workerData.url);
+    const message = Buffer.alloc(workerData.bytes, 7);
+    ws.on('open', async () => {
+      const took = [];
+      for (let i = 0; i < workerData.warmup + workerData.iterations; i++) {
+        const sent = performance.now();
+        await new Promise((resolve) => { ws.once('message', resolve); ws.send(message); });
+        if (i >= workerData.warmup) took.push(performance.now() - sent);
+        await new Promise((resolve) => setTimeout(resolve, workerData.gap));
+      }
+      parentPort.postMessage(took);
+      ws.close();
+    });
+    ws.on('error', (error) => parentPort.postMessage({ error: error.message }));
+  `,
+    {
+      eval: true,
+      workerData: {
+        wsPath,
+        url: `ws://127.0.0.1:${(server.address() as { port: number }).port}`,
+        bytes,
+        warmup,
+        iterations,
+        gap: tick / 2,
+      },
+    },
+  );
+  try {
+    const took = await new Promise<number[]>((resolve, reject) => {
+      worker.once('message', (m: number[] | { error: string }) =>
+        Array.isArray(m) ? resolve(m) : reject(new Error(m.error)),
+      );
+      worker.once('error', reject);
+    });
+    const t = summarise(took);
+    return { p50: round(t.median), p95: round(t.p95) };
+  } finally {
+    await worker.terminate();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
 
 /** Whether ws unmasks frames natively (its optional helper bufferutil loads). */
