@@ -38,6 +38,25 @@ function status(page: Page): Promise<Status> {
   return page.evaluate(() => (globalThis as unknown as { facegate: FaceGateApi }).facegate.status.get());
 }
 
+/**
+ * What the kiosk put on the wire: each frames.submit call as JSON of its format (RGBA when the call
+ * names none), size and pixel bytes, for openPage's onFrameSent.
+ */
+function framesOnTheWire(): {
+  frames: string[];
+  onFrameSent: NonNullable<Parameters<typeof openPage>[2]>['onFrameSent'];
+} {
+  const frames: string[] = [];
+  return {
+    frames,
+    onFrameSent: (header, blobs) => {
+      if (header.name !== 'frames.submit') return;
+      const { format = 'rgba', width, height } = header.input ?? {};
+      frames.push(JSON.stringify({ format, width, height, bytes: blobs[0] }));
+    },
+  };
+}
+
 const photos = {
   jackEnrol: [path.join(facesDir, 'img16.jpg'), path.join(facesDir, 'img59.jpg')],
   jackAtKiosk: path.join(facesDir, 'img17.jpg'),
@@ -212,18 +231,8 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
     it('opens the door for the enrolled person: ON, then OFF after the pulse, "granted" on screen and a check-in in the log', async () => {
       const browser = browsers[0];
       // What the kiosk puts on the wire: the fake camera's own I420 planes, not canvas RGBA.
-      const frames: { format: unknown; width: unknown; height: unknown; bytes: number }[] = [];
-      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`, {
-        onFrameSent: (header, blobs) => {
-          if (header.name === 'frames.submit')
-            frames.push({
-              format: header.input?.format,
-              width: header.input?.width,
-              height: header.input?.height,
-              bytes: blobs[0],
-            });
-        },
-      });
+      const { frames, onFrameSent } = framesOnTheWire();
+      const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`, { onFrameSent });
       await pairKiosk(page, pin, 'Front desk');
       const from = board.commands.length;
 
@@ -258,7 +267,7 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
       expect(await page.locator('tr[data-kind="injection"]').count()).toBe(0);
       // Every frame went as the camera's planes: 640x480 I420, 460,800 bytes (RGBA: 1,228,800).
       expect(frames.length).toBeGreaterThan(0);
-      expect(new Set(frames.map((f) => JSON.stringify(f)))).toEqual(
+      expect(new Set(frames)).toEqual(
         new Set([JSON.stringify({ format: 'i420', width: 640, height: 480, bytes: 460_800 })]),
       );
       expect(errors).toEqual([]);
@@ -268,23 +277,13 @@ describe.skipIf(skipWithout(missing.join(', '), missing.length === 0))(
     it('without WebCodecs the kiosk falls back to canvas RGBA, and the enrolled person is still let in', async () => {
       const browser = await launchWithCamera(videos.jack);
       browsers.push(browser);
-      const frames: string[] = [];
+      const { frames, onFrameSent } = framesOnTheWire();
       const { page, errors } = await openPage(browser, `${serve.url}#/admin/people`, {
         // A browser without WebCodecs (older Chromium, Safari before 16.4): no VideoFrame.
         initScript: () => {
           delete (globalThis as { VideoFrame?: unknown }).VideoFrame;
         },
-        onFrameSent: (header, blobs) => {
-          if (header.name === 'frames.submit')
-            frames.push(
-              JSON.stringify({
-                format: header.input?.format ?? 'rgba',
-                width: header.input?.width,
-                height: header.input?.height,
-                bytes: blobs[0],
-              }),
-            );
-        },
+        onFrameSent,
       });
       expect(await page.evaluate(() => typeof (globalThis as { VideoFrame?: unknown }).VideoFrame)).toBe(
         'undefined',
