@@ -135,10 +135,9 @@ export class AccessPolicy {
    * True while a decision made on the current track holds (its cool-down) for at least marginMs
    * more, and for at least the time a window of frames takes at the current frame rate, and no
    * challenge is asked, and the last frame's main face was the person decided on. No fresh
-   * decision can come from the next frame, and the frames the next
-   * decision will count (the last frameWindow before the hold ends) are still to come: the caller
-   * may reuse the track's embedding and leave the main face's liveness unjudged (track, then
-   * recognise). A frame left unjudged counts as unjudged, never as live: if the frame rate drops
+   * decision can come from the next frame, and the frames the next decision will count (the last
+   * frameWindow before the hold ends) are still to come: the caller may reuse the track's
+   * embedding and leave the main face's liveness unjudged (track, then recognise). A frame left unjudged counts as unjudged, never as live: if the frame rate drops
    * so that one is still in the window when the hold ends, the decision waits for judged frames.
    */
   settled(marginMs: number): boolean {
